@@ -1,0 +1,1 @@
+"""Lights engine: the data model, the milestone state machine, the runs and the CLI."""

@@ -1,0 +1,96 @@
+"""Each milestone is a state machine: one static machine, fired on any object.
+
+The machine is defined once. Its events are fired on a milestone's state without
+registering the milestone (``machine.events[name].trigger(obj)``, the pattern the
+transitions FAQ gives for many models): ~10 µs a move, no per-object setup. The
+nightly run fires it only for milestones whose light changes.
+"""
+
+from __future__ import annotations
+
+from transitions import Machine, MachineError
+
+from rules.lights import Light
+
+P, G, Y, R = Light.PLANNED, Light.GREEN, Light.YELLOW, Light.RED
+DONE, LATE, SUSP, CANC = Light.DONE, Light.DONE_LATE, Light.SUSPENDED, Light.CANCELLED
+OPEN = [P, G, Y, R]
+
+# trigger, sources, destination. Named for what happened to the milestone.
+TRANSITIONS: list[tuple[str, list[Light], Light]] = [
+    ("start", [P], G),                     # its start came and it is on schedule
+    ("slip", [P, G], Y),                   # progressing too slowly
+    ("miss", [P, G, Y], R),                # missed its date, or far behind
+    ("ease", [R], Y),                      # still behind, but no longer red
+    ("recover", [Y, R], G),                # back on schedule
+    ("finish", OPEN, DONE),                # finished on or before its planned date
+    ("finish_late", OPEN, LATE),           # finished after it
+    ("suspend", OPEN, SUSP),
+    ("resume", [SUSP], P),                 # then evaluated again at once
+    ("replan", [*OPEN, DONE, LATE], P),    # new planned date; evaluated again at once
+    ("cancel", [*OPEN, DONE, LATE, SUSP], CANC),
+    ("reopen", [DONE, LATE, CANC], P),     # a finish or cancellation taken back
+]
+
+# What an evaluation may do by itself; everything else needs a person.
+EVALUATION_TRIGGERS = ("start", "slip", "miss", "ease", "recover", "finish", "finish_late",
+                       "replan")
+
+MACHINE = Machine(
+    model=None,
+    states=[light.value for light in Light],
+    transitions=[{"trigger": t, "source": [s.value for s in src], "dest": dst.value}
+                 for t, src, dst in TRANSITIONS],
+    initial=Light.PLANNED.value,
+    auto_transitions=False,
+    send_event=False,
+)
+
+
+class RefusedMove(Exception):
+    """The machine refuses this move from this state (e.g. a finished node turning red)."""
+
+    def __init__(self, state: str, trigger: str) -> None:
+        super().__init__(f"cannot {trigger} a milestone that is {state}")
+        self.state, self.trigger = state, trigger
+
+
+class _Token:
+    """The smallest model the machine can move: a state attribute and nothing else."""
+
+    __slots__ = ("state",)
+
+    def __init__(self, state: str) -> None:
+        self.state = state
+
+
+def fire(state: str, trigger: str) -> str:
+    """Fire ``trigger`` on a milestone in ``state``; return the new state or raise."""
+    if trigger not in MACHINE.events:
+        raise RefusedMove(state, trigger)
+    token = _Token(state)
+    try:
+        MACHINE.events[trigger].trigger(token)
+    except MachineError:
+        raise RefusedMove(state, trigger) from None
+    return token.state
+
+
+def _evaluation_moves() -> dict[tuple[str, str], str]:
+    moves: dict[tuple[str, str], str] = {}
+    for name in EVALUATION_TRIGGERS:
+        for source, transitions in MACHINE.events[name].transitions.items():
+            for t in transitions:
+                moves.setdefault((source, t.dest), name)
+    return moves
+
+
+EVALUATION_MOVES = _evaluation_moves()
+
+
+def trigger_for(state: str, light: str) -> str:
+    """The trigger that takes a milestone from its state to the light it should show."""
+    try:
+        return EVALUATION_MOVES[(state, light)]
+    except KeyError:
+        raise RefusedMove(state, f"turn {light}") from None

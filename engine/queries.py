@@ -1,0 +1,159 @@
+"""What supervisors ask: the lights by filter, a project's timeline, a milestone's moves.
+
+One set-based query each; the reason is rendered from the stored findings in the
+language asked for, so a database written in Chinese reads in English too.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Connection, case, func, select
+
+from engine.actions import resolve_milestone, resolve_project
+from engine.run import M, P, T
+from rules.lights import SEVERITY, Light, worst
+from rules.reasons import describe, describe_all
+
+
+@dataclass
+class StatusFilter:
+    region: str | None = None
+    department: str | None = None
+    leader: str | None = None
+    level: str | None = None
+    category: str | None = None
+    lights: tuple[str, ...] = ()
+    kind: str | None = None
+    due_before: date | None = None
+    due_after: date | None = None
+    project: str | None = None
+    open_only: bool = False
+    limit: int | None = None
+
+
+_SEVERITY_ORDER = case({light.value: sev for light, sev in SEVERITY.items()}, value=M.c.state,
+                       else_=0)
+
+
+def reason_text(state: str, facts: list[dict[str, Any]] | None, stored: str, lang: str) -> str:
+    """The reason in ``lang`` from the findings; the stored text for manual moves."""
+    if not facts:
+        return stored
+    return describe_all([(f["rule"], f["numbers"]) for f in facts], lang)
+
+
+def days_late(row: Any, as_of: date) -> int:
+    """Calendar days past the planned date: to the finish, or to ``as_of`` while open."""
+    end = row.actual_date or as_of
+    return max((end - row.planned_date).days, 0)
+
+
+def status(conn: Connection, flt: StatusFilter, lang: str, as_of: date) -> list[dict[str, Any]]:
+    """Every milestone matching the filter, worst first, as plain dicts."""
+    query = (select(M.c.id, M.c.name, M.c.kind, M.c.planned_start, M.c.planned_date,
+                    M.c.baseline_date, M.c.percent, M.c.actual_date, M.c.state,
+                    M.c.state_since, M.c.reason, M.c.light_facts, M.c.owner,
+                    P.c.code, P.c.name.label("project_name"), P.c.region, P.c.department,
+                    P.c.leader, P.c.level, P.c.category)
+             .select_from(M.join(P)))
+    for column, value in ((P.c.region, flt.region), (P.c.department, flt.department),
+                          (P.c.leader, flt.leader), (P.c.level, flt.level),
+                          (P.c.category, flt.category), (M.c.kind, flt.kind),
+                          (P.c.code, flt.project)):
+        if value:
+            query = query.where(column == value)
+    if flt.lights:
+        query = query.where(M.c.state.in_(flt.lights))
+    if flt.open_only:
+        query = query.where(M.c.state.in_([light.value for light in Light if light.is_open]))
+    if flt.due_before:
+        query = query.where(M.c.planned_date <= flt.due_before)
+    if flt.due_after:
+        query = query.where(M.c.planned_date >= flt.due_after)
+    query = query.order_by(_SEVERITY_ORDER.desc(), M.c.planned_date, P.c.code, M.c.seq, M.c.id)
+    if flt.limit:
+        query = query.limit(flt.limit)
+    return [_status_row(row, lang, as_of) for row in conn.execute(query)]
+
+
+def _status_row(row: Any, lang: str, as_of: date) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "project": row.code,
+        "project_name": row.project_name,
+        "milestone": row.name,
+        "kind": row.kind,
+        "region": row.region,
+        "department": row.department,
+        "leader": row.leader,
+        "level": row.level,
+        "category": row.category,
+        "owner": row.owner,
+        "planned_start": row.planned_start.isoformat() if row.planned_start else None,
+        "planned_date": row.planned_date.isoformat(),
+        "baseline_date": row.baseline_date.isoformat(),
+        "actual_date": row.actual_date.isoformat() if row.actual_date else None,
+        "percent": row.percent,
+        "light": row.state,
+        "since": row.state_since.isoformat() if row.state_since else None,
+        "days_late": days_late(row, as_of) if row.state in ("red", "done_late") else 0,
+        "reason": reason_text(row.state, row.light_facts, row.reason, lang),
+    }
+
+
+def light_counts(rows: list[dict[str, Any]]) -> dict[str, int]:
+    counts = {light.value: 0 for light in Light}
+    for row in rows:
+        counts[row["light"]] += 1
+    return counts
+
+
+def project_lights(conn: Connection, limit: int | None = None) -> list[dict[str, Any]]:
+    """Each project's light (the worst among its open milestones) with counts, worst first."""
+    counts: dict[int, dict[str, int]] = {}
+    for project_id, state, n in conn.execute(
+            select(M.c.project_id, M.c.state, func.count()).group_by(M.c.project_id, M.c.state)):
+        counts.setdefault(project_id, {})[state] = n
+    projects = {row.id: row for row in conn.execute(
+        select(P.c.id, P.c.code, P.c.name, P.c.region, P.c.department, P.c.leader))}
+    out = []
+    for pid, per_state in counts.items():
+        open_lights = [Light(s) for s in per_state if Light(s).is_open]
+        light = worst(open_lights) or worst([Light(s) for s in per_state])
+        p = projects[pid]
+        out.append({"project": p.code, "name": p.name, "region": p.region,
+                    "department": p.department, "leader": p.leader,
+                    "light": light.value if light else "planned", "counts": per_state})
+    out.sort(key=lambda r: (-SEVERITY[Light(r["light"])], -r["counts"].get("red", 0),
+                            -r["counts"].get("yellow", 0), r["project"]))
+    return out[:limit] if limit else out
+
+
+def project_timeline(conn: Connection, code: str, lang: str,
+                     as_of: date) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """A project and its milestones in plan order."""
+    project = resolve_project(conn, code)
+    rows = status(conn, StatusFilter(project=code), lang, as_of)
+    rows.sort(key=lambda r: (r["planned_date"], r["id"]))
+    return dict(project._mapping), rows
+
+
+def history(conn: Connection, ref: str, lang: str) -> tuple[Any, list[dict[str, Any]]]:
+    """A milestone and every move it made, oldest first."""
+    milestone = resolve_milestone(conn, ref)
+    moves = []
+    for row in conn.execute(select(T).where(T.c.milestone_id == milestone.id).order_by(T.c.id)):
+        findings = [f for f in (row.numbers or []) if not f["rule"].startswith("manual:")]
+        reason = (describe_all([(f["rule"], f["numbers"]) for f in findings], lang)
+                  if findings else row.reason)
+        moves.append({"as_of": row.as_of.isoformat(), "trigger": row.trigger,
+                      "from": row.from_state, "to": row.to_state, "rules": row.rules,
+                      "reason": reason, "actor": row.actor, "run_id": row.run_id})
+    return milestone, moves
+
+
+__all__ = ["StatusFilter", "describe", "history", "light_counts", "project_lights",
+           "project_timeline", "status"]

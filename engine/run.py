@@ -1,0 +1,318 @@
+"""The nightly run: read in bulk → evaluate → move → write in bulk, chunk by chunk.
+
+Milestones are read as Core rows in id-ordered chunks (no ORM objects), evaluated by
+the pure rules, moved by the state machine only where the light changes, and
+written back with executemany: one transaction per chunk, the state change and its
+audit row together. Work per night grows with the number of milestones, never with
+round trips, and a second run for the same date moves nothing.
+"""
+
+from __future__ import annotations
+
+import time
+import warnings
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy import Connection, and_, bindparam, func, insert, select, update
+from sqlalchemy.engine import Engine
+
+from engine.config import Config
+from engine.lifecycle import fire, trigger_for
+from engine.models import Milestone, Project, ProgressReport, ReplayLight, Run, Transition, utcnow
+from rules.calendar import CalendarWarning, Pause, PauseWindow, WorkCalendar
+from rules.lights import OPEN_LIGHTS, Light, Verdict
+from rules.milestone import Context, MilestoneFacts, evaluate
+from rules.reasons import describe_all
+
+M = Milestone.__table__  # type: ignore[attr-defined]
+P = Project.__table__  # type: ignore[attr-defined]
+R = Run.__table__  # type: ignore[attr-defined]
+T = Transition.__table__  # type: ignore[attr-defined]
+REPORTS = ProgressReport.__table__  # type: ignore[attr-defined]
+REPLAY = ReplayLight.__table__  # type: ignore[attr-defined]
+
+OPEN_STATES = [light.value for light in OPEN_LIGHTS]
+Progress = Callable[[int, int], None]
+
+
+class RunRefused(Exception):
+    """A run for a date earlier than the latest one, without --replay."""
+
+    def __init__(self, as_of: date, latest: date) -> None:
+        super().__init__(f"as-of {as_of} is before the latest run ({latest})")
+        self.as_of, self.latest = as_of, latest
+
+
+@dataclass(slots=True)
+class Move:
+    milestone_id: int
+    project: str
+    milestone: str
+    from_state: str
+    to_state: str
+    trigger: str
+    reason: str
+
+
+@dataclass
+class RunSummary:
+    as_of: date
+    mode: str
+    run_id: int | None = None
+    status: str = "ok"
+    evaluated: int = 0
+    counts: dict[str, int] = field(default_factory=dict)
+    moves_by_trigger: dict[str, int] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    duration_s: float = 0.0
+    dry_run: bool = False
+    moved: list[Move] = field(default_factory=list)
+
+    @property
+    def moves(self) -> int:
+        return sum(self.moves_by_trigger.values())
+
+    def as_json(self) -> dict[str, Any]:
+        return {"as_of": self.as_of.isoformat(), "mode": self.mode, "run_id": self.run_id,
+                "status": self.status, "dry_run": self.dry_run, "evaluated": self.evaluated,
+                "counts": self.counts, "moves": self.moves,
+                "moves_by_trigger": self.moves_by_trigger, "warnings": self.warnings,
+                "duration_s": round(self.duration_s, 3)}
+
+
+# -- facts ------------------------------------------------------------------------
+@lru_cache(maxsize=256)
+def _pause(outdoor: bool, override: str | None, default: Pause) -> Pause:
+    if not outdoor:
+        return ()
+    if override is None or override.strip() == "":
+        return default
+    if override.strip().lower() == "none":
+        return ()
+    return tuple(PauseWindow.parse(part) for part in override.split(","))
+
+
+def _facts_json(verdict: Verdict) -> list[dict[str, Any]]:
+    """Findings as stored: JSON-safe, dates as ISO strings."""
+    return [{"rule": f.rule, "light": f.light.value,
+             "numbers": {k: v.isoformat() if isinstance(v, date) else v
+                         for k, v in f.numbers.items()}}
+            for f in verdict.findings]
+
+
+def _columns() -> list[Any]:
+    return [M.c.id, M.c.state, M.c.planned_start, M.c.planned_date, M.c.percent,
+            M.c.actual_date, M.c.last_report_date, M.c.light_facts, M.c.name,
+            P.c.code, P.c.outdoor, P.c.winter_pause]
+
+
+# -- the run ------------------------------------------------------------------------
+class Evaluator:
+    """Evaluates chunks of milestone rows as of one date and writes what changed."""
+
+    def __init__(self, config: Config, as_of: date, calendar: WorkCalendar | None = None) -> None:
+        self.config = config
+        self.as_of = as_of
+        self.calendar = calendar or config.new_calendar()
+        self.ctx = Context(as_of, self.calendar, config.rule_chain)
+        self.default_pause = config.winter_pause.pause
+
+    def cover(self, conn: Connection, where: Any) -> None:
+        """Build the working-day table for every year the milestones span."""
+        lo_start, lo_date, hi_date = conn.execute(
+            select(func.min(M.c.planned_start), func.min(M.c.planned_date),
+                   func.max(M.c.planned_date)).select_from(M.join(P)).where(where)).one()
+        days = [d for d in (lo_start, lo_date, hi_date, self.as_of) if d is not None]
+        self.calendar.cover(days)
+
+    def verdict(self, row: Any, percent: float, last_report: date | None) -> Verdict:
+        facts = MilestoneFacts(
+            planned_date=row.planned_date, planned_start=row.planned_start, percent=percent,
+            actual_date=row.actual_date, last_report=last_report,
+            pause=_pause(row.outdoor, row.winter_pause, self.default_pause))
+        return evaluate(facts, self.ctx)
+
+    def changes(self, rows: Iterable[Any]) -> tuple[list[Move], list[dict[str, Any]],
+                                                     list[dict[str, Any]]]:
+        """(moves, milestone updates, audit rows) for the rows whose light or reason changed."""
+        lang = self.config.lang
+        moves: list[Move] = []
+        updates: list[dict[str, Any]] = []
+        audits: list[dict[str, Any]] = []
+        for row in rows:
+            verdict = self.verdict(row, row.percent, row.last_report_date)
+            stored = _facts_json(verdict)
+            light = verdict.light.value
+            if light == row.state and stored == row.light_facts:
+                continue
+            reason = describe_all(verdict.findings, lang)
+            state = row.state
+            if light != state:
+                trigger = trigger_for(state, light)
+                state = fire(state, trigger)
+                moves.append(Move(row.id, row.code, row.name, row.state, state, trigger, reason))
+                audits.append({"milestone_id": row.id, "trigger": trigger,
+                               "from_state": row.state, "to_state": state, "as_of": self.as_of,
+                               "rules": verdict.rule_ids, "reason": reason, "numbers": stored})
+            updates.append({"b_id": row.id, "b_state": state, "b_moved": light != row.state,
+                            "b_reason": reason, "b_rules": verdict.rule_ids, "b_facts": stored})
+        return moves, updates, audits
+
+    def write(self, conn: Connection, run_id: int | None, updates: list[dict[str, Any]],
+              audits: list[dict[str, Any]], actor: str = "") -> None:
+        """Write the chunk's changes: executemany, in the caller's transaction."""
+        now = utcnow()
+        moved = [u for u in updates if u["b_moved"]]
+        kept = [u for u in updates if not u["b_moved"]]
+        if moved:
+            conn.execute(
+                update(M).where(M.c.id == bindparam("b_id")).values(
+                    state=bindparam("b_state"), state_since=self.as_of,
+                    reason=bindparam("b_reason"), light_rules=bindparam("b_rules"),
+                    light_facts=bindparam("b_facts"), updated_at=now),
+                moved)
+        if kept:
+            conn.execute(
+                update(M).where(M.c.id == bindparam("b_id")).values(
+                    reason=bindparam("b_reason"), light_rules=bindparam("b_rules"),
+                    light_facts=bindparam("b_facts"), updated_at=now),
+                kept)
+        if audits:
+            conn.execute(insert(T), [{**a, "run_id": run_id, "actor": actor, "created_at": now}
+                                     for a in audits])
+
+
+def latest_as_of(conn: Connection) -> date | None:
+    return conn.execute(select(func.max(R.c.as_of)).where(
+        R.c.mode != "replay", R.c.status.in_(["ok", "interrupted"]))).scalar()
+
+
+def count_lights(conn: Connection) -> dict[str, int]:
+    rows = conn.execute(select(M.c.state, func.count()).group_by(M.c.state)).all()
+    counts = {light.value: 0 for light in Light}
+    counts.update({state: n for state, n in rows})
+    return counts
+
+
+def run(engine: Engine, config: Config, as_of: date | None = None, *, dry_run: bool = False,
+        replay: bool = False, mode: str = "nightly", job: str = "",
+        progress: Progress | None = None,
+        should_stop: Callable[[], bool] | None = None) -> RunSummary:
+    """Evaluate every open milestone as of ``as_of`` (default: today in the timezone)."""
+    as_of = as_of or config.today()
+    started = time.perf_counter()
+    summary = RunSummary(as_of=as_of, mode="replay" if replay else mode, dry_run=dry_run)
+    with engine.connect() as conn:
+        latest = latest_as_of(conn)
+    if latest is not None and as_of < latest and not replay:
+        raise RunRefused(as_of, latest)
+    if replay:
+        return _replay(engine, config, as_of, summary, started)
+
+    evaluator = Evaluator(config, as_of)
+    where = and_(M.c.state.in_(OPEN_STATES), P.c.status == "active")
+    with engine.begin() as conn:
+        total = conn.execute(select(func.count()).select_from(M.join(P)).where(where)).scalar()
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", CalendarWarning)
+            evaluator.cover(conn, where)
+        summary.warnings = [str(w.message) for w in caught]
+        if not dry_run:
+            summary.run_id = conn.execute(insert(R).values(
+                as_of=as_of, mode=mode, job=job, status="running", started_at=utcnow(),
+                counts={}, moves_by_trigger={}, warnings=summary.warnings)).inserted_primary_key[0]
+    triggers: Counter[str] = Counter()
+    try:
+        last_id, done = 0, 0
+        chunk = config.run.chunk_size
+        while True:
+            if should_stop is not None and should_stop():
+                summary.status = "interrupted"
+                break
+            with engine.begin() as conn:
+                rows = conn.execute(select(*_columns()).select_from(M.join(P))
+                                    .where(where, M.c.id > last_id)
+                                    .order_by(M.c.id).limit(chunk)).all()
+                if not rows:
+                    break
+                moves, updates, audits = evaluator.changes(rows)
+                if not dry_run:
+                    evaluator.write(conn, summary.run_id, updates, audits)
+            last_id = rows[-1].id
+            done += len(rows)
+            triggers.update(m.trigger for m in moves)
+            if dry_run:
+                summary.moved.extend(moves)
+            if progress is not None:
+                progress(done, total)
+        summary.evaluated = done
+        summary.moves_by_trigger = dict(triggers)
+        with engine.begin() as conn:
+            summary.counts = count_lights(conn)
+            if dry_run:
+                for m in summary.moved:
+                    summary.counts[m.from_state] -= 1
+                    summary.counts[m.to_state] += 1
+            summary.duration_s = time.perf_counter() - started
+            if not dry_run:
+                conn.execute(update(R).where(R.c.id == summary.run_id).values(
+                    status=summary.status, finished_at=utcnow(), evaluated=done,
+                    moves=summary.moves, counts=summary.counts,
+                    moves_by_trigger=summary.moves_by_trigger))
+    except BaseException as exc:
+        if summary.run_id is not None:
+            with engine.begin() as conn:
+                conn.execute(update(R).where(R.c.id == summary.run_id).values(
+                    status="failed", finished_at=utcnow(), evaluated=summary.evaluated,
+                    error=f"{type(exc).__name__}: {exc}"[:2000]))
+        raise
+    return summary
+
+
+def _replay(engine: Engine, config: Config, as_of: date, summary: RunSummary,
+            started: float) -> RunSummary:
+    """Evaluate as of a past date from the reports dated on or before it.
+
+    The result goes to ReplayLight rows under a replay Run; milestones and the audit
+    trail are not touched.
+    """
+    evaluator = Evaluator(config, as_of)
+    where = M.c.state.notin_([Light.CANCELLED.value, Light.SUSPENDED.value])
+    latest_report = (select(REPORTS.c.milestone_id, func.max(REPORTS.c.id).label("rid"))
+                     .where(REPORTS.c.report_date <= as_of)
+                     .group_by(REPORTS.c.milestone_id).subquery())
+    with engine.begin() as conn:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", CalendarWarning)
+            evaluator.cover(conn, where)
+        summary.warnings = [str(w.message) for w in caught]
+        summary.run_id = conn.execute(insert(R).values(
+            as_of=as_of, mode="replay", status="running", started_at=utcnow(), counts={},
+            moves_by_trigger={}, warnings=summary.warnings)).inserted_primary_key[0]
+        rows = conn.execute(
+            select(*_columns(), REPORTS.c.percent.label("then_percent"),
+                   REPORTS.c.report_date.label("then_report"))
+            .select_from(M.join(P).outerjoin(latest_report, latest_report.c.milestone_id == M.c.id)
+                         .outerjoin(REPORTS, REPORTS.c.id == latest_report.c.rid))
+            .where(where)).all()
+        counts: Counter[str] = Counter({light.value: 0 for light in Light})
+        out = []
+        for row in rows:
+            verdict = evaluator.verdict(row, row.then_percent or 0.0, row.then_report)
+            counts[verdict.light.value] += 1
+            out.append({"run_id": summary.run_id, "milestone_id": row.id,
+                        "light": verdict.light.value, "rules": verdict.rule_ids,
+                        "facts": _facts_json(verdict)})
+        if out:
+            conn.execute(insert(REPLAY), out)
+        summary.evaluated = len(out)
+        summary.counts = dict(counts)
+        summary.duration_s = time.perf_counter() - started
+        conn.execute(update(R).where(R.c.id == summary.run_id).values(
+            status="ok", finished_at=utcnow(), evaluated=len(out), counts=summary.counts))
+    return summary
