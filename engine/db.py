@@ -60,11 +60,10 @@ def open_database(url: str, *, create: bool = False) -> Engine:
     Never creates an empty SQLite file as a side effect of a query command.
     """
     path = sqlite_path(url)
-    if path is not None:
-        if not path.exists():
-            if not create:
-                raise NoDatabase(str(path))
-            path.parent.mkdir(parents=True, exist_ok=True)
+    if path is not None and not path.exists():
+        if not create:
+            raise NoDatabase(str(path))
+        path.parent.mkdir(parents=True, exist_ok=True)
     engine = make_engine(url)
     if create:
         create_schema(engine)

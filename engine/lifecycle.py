@@ -68,7 +68,9 @@ def fire(state: str, trigger: str) -> str:
     """Fire ``trigger`` on a milestone in ``state``; return the new state or raise."""
     if trigger not in MACHINE.events:
         raise RefusedMove(state, trigger)
-    token = _Token(state)
+    # str(): a Light is a StrEnum, and transitions looks an Enum state up by its
+    # *name* ("PLANNED"), which is not a state; by its value it is.
+    token = _Token(str(state))
     try:
         MACHINE.events[trigger].trigger(token)
     except MachineError:

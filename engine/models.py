@@ -23,7 +23,8 @@ RUN_STATUSES = ("running", "ok", "failed", "interrupted")
 
 
 def utcnow() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
+    """Timestamps are UTC and timezone-aware (SQLModel refuses naive ones)."""
+    return datetime.now(UTC)
 
 
 class Project(SQLModel, table=True):

@@ -23,7 +23,7 @@ from sqlalchemy.engine import Engine
 
 from engine.config import Config
 from engine.lifecycle import fire, trigger_for
-from engine.models import Milestone, Project, ProgressReport, ReplayLight, Run, Transition, utcnow
+from engine.models import Milestone, ProgressReport, Project, ReplayLight, Run, Transition, utcnow
 from rules.calendar import CalendarWarning, Pause, PauseWindow, WorkCalendar
 from rules.lights import OPEN_LIGHTS, Light, Verdict
 from rules.milestone import Context, MilestoneFacts, evaluate

@@ -1,0 +1,401 @@
+"""The ``lights`` command: parse, call one engine function, print.
+
+Every error a person can cause (bad date, unknown project, no database yet, bad
+configuration, a refused move) is one sentence on stderr and exit status 1; usage
+mistakes are click's, exit status 2. Never a traceback.
+"""
+
+from __future__ import annotations
+
+import csv
+import functools
+import json
+import re
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import click
+from rich.console import Console
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
+
+from engine import actions, queries, views
+from engine.config import Config, ConfigError, load_config
+from engine.db import NoDatabase, open_database, sqlite_path
+from engine.i18n import light_label, t, trigger_label, value_code, value_label
+from engine.lifecycle import RefusedMove
+from engine.run import RunRefused, latest_as_of, run
+from rules.lights import Light
+
+LIGHT_CHOICES = [light.value for light in Light]
+
+
+# -- dates ----------------------------------------------------------------------
+_DATE_RE = re.compile(r"^\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?\s*$")
+
+
+class DateType(click.ParamType):
+    """2026-10-31, 2026/10/31, 2026.10.31 or 2026年10月31日."""
+
+    name = "DATE"
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> date:
+        if isinstance(value, date):
+            return value
+        match = _DATE_RE.match(str(value))
+        try:
+            if not match:
+                raise ValueError
+            return date(*(int(g) for g in match.groups()))
+        except ValueError:
+            self.fail(f"{value!r} is not a date like 2026-10-31 / 不是有效日期", param, ctx)
+
+
+DATE = DateType()
+
+
+# -- shared options and context ------------------------------------------------------
+@dataclass
+class App:
+    config: Config
+    lang: str
+    console: Console
+    err: Console
+
+    def say(self, key: str, **values: Any) -> str:
+        return t(key, self.lang, **values)
+
+    def database(self, create: bool = False) -> Engine:
+        return open_database(self.config.database.url, create=create)
+
+    def kind_label(self, code: str, lang: str) -> str:
+        return self.config.kind_label(code, lang)
+
+
+def _database_url(value: str) -> str:
+    return value if "://" in value else f"sqlite:///{value}"
+
+
+def common(func: Callable[..., Any]) -> Callable[..., Any]:
+    """--config, --database and --lang on every command; errors become one sentence."""
+
+    @click.option("--config", "config_path", type=click.Path(dir_okay=False),
+                  help="config.yaml to use / 配置文件")
+    @click.option("--database", "database", metavar="URL|FILE",
+                  help="database URL or SQLite file / 数据库")
+    @click.option("--lang", type=click.Choice(["zh", "en"]), help="language / 语言")
+    @functools.wraps(func)
+    def wrapper(config_path: str | None, database: str | None, lang: str | None,
+                **kwargs: Any) -> Any:
+        err = Console(stderr=True, highlight=False, soft_wrap=True)
+        used = lang or "zh"  # the configured language once the configuration is read
+        try:
+            overrides = {("database", "url"): _database_url(database)} if database else {}
+            config = load_config(config_path, overrides=overrides)
+            used = lang or config.lang
+            app = App(config, used, Console(highlight=False), err)
+            return func(app, **kwargs)
+        except ConfigError as exc:
+            _fail(err, t("err.config", used, msg=exc))
+        except NoDatabase as exc:
+            _fail(err, t("err.no_database", used, db=exc))
+        except actions.NotFound as exc:
+            _fail(err, t("err.not_found", used, what=t(f"what.{exc.what}", used), ref=exc.ref))
+        except RunRefused as exc:
+            _fail(err, t("err.refused_run", used, as_of=exc.as_of, latest=exc.latest))
+        except RefusedMove as exc:
+            _fail(err, t("err.refused_move", used, state=light_label(exc.state, used),
+                         trigger=trigger_label(exc.trigger, used)))
+        except actions.BadInput as exc:
+            _fail(err, t("err.bad_input", used, msg=exc))
+        except SQLAlchemyError as exc:
+            msg = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+            _fail(err, t("err.database", used, msg=msg))
+
+    return wrapper
+
+
+def _fail(err: Console, message: str) -> None:
+    err.print(f"lights: {message}", markup=False)
+    sys.exit(1)
+
+
+def _emit(app: App, fmt: str, rows: list[dict[str, Any]], table: Any) -> None:
+    if fmt == "json":
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2, default=str))
+    elif fmt == "csv":
+        if rows:
+            writer = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]), lineterminator="\n")
+            writer.writeheader()
+            writer.writerows(rows)
+    else:
+        app.console.print(table)
+
+
+FORMAT = click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]),
+                      default="table", show_default=True)
+
+
+# -- commands ---------------------------------------------------------------------
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="milestone-lights")
+def cli() -> None:
+    """Lights: red/yellow/green milestone supervision (重点项目节点红黄绿灯管理)."""
+
+
+@cli.command()
+@common
+def init(app: App) -> None:
+    """Create the database and its tables (safe to repeat) / 建立数据库."""
+    engine = app.database(create=True)
+    app.console.print(app.say("init.done", db=sqlite_path(app.config.database.url)
+                              or engine.url.render_as_string()))
+
+
+@cli.command()
+@common
+def demo(app: App) -> None:
+    """Build the demo programme and light it / 生成演示数据并评估."""
+    from engine.demo import DEMO_AS_OF, build_demo, is_demo_only, reset_database
+
+    engine = app.database(create=True)
+    if not is_demo_only(engine):
+        _fail(app.err, app.say("err.demo_real_data", db=app.config.database.url))
+    reset_database(engine)
+    info = build_demo(engine)
+    app.console.print(app.say("demo.built", projects=info.projects, milestones=info.milestones,
+                              reports=info.reports))
+    summary = run(engine, app.config, DEMO_AS_OF, mode="manual", job="demo")
+    app.console.print(views.run_summary(summary, app.lang))
+    with engine.connect() as conn:
+        worst = queries.project_lights(conn, limit=10)
+    app.console.print(views.project_table(worst, app.lang))
+    if worst:
+        app.console.print(app.say("demo.next", code=worst[0]["project"]))
+
+
+@cli.command("run")
+@click.option("--as-of", type=DATE, help="evaluate as of this date (default: today) / 评估日期")
+@click.option("--dry-run", is_flag=True, help="show what would move, write nothing / 试运行")
+@click.option("--replay", is_flag=True,
+              help="evaluate an earlier date into a separate result / 回放历史日期")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
+@common
+def run_cmd(app: App, as_of: date | None, dry_run: bool, replay: bool, fmt: str) -> None:
+    """Evaluate every open milestone and move the lights / 评估所有节点."""
+    engine = app.database()
+    show_bar = fmt == "table" and app.err.is_terminal
+    if show_bar:
+        from rich.progress import Progress
+
+        with Progress(console=app.err, transient=True) as bar:
+            task = bar.add_task(app.say("run.progress"), total=None)
+            summary = run(engine, app.config, as_of, dry_run=dry_run, replay=replay,
+                          mode="manual",
+                          progress=lambda done, total: bar.update(task, completed=done,
+                                                                  total=total))
+    else:
+        summary = run(engine, app.config, as_of, dry_run=dry_run, replay=replay, mode="manual")
+    if fmt == "json":
+        data = summary.as_json()
+        if dry_run:
+            data["would_move"] = [vars_of(m) for m in summary.moved]
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        return
+    app.console.print(views.run_summary(summary, app.lang))
+    if dry_run and summary.moved:
+        app.console.print(views.moves_table(summary.moved, app.lang))
+
+
+def vars_of(obj: Any) -> dict[str, Any]:
+    return {name: getattr(obj, name) for name in obj.__slots__}
+
+
+@cli.command()
+@click.option("--region", help="所属地区")
+@click.option("--department", help="责任单位")
+@click.option("--leader", help="包保领导")
+@click.option("--level", help="provincial|city|county / 省级|市级|县区级")
+@click.option("--category", help="industrial|infrastructure|… / 产业|基础设施|…")
+@click.option("--light", "lights_", multiple=True,
+              help="one of / 之一: " + ", ".join(LIGHT_CHOICES))
+@click.option("--kind", help="milestone kind / 节点类型 (开工, start, …)")
+@click.option("--project", help="project code / 项目编号")
+@click.option("--due-before", type=DATE, help="planned date on or before / 计划完成不晚于")
+@click.option("--due-after", type=DATE, help="planned date on or after / 计划完成不早于")
+@click.option("--open", "open_only", is_flag=True, help="hide finished and future nodes' states")
+@click.option("--limit", type=click.IntRange(min=1), help="at most N rows")
+@FORMAT
+@common
+def status(app: App, region: str | None, department: str | None, leader: str | None,
+           level: str | None, category: str | None, lights_: tuple[str, ...], kind: str | None,
+           project: str | None, due_before: date | None, due_after: date | None,
+           open_only: bool, limit: int | None, fmt: str) -> None:
+    """The lights of every milestone that matches, worst first / 查询红黄绿灯."""
+    chosen = tuple(value_code(x) for x in lights_)
+    for light in chosen:
+        if light not in LIGHT_CHOICES:
+            raise click.BadParameter(f"{light!r}: not one of {', '.join(LIGHT_CHOICES)}",
+                                     param_hint="--light")
+    kind_code = None
+    if kind:
+        kind_code = app.config.kind_code(kind)
+        if kind_code is None:
+            raise click.BadParameter(f"{kind!r}: not in the milestone kind catalogue",
+                                     param_hint="--kind")
+    flt = queries.StatusFilter(
+        region=region, department=department, leader=leader,
+        level=value_code(level) if level else None,
+        category=value_code(category) if category else None, lights=chosen, kind=kind_code,
+        project=project, due_before=due_before, due_after=due_after, open_only=open_only,
+        limit=limit)
+    engine = app.database()
+    with engine.connect() as conn:
+        as_of = latest_as_of(conn) or app.config.today()
+        rows = queries.status(conn, flt, app.lang, as_of)
+    if fmt == "table" and not rows:
+        app.console.print(app.say("status.empty"))
+        return
+    table = None
+    if fmt == "table":
+        table = views.status_table(rows, queries.light_counts(rows), app.lang, app.kind_label)
+    _emit(app, fmt, rows, table)
+
+
+@cli.command()
+@click.argument("project")
+@FORMAT
+@common
+def show(app: App, project: str, fmt: str) -> None:
+    """A project's milestones as a timeline, planned against actual / 项目时间节点图."""
+    engine = app.database()
+    with engine.connect() as conn:
+        as_of = latest_as_of(conn) or app.config.today()
+        info, rows = queries.project_timeline(conn, project, app.lang, as_of)
+    for key in ("category", "level", "nature"):
+        info[key] = value_label(info[key], app.lang)
+    table = views.timeline_table(info, rows, app.lang, app.kind_label) if fmt == "table" else None
+    _emit(app, fmt, rows, table)
+
+
+@cli.command()
+@click.argument("milestone")
+@FORMAT
+@common
+def history(app: App, milestone: str, fmt: str) -> None:
+    """Every move of a milestone (id or CODE/节点名称) / 节点变化记录."""
+    engine = app.database()
+    with engine.connect() as conn:
+        row, moves = queries.history(conn, milestone, app.lang)
+    ref = f"{row.code}/{row.name}"
+    if fmt == "table" and not moves:
+        app.console.print(app.say("history.empty"))
+        return
+    _emit(app, fmt, moves, views.history_table(ref, moves, app.lang) if fmt == "table" else None)
+
+
+def _print_moves(app: App, moves: list[Any]) -> None:
+    if not moves:
+        app.console.print(app.say("unchanged"))
+    for m in moves:
+        app.console.print(app.say("moved", ref=f"{m.project}/{m.milestone}",
+                                  frm=light_label(m.from_state, app.lang),
+                                  to=light_label(m.to_state, app.lang),
+                                  trigger=trigger_label(m.trigger, app.lang), reason=m.reason),
+                          markup=False)
+
+
+BY = click.option("--by", "actor", default="", help="who / 操作人")
+
+
+@cli.command()
+@click.argument("milestone")
+@click.argument("percent", type=click.FloatRange(0, 100), required=False)
+@click.option("--date", "report_date", type=DATE, help="report date (default today) / 报送日期")
+@click.option("--done", "completed_on", type=DATE, help="completion date / 实际完成时间")
+@click.option("--note", default="", help="note / 备注")
+@BY
+@common
+def progress(app: App, milestone: str, percent: float | None, report_date: date | None,
+             completed_on: date | None, note: str, actor: str) -> None:
+    """Record progress (or --done DATE) for a milestone / 报送进展."""
+    result = actions.record_progress(app.database(), app.config, milestone, percent,
+                                     report_date=report_date, completed_on=completed_on,
+                                     note=note, reporter=actor)
+    shown = 100 if percent is None else percent
+    app.console.print(app.say("progress.done", ref=milestone, percent=f"{shown:g}"), markup=False)
+    _print_moves(app, result.moves)
+
+
+REASON = click.option("--reason", required=True, help="why / 原因")
+
+
+@cli.command()
+@click.argument("ref")
+@click.option("--project", "whole_project", is_flag=True, help="REF is a project code / 整个项目")
+@REASON
+@BY
+@common
+def suspend(app: App, ref: str, whole_project: bool, reason: str, actor: str) -> None:
+    """Suspend a milestone or a whole project / 暂停."""
+    _print_moves(app, actions.suspend(app.database(), app.config, ref, reason=reason,
+                                      actor=actor, project=whole_project))
+
+
+@cli.command()
+@click.argument("ref")
+@click.option("--project", "whole_project", is_flag=True, help="REF is a project code / 整个项目")
+@REASON
+@BY
+@common
+def resume(app: App, ref: str, whole_project: bool, reason: str, actor: str) -> None:
+    """Resume a suspended milestone or project / 恢复."""
+    _print_moves(app, actions.resume(app.database(), app.config, ref, reason=reason,
+                                     actor=actor, project=whole_project))
+
+
+@cli.command()
+@click.argument("milestone")
+@click.argument("new_date", type=DATE)
+@click.option("--start", "new_start", type=DATE, help="new planned start / 新的计划开始时间")
+@REASON
+@BY
+@common
+def replan(app: App, milestone: str, new_date: date, new_start: date | None, reason: str,
+           actor: str) -> None:
+    """Give a milestone a new planned date; the baseline is kept / 调整计划."""
+    _print_moves(app, actions.replan(app.database(), app.config, milestone, new_date,
+                                     reason=reason, new_start=new_start, actor=actor))
+
+
+@cli.command()
+@click.argument("milestone")
+@REASON
+@BY
+@common
+def cancel(app: App, milestone: str, reason: str, actor: str) -> None:
+    """Cancel a milestone / 取消节点."""
+    _print_moves(app, actions.cancel(app.database(), app.config, milestone, reason=reason,
+                                     actor=actor))
+
+
+@cli.command()
+@click.argument("milestone")
+@REASON
+@BY
+@common
+def reopen(app: App, milestone: str, reason: str, actor: str) -> None:
+    """Take back a finish or a cancellation / 重新打开."""
+    _print_moves(app, actions.reopen(app.database(), app.config, milestone, reason=reason,
+                                     actor=actor))
+
+
+def main() -> None:
+    cli(prog_name="lights")
+
+
+if __name__ == "__main__":
+    main()

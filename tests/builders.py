@@ -1,0 +1,32 @@
+"""Small programmes for tests, written through the ORM so every default applies."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from engine.models import Milestone, Project
+
+
+def add_project(engine: Engine, code: str = "P1", **fields: Any) -> int:
+    values = {"name": f"{code} 项目", "region": "南岗区", "department": "市发改委",
+              "leader": "张副市长", **fields}
+    with Session(engine) as session:
+        project = Project(code=code, **values)
+        session.add(project)
+        session.commit()
+        return project.id  # type: ignore[return-value]
+
+
+def add_milestone(engine: Engine, project_id: int, name: str, planned_date: date,
+                  **fields: Any) -> int:
+    fields.setdefault("baseline_date", planned_date)
+    with Session(engine) as session:
+        milestone = Milestone(project_id=project_id, name=name, planned_date=planned_date,
+                              **fields)
+        session.add(milestone)
+        session.commit()
+        return milestone.id  # type: ignore[return-value]
