@@ -241,7 +241,7 @@ def load_config(path: str | os.PathLike[str] | None = None,
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             where = f" line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-            raise ConfigError(f"{file}:{where} not valid YAML: "
+            raise ConfigError(f"{file}:{where}: not valid YAML: "
                               f"{getattr(exc, 'problem', exc)}") from None
         if loaded is not None and not isinstance(loaded, dict):
             raise ConfigError(f"{file}: the top level must be a mapping of keys")
