@@ -82,11 +82,16 @@ class WorkCalendar:
 
     # -- building ---------------------------------------------------------------
     def cover(self, days: Iterable[date]) -> None:
-        """Make sure the table spans every year of ``days`` (and the year after)."""
+        """Make sure the table spans every year of ``days``.
+
+        Only those years: padding with the year after would estimate (and warn about)
+        a year no milestone touches. ``count`` may still end on 1 January of the year
+        after the last one, since its end is exclusive.
+        """
         years = {d.year for d in days if d is not None}
         if not years:
             return
-        first, last = min(years), max(years) + 1
+        first, last = min(years), max(years)
         if self._workday and first >= self._first_year and last <= self._last_year:
             return
         if self._workday:

@@ -105,7 +105,9 @@ def schedule_lag(f: MilestoneFacts, ctx: Context, p: ScheduleLagParams) -> Findi
     if f.planned_start is not None and ctx.as_of <= f.planned_start:
         return None
     expected = expected_percent(f, ctx)
-    lag = expected - f.percent
+    # Rounded so that float noise cannot keep a lag of exactly the band out of it
+    # (32.8 expected - 22.8 reported is 9.999999999999996 in binary floating point).
+    lag = round(expected - f.percent, 9)
     if p.red_points is not None and lag >= p.red_points:
         light = Light.RED
     elif p.yellow_points is not None and lag >= p.yellow_points:
@@ -142,13 +144,20 @@ class StaleReportParams(RuleParams):
 
 @rule("stale_report", StaleReportParams)
 def stale_report(f: MilestoneFacts, ctx: Context, p: StaleReportParams) -> Finding | None:
-    """Started, and no progress report for more than N days: yellow."""
+    """Started, and no progress report for more than N days: yellow.
+
+    Silence before the planned start does not count: the N days run from the later
+    of the last report and the planned start (a report filed before the start must
+    not make the node stale on its first day). ``days_quiet`` is the true number of
+    days since the last report (since the start if there was none).
+    """
     since = f.last_report or f.planned_start
     if since is None or ctx.as_of < (f.planned_start or since):
         return None
-    quiet = (ctx.as_of - since).days
-    if quiet <= p.days:
+    counted_from = max(d for d in (f.last_report, f.planned_start) if d is not None)
+    if (ctx.as_of - counted_from).days <= p.days:
         return None
+    quiet = (ctx.as_of - since).days
     return Finding("stale_report", Light.YELLOW, {"last_report": f.last_report,
                                                   "days_quiet": quiet, "limit": p.days})
 
@@ -170,8 +179,9 @@ def evaluate(f: MilestoneFacts, ctx: Context) -> Verdict:
             return Verdict(found.light, (found,))
         findings.append(found)
     if findings:
-        light = max((x.light for x in findings), key=SEVERITY.__getitem__)
-        return Verdict(light, tuple(findings))
+        # Worst first (stable: rule order among equals), so the reason leads with it.
+        findings.sort(key=lambda x: -SEVERITY[x.light])
+        return Verdict(findings[0].light, tuple(findings))
     if f.planned_start is not None and ctx.as_of < f.planned_start:
         return Verdict(Light.PLANNED, (Finding("not_started", Light.PLANNED, {
             "planned_start": f.planned_start, "planned_date": f.planned_date}),))

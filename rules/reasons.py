@@ -29,20 +29,21 @@ TEMPLATES: dict[str, dict[Lang, str]] = {
     },
     "overdue": {
         "zh": "计划{planned_date}完成，已逾期{days_late}天，进度{percent}",
-        "en": "planned for {planned_date}, {days_late} days overdue, {percent} done",
+        "en": "planned for {planned_date}, {days_late_en} overdue, {percent} done",
     },
     "schedule_lag": {
         "zh": "序时进度{expected}，实际进度{percent}，滞后{lag}个百分点",
         "en": "expected {expected} by now, reported {percent}, {lag} points behind",
     },
     "due_soon": {
-        "zh": "计划{planned_date}完成，仅剩{working_days_left}个工作日，进度{percent}（低于{min_percent}）",
-        "en": "due {planned_date}, {working_days_left} working days left, {percent} done "
+        "zh": "计划{planned_date}完成，仅剩{working_days_left}个工作日，"
+              "进度{percent}（低于{min_percent}）",
+        "en": "due {planned_date}, {working_days_left_en} left, {percent} done "
               "(below {min_percent})",
     },
     "stale_report": {
         "zh": "已{days_quiet}天未报送进展（上限{limit}天）",
-        "en": "no progress report for {days_quiet} days (limit {limit})",
+        "en": "no progress report for {days_quiet_en} (limit {limit})",
     },
     "not_started": {
         "zh": "计划{planned_start}开始，{planned_date}完成",
@@ -57,6 +58,7 @@ TEMPLATES: dict[str, dict[Lang, str]] = {
 _SEPARATOR = {"zh": "；", "en": "; "}
 _PERCENT_KEYS = {"percent", "expected", "min_percent"}
 _DATE_KEYS = ("date", "report", "start")
+_EN_UNITS = {"days_late": "day", "days_quiet": "day", "working_days_left": "working day"}
 
 
 @cache
@@ -88,9 +90,13 @@ def _words(numbers: Mapping[str, Any], lang: Lang) -> dict[str, str]:
             out[key] = _number(value)
         else:
             out[key] = str(value)
+    for key, unit in _EN_UNITS.items():
+        if key in numbers:
+            n = int(numbers[key])
+            out[f"{key}_en"] = f"{n} {unit}" + ("" if n == 1 else "s")
     late = int(numbers.get("days_late") or 0)
     out["late_zh"] = f"，逾期{late}天" if late else ""
-    out["late_en"] = f", {late} days late" if late else ""
+    out["late_en"] = f", {out['days_late_en']} late" if late else ""
     return out
 
 
@@ -99,7 +105,8 @@ def describe(rule: str, numbers: Mapping[str, Any], lang: Lang = "zh") -> str:
     return TEMPLATES[rule][lang].format_map(_words(numbers, lang))
 
 
-def describe_all(findings: Iterable[Finding | tuple[str, Mapping[str, Any]]], lang: Lang = "zh") -> str:
+def describe_all(findings: Iterable[Finding | tuple[str, Mapping[str, Any]]],
+                 lang: Lang = "zh") -> str:
     """Every finding, worst first as given, joined into the reason of a light."""
     parts = []
     for item in findings:

@@ -1,151 +1,25 @@
-"""The ``lights`` command: parse, call one engine function, print.
-
-Every error a person can cause (bad date, unknown project, no database yet, bad
-configuration, a refused move) is one sentence on stderr and exit status 1; usage
-mistakes are click's, exit status 2. Never a traceback.
-"""
+"""The core commands: init, demo, run, status, show, history and milestone actions."""
 
 from __future__ import annotations
 
-import csv
-import functools
 import json
-import re
-import sys
-from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 import click
-from rich.console import Console
-from sqlalchemy.engine import Engine
-from sqlalchemy.exc import SQLAlchemyError
 
 from engine import actions, queries, views
-from engine.config import Config, ConfigError, load_config
-from engine.db import NoDatabase, open_database, sqlite_path
-from engine.i18n import light_label, t, trigger_label, value_code, value_label
-from engine.lifecycle import RefusedMove
-from engine.run import RunRefused, latest_as_of, run
+from engine.cli import cli
+from engine.cli.common import BY, DATE, FORMAT, REASON, App, common, emit, fail
+from engine.db import sqlite_path
+from engine.i18n import light_label, trigger_label, value_code, value_label
+from engine.run import latest_as_of, run
 from rules.lights import Light
 
 LIGHT_CHOICES = [light.value for light in Light]
 
 
-# -- dates ----------------------------------------------------------------------
-_DATE_RE = re.compile(r"^\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?\s*$")
-
-
-class DateType(click.ParamType):
-    """2026-10-31, 2026/10/31, 2026.10.31 or 2026年10月31日."""
-
-    name = "DATE"
-
-    def convert(self, value: Any, param: Any, ctx: Any) -> date:
-        if isinstance(value, date):
-            return value
-        match = _DATE_RE.match(str(value))
-        try:
-            if not match:
-                raise ValueError
-            return date(*(int(g) for g in match.groups()))
-        except ValueError:
-            self.fail(f"{value!r} is not a date like 2026-10-31 / 不是有效日期", param, ctx)
-
-
-DATE = DateType()
-
-
-# -- shared options and context ------------------------------------------------------
-@dataclass
-class App:
-    config: Config
-    lang: str
-    console: Console
-    err: Console
-
-    def say(self, key: str, **values: Any) -> str:
-        return t(key, self.lang, **values)
-
-    def database(self, create: bool = False) -> Engine:
-        return open_database(self.config.database.url, create=create)
-
-    def kind_label(self, code: str, lang: str) -> str:
-        return self.config.kind_label(code, lang)
-
-
-def _database_url(value: str) -> str:
-    return value if "://" in value else f"sqlite:///{value}"
-
-
-def common(func: Callable[..., Any]) -> Callable[..., Any]:
-    """--config, --database and --lang on every command; errors become one sentence."""
-
-    @click.option("--config", "config_path", type=click.Path(dir_okay=False),
-                  help="config.yaml to use / 配置文件")
-    @click.option("--database", "database", metavar="URL|FILE",
-                  help="database URL or SQLite file / 数据库")
-    @click.option("--lang", type=click.Choice(["zh", "en"]), help="language / 语言")
-    @functools.wraps(func)
-    def wrapper(config_path: str | None, database: str | None, lang: str | None,
-                **kwargs: Any) -> Any:
-        err = Console(stderr=True, highlight=False, soft_wrap=True)
-        used = lang or "zh"  # the configured language once the configuration is read
-        try:
-            overrides = {("database", "url"): _database_url(database)} if database else {}
-            config = load_config(config_path, overrides=overrides)
-            used = lang or config.lang
-            app = App(config, used, Console(highlight=False), err)
-            return func(app, **kwargs)
-        except ConfigError as exc:
-            _fail(err, t("err.config", used, msg=exc))
-        except NoDatabase as exc:
-            _fail(err, t("err.no_database", used, db=exc))
-        except actions.NotFound as exc:
-            _fail(err, t("err.not_found", used, what=t(f"what.{exc.what}", used), ref=exc.ref))
-        except RunRefused as exc:
-            _fail(err, t("err.refused_run", used, as_of=exc.as_of, latest=exc.latest))
-        except RefusedMove as exc:
-            _fail(err, t("err.refused_move", used, state=light_label(exc.state, used),
-                         trigger=trigger_label(exc.trigger, used)))
-        except actions.BadInput as exc:
-            _fail(err, t("err.bad_input", used, msg=exc))
-        except SQLAlchemyError as exc:
-            msg = str(getattr(exc, "orig", None) or exc).splitlines()[0]
-            _fail(err, t("err.database", used, msg=msg))
-
-    return wrapper
-
-
-def _fail(err: Console, message: str) -> None:
-    err.print(f"lights: {message}", markup=False)
-    sys.exit(1)
-
-
-def _emit(app: App, fmt: str, rows: list[dict[str, Any]], table: Any) -> None:
-    if fmt == "json":
-        click.echo(json.dumps(rows, ensure_ascii=False, indent=2, default=str))
-    elif fmt == "csv":
-        if rows:
-            writer = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]), lineterminator="\n")
-            writer.writeheader()
-            writer.writerows(rows)
-    else:
-        app.console.print(table)
-
-
-FORMAT = click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]),
-                      default="table", show_default=True)
-
-
 # -- commands ---------------------------------------------------------------------
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="milestone-lights")
-def cli() -> None:
-    """Lights: red/yellow/green milestone supervision (重点项目节点红黄绿灯管理)."""
-
-
 @cli.command()
 @common
 def init(app: App) -> None:
@@ -163,7 +37,7 @@ def demo(app: App) -> None:
 
     engine = app.database(create=True)
     if not is_demo_only(engine):
-        _fail(app.err, app.say("err.demo_real_data", db=app.config.database.url))
+        fail(app.err, app.say("err.demo_real_data", db=app.config.database.url))
     reset_database(engine)
     info = build_demo(engine)
     app.console.print(app.say("demo.built", projects=info.projects, milestones=info.milestones,
@@ -262,7 +136,7 @@ def status(app: App, region: str | None, department: str | None, leader: str | N
     table = None
     if fmt == "table":
         table = views.status_table(rows, queries.light_counts(rows), app.lang, app.kind_label)
-    _emit(app, fmt, rows, table)
+    emit(app, fmt, rows, table)
 
 
 @cli.command()
@@ -278,7 +152,7 @@ def show(app: App, project: str, fmt: str) -> None:
     for key in ("category", "level", "nature"):
         info[key] = value_label(info[key], app.lang)
     table = views.timeline_table(info, rows, app.lang, app.kind_label) if fmt == "table" else None
-    _emit(app, fmt, rows, table)
+    emit(app, fmt, rows, table)
 
 
 @cli.command()
@@ -294,7 +168,7 @@ def history(app: App, milestone: str, fmt: str) -> None:
     if fmt == "table" and not moves:
         app.console.print(app.say("history.empty"))
         return
-    _emit(app, fmt, moves, views.history_table(ref, moves, app.lang) if fmt == "table" else None)
+    emit(app, fmt, moves, views.history_table(ref, moves, app.lang) if fmt == "table" else None)
 
 
 def _print_moves(app: App, moves: list[Any]) -> None:
@@ -306,9 +180,6 @@ def _print_moves(app: App, moves: list[Any]) -> None:
                                   to=light_label(m.to_state, app.lang),
                                   trigger=trigger_label(m.trigger, app.lang), reason=m.reason),
                           markup=False)
-
-
-BY = click.option("--by", "actor", default="", help="who / 操作人")
 
 
 @cli.command()
@@ -328,9 +199,6 @@ def progress(app: App, milestone: str, percent: float | None, report_date: date 
     shown = 100 if percent is None else percent
     app.console.print(app.say("progress.done", ref=milestone, percent=f"{shown:g}"), markup=False)
     _print_moves(app, result.moves)
-
-
-REASON = click.option("--reason", required=True, help="why / 原因")
 
 
 @cli.command()
@@ -391,11 +259,3 @@ def reopen(app: App, milestone: str, reason: str, actor: str) -> None:
     """Take back a finish or a cancellation / 重新打开."""
     _print_moves(app, actions.reopen(app.database(), app.config, milestone, reason=reason,
                                      actor=actor))
-
-
-def main() -> None:
-    cli(prog_name="lights")
-
-
-if __name__ == "__main__":
-    main()

@@ -1,0 +1,148 @@
+"""What every ``lights`` command shares: options, dates, errors, output formats.
+
+Every error a person can cause (bad date, unknown project, no database yet, bad
+configuration, a refused move) is one sentence on stderr and exit status 1; usage
+mistakes are click's, exit status 2. Never a traceback. A command module raises one
+of the exceptions handled in :func:`common` (or :class:`UserError`) and prints
+nothing on failure itself.
+"""
+
+from __future__ import annotations
+
+import csv
+import functools
+import json
+import re
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import click
+from rich.console import Console
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
+
+from engine import actions
+from engine.config import Config, ConfigError, load_config
+from engine.db import NoDatabase, open_database
+from engine.i18n import light_label, t, trigger_label
+from engine.lifecycle import RefusedMove
+from engine.run import RunRefused
+
+
+class UserError(Exception):
+    """A failure explained in one sentence, already in the user's language."""
+
+
+# -- dates ----------------------------------------------------------------------
+_DATE_RE = re.compile(r"^\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?\s*$")
+
+
+class DateType(click.ParamType):
+    """2026-10-31, 2026/10/31, 2026.10.31 or 2026年10月31日."""
+
+    name = "DATE"
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> date:
+        if isinstance(value, date):
+            return value
+        match = _DATE_RE.match(str(value))
+        try:
+            if not match:
+                raise ValueError
+            return date(*(int(g) for g in match.groups()))
+        except ValueError:
+            self.fail(f"{value!r} is not a date like 2026-10-31 / 不是有效日期", param, ctx)
+
+
+DATE = DateType()
+
+
+# -- shared options and context ------------------------------------------------------
+@dataclass
+class App:
+    config: Config
+    lang: str
+    console: Console
+    err: Console
+
+    def say(self, key: str, **values: Any) -> str:
+        return t(key, self.lang, **values)
+
+    def database(self, create: bool = False) -> Engine:
+        return open_database(self.config.database.url, create=create)
+
+    def kind_label(self, code: str, lang: str) -> str:
+        return self.config.kind_label(code, lang)
+
+
+def _database_url(value: str) -> str:
+    return value if "://" in value else f"sqlite:///{value}"
+
+
+def common(func: Callable[..., Any]) -> Callable[..., Any]:
+    """--config, --database and --lang on every command; errors become one sentence."""
+
+    @click.option("--config", "config_path", type=click.Path(dir_okay=False),
+                  help="config.yaml to use / 配置文件")
+    @click.option("--database", "database", metavar="URL|FILE",
+                  help="database URL or SQLite file / 数据库")
+    @click.option("--lang", type=click.Choice(["zh", "en"]), help="language / 语言")
+    @functools.wraps(func)
+    def wrapper(config_path: str | None, database: str | None, lang: str | None,
+                **kwargs: Any) -> Any:
+        err = Console(stderr=True, highlight=False, soft_wrap=True)
+        used = lang or "zh"  # the configured language once the configuration is read
+        try:
+            overrides = {("database", "url"): _database_url(database)} if database else {}
+            config = load_config(config_path, overrides=overrides)
+            used = lang or config.lang
+            app = App(config, used, Console(highlight=False), err)
+            return func(app, **kwargs)
+        except ConfigError as exc:
+            fail(err, t("err.config", used, msg=exc))
+        except NoDatabase as exc:
+            fail(err, t("err.no_database", used, db=exc))
+        except actions.NotFound as exc:
+            fail(err, t("err.not_found", used, what=t(f"what.{exc.what}", used), ref=exc.ref))
+        except RunRefused as exc:
+            fail(err, t("err.refused_run", used, as_of=exc.as_of, latest=exc.latest))
+        except RefusedMove as exc:
+            fail(err, t("err.refused_move", used, state=light_label(exc.state, used),
+                         trigger=trigger_label(exc.trigger, used)))
+        except actions.BadInput as exc:
+            fail(err, t("err.bad_input", used, msg=exc))
+        except UserError as exc:
+            fail(err, str(exc))
+        except SQLAlchemyError as exc:
+            msg = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+            fail(err, t("err.database", used, msg=msg))
+
+    return wrapper
+
+
+def fail(err: Console, message: str) -> None:
+    err.print(f"lights: {message}", markup=False)
+    sys.exit(1)
+
+
+def emit(app: App, fmt: str, rows: list[dict[str, Any]], table: Any) -> None:
+    if fmt == "json":
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2, default=str))
+    elif fmt == "csv":
+        if rows:
+            writer = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]), lineterminator="\n")
+            writer.writeheader()
+            writer.writerows(rows)
+    else:
+        app.console.print(table)
+
+
+BY = click.option("--by", "actor", default="", help="who / 操作人")
+REASON = click.option("--reason", required=True, help="why / 原因")
+FORMAT = click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]),
+                      default="table", show_default=True)
+
+
