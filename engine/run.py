@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 import warnings
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
@@ -38,6 +38,21 @@ REPLAY = ReplayLight.__table__  # type: ignore[attr-defined]
 
 OPEN_STATES = [light.value for light in OPEN_LIGHTS]
 Progress = Callable[[int, int], None]
+
+
+@dataclass(slots=True)
+class Chunk:
+    """What one chunk of a run changed, handed to the stages that follow it."""
+
+    run_id: int | None
+    as_of: date
+    moves: list[Move]
+    evaluated_ids: list[int]
+
+
+Stage = Callable[[Connection, "Chunk"], None]
+"""A step run inside each chunk's transaction after its moves are written (e.g. the
+notices outbox): what it writes commits or rolls back together with the moves."""
 
 
 class RunRefused(Exception):
@@ -202,8 +217,13 @@ def count_lights(conn: Connection) -> dict[str, int]:
 def run(engine: Engine, config: Config, as_of: date | None = None, *, dry_run: bool = False,
         replay: bool = False, mode: str = "nightly", job: str = "",
         progress: Progress | None = None,
-        should_stop: Callable[[], bool] | None = None) -> RunSummary:
-    """Evaluate every open milestone as of ``as_of`` (default: today in the timezone)."""
+        should_stop: Callable[[], bool] | None = None,
+        stages: Sequence[Stage] = ()) -> RunSummary:
+    """Evaluate every open milestone as of ``as_of`` (default: today in the timezone).
+
+    ``stages`` run inside each chunk's transaction, after its writes (not on a dry run
+    or a replay).
+    """
     as_of = as_of or config.today()
     started = time.perf_counter()
     summary = RunSummary(as_of=as_of, mode="replay" if replay else mode, dry_run=dry_run)
@@ -243,6 +263,9 @@ def run(engine: Engine, config: Config, as_of: date | None = None, *, dry_run: b
                 moves, updates, audits = evaluator.changes(rows)
                 if not dry_run:
                     evaluator.write(conn, summary.run_id, updates, audits)
+                    chunk_info = Chunk(summary.run_id, as_of, moves, [r.id for r in rows])
+                    for stage in stages:
+                        stage(conn, chunk_info)
             last_id = rows[-1].id
             done += len(rows)
             triggers.update(m.trigger for m in moves)

@@ -164,3 +164,32 @@ def test_chunks_cover_everything_and_an_interrupted_run_resumes(engine, config):
     with Session(engine) as s:
         states = s.exec(select(Milestone.state).distinct()).all()
     assert [tuple(r) for r in states] == [("red",)]
+
+
+def test_stages_see_each_chunks_moves_in_its_transaction(engine, config):
+    ids = _programme(engine)
+    seen = []
+
+    def stage(conn, chunk):
+        seen.append((chunk.run_id, sorted(m.milestone_id for m in chunk.moves)))
+        # Inside the chunk's transaction the moves are already visible.
+        state = conn.execute(select(Milestone.state).where(Milestone.id == ids["late"])).scalar()
+        assert state == "red"
+
+    summary = run(engine, config, AS_OF, stages=[stage])
+    assert seen == [(summary.run_id, sorted([ids["late"], ids["ahead"], ids["finished"]]))]
+
+
+def test_a_failing_stage_rolls_its_chunk_back_and_marks_the_run_failed(engine, config):
+    ids = _programme(engine)
+
+    def broken(conn, chunk):
+        raise RuntimeError("outbox full")
+
+    with pytest.raises(RuntimeError):
+        run(engine, config, AS_OF, stages=[broken])
+    assert _milestone(engine, ids["late"]).state == "planned"
+    assert _count(engine, Transition) == 0
+    with Session(engine) as s:
+        failed = s.exec(select(Run)).one()[0]
+    assert failed.status == "failed" and "outbox full" in failed.error
