@@ -13,7 +13,8 @@ from engine.cli import cli
 from engine.cli.common import BY, DATE, FORMAT, REASON, App, common, emit, fail
 from engine.db import sqlite_path
 from engine.i18n import light_label, trigger_label, value_code, value_label
-from engine.run import latest_as_of, run
+from engine.nightly import nightly
+from engine.run import latest_as_of
 from rules.lights import Light
 
 LIGHT_CHOICES = [light.value for light in Light]
@@ -42,7 +43,7 @@ def demo(app: App) -> None:
     info = build_demo(engine)
     app.console.print(app.say("demo.built", projects=info.projects, milestones=info.milestones,
                               reports=info.reports))
-    summary = run(engine, app.config, DEMO_AS_OF, mode="manual", job="demo")
+    summary = nightly(engine, app.config, DEMO_AS_OF, mode="manual", job="demo")
     app.console.print(views.run_summary(summary, app.lang))
     with engine.connect() as conn:
         worst = queries.project_lights(conn, limit=10)
@@ -67,12 +68,13 @@ def run_cmd(app: App, as_of: date | None, dry_run: bool, replay: bool, fmt: str)
 
         with Progress(console=app.err, transient=True) as bar:
             task = bar.add_task(app.say("run.progress"), total=None)
-            summary = run(engine, app.config, as_of, dry_run=dry_run, replay=replay,
+            summary = nightly(engine, app.config, as_of, dry_run=dry_run, replay=replay,
                           mode="manual",
                           progress=lambda done, total: bar.update(task, completed=done,
                                                                   total=total))
     else:
-        summary = run(engine, app.config, as_of, dry_run=dry_run, replay=replay, mode="manual")
+        summary = nightly(engine, app.config, as_of, dry_run=dry_run, replay=replay,
+                          mode="manual")
     if fmt == "json":
         data = summary.as_json()
         if dry_run:

@@ -1,0 +1,30 @@
+"""The night's work in one place: evaluate → plan notices → deliver.
+
+`lights run`, `lights demo` and the scheduler's nightly job all call :func:`nightly`,
+so a stage added here (the notices outbox, delivery) runs on every path.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+
+from sqlalchemy.engine import Engine
+
+from engine.config import Config
+from engine.run import Progress, RunSummary, Stage, run
+
+
+def stages(config: Config) -> list[Stage]:
+    """The steps that run inside each chunk's transaction, after its moves."""
+    return []
+
+
+def nightly(engine: Engine, config: Config, as_of: date | None = None, *,
+            dry_run: bool = False, replay: bool = False, mode: str = "nightly", job: str = "",
+            progress: Progress | None = None,
+            should_stop: Callable[[], bool] | None = None) -> RunSummary:
+    """Evaluate every open milestone, then everything that follows from the moves."""
+    return run(engine, config, as_of, dry_run=dry_run, replay=replay, mode=mode, job=job,
+               progress=progress, should_stop=should_stop,
+               stages=() if dry_run or replay else stages(config))
