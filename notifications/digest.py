@@ -1,0 +1,337 @@
+"""Compose digests: one e-mail per recipient from every pending notice, worst first.
+
+Pending notices (written by the planner, not yet in a message) are read in bulk,
+grouped by recipient and by project, rendered, and written as outbox rows in one
+transaction together with the link from each notice to its message: a crash leaves
+either the notices pending or the message composed, never both or neither.
+
+A run that would notify about more than ``storm_threshold`` of all milestones (and
+more than ``storm_min_milestones``) is a storm: the digests are composed but held,
+and the administrators get a summary instead, until ``lights send --confirm``.
+Deliveries that failed for good are listed in the administrators' next digest.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Connection, bindparam, func, insert, select, update
+
+from engine.config import Config
+from engine.i18n import light_label
+from engine.models import Milestone, Project, Transition, utcnow
+from engine.queries import reason_text
+from notifications.models import Acknowledgement, Notice, OutboxMessage
+from notifications.plan import Planner, load_directory, mail_domain
+from notifications.render import Renderer
+from notifications.routing import Person
+from rules.lights import SEVERITY, Light
+from rules.reasons import format_day
+
+M = Milestone.__table__  # type: ignore[attr-defined]
+P = Project.__table__  # type: ignore[attr-defined]
+T = Transition.__table__  # type: ignore[attr-defined]
+NOTICE = Notice.__table__  # type: ignore[attr-defined]
+OUTBOX = OutboxMessage.__table__  # type: ignore[attr-defined]
+ACK = Acknowledgement.__table__  # type: ignore[attr-defined]
+
+LABELS = {
+    "new": {"zh": "新增", "en": "NEW"},
+    "worse": {"zh": "升级", "en": "WORSE"},
+    "still_red": {"zh": "持续红灯（第{days}天）", "en": "STILL RED (day {days})"},
+    "resolved": {"zh": "已解除", "en": "RESOLVED"},
+}
+LABEL_ORDER = {"worse": 0, "new": 1, "still_red": 2, "resolved": 3}
+HISTORY_MOVES = 6
+
+
+@dataclass
+class ComposeResult:
+    messages: int = 0
+    held: int = 0
+    notices: int = 0
+    storm: bool = False
+    milestones: int = 0
+    storm_messages: int = 0
+    failures_reported: int = 0
+    warnings: list[str] = field(default_factory=list)
+
+
+def message_id(dedup_key: str, domain: str) -> str:
+    """The same key gives the same Message-ID, so a resend after a crash is one message."""
+    return f"<{hashlib.sha256(dedup_key.encode()).hexdigest()[:40]}@{domain}>"
+
+
+def _item_key(item: dict[str, Any]) -> tuple[int, int, int, str]:
+    return (-SEVERITY[Light(item["light"])] if item["label"] != "resolved" else 0,
+            LABEL_ORDER[item["label"]], -item["days"], item["due"])
+
+
+class Composer:
+    """Builds digest contexts and outbox rows for one configuration."""
+
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self.ladder = config.notices.ladder
+        self.renderer = Renderer(config.notices.templates_dir)
+        self.domain = mail_domain(config)
+        self._planners: dict[date, Planner] = {}
+
+    def _planner(self, as_of: date) -> Planner:
+        """For the working-day count, the same as the ladder's (one calendar per date)."""
+        planner = self._planners.get(as_of)
+        if planner is None:
+            planner = self._planners[as_of] = Planner(self.config, as_of)
+        return planner
+
+    # -- reading ---------------------------------------------------------------------
+    def pending(self, conn: Connection, recipient: str | None = None) -> list[Any]:
+        query = (select(NOTICE, M.c.name.label("milestone"), M.c.kind, M.c.state,
+                        M.c.reason, M.c.light_facts, M.c.planned_date, M.c.percent,
+                        P.c.code, P.c.name.label("project_name"), P.c.region, P.c.department,
+                        P.c.leader)
+                 .select_from(NOTICE.join(M, M.c.id == NOTICE.c.milestone_id).join(P))
+                 .where(NOTICE.c.message_id.is_(None)).order_by(NOTICE.c.id))
+        if recipient is not None:
+            query = query.where(NOTICE.c.recipient == recipient)
+        return list(conn.execute(query).all())
+
+    def histories(self, conn: Connection, ids: Sequence[int]) -> dict[int, list[Any]]:
+        out: dict[int, list[Any]] = defaultdict(list)
+        for i in range(0, len(ids), 5000):
+            part = ids[i:i + 5000]
+            for row in conn.execute(select(T.c.milestone_id, T.c.to_state, T.c.as_of)
+                                    .where(T.c.milestone_id.in_(part)).order_by(T.c.id)):
+                out[row.milestone_id].append(row)
+        return out
+
+    def acks(self, conn: Connection, ids: Sequence[int]) -> dict[int, Any]:
+        out: dict[int, Any] = {}
+        for i in range(0, len(ids), 5000):
+            part = ids[i:i + 5000]
+            for row in conn.execute(select(ACK).where(ACK.c.milestone_id.in_(part))
+                                    .order_by(ACK.c.id)):
+                out[row.milestone_id] = row  # the latest wins
+        return out
+
+    # -- contexts --------------------------------------------------------------------
+    def history_line(self, moves: list[Any], lang: str) -> str:
+        if not moves:
+            return "—"
+        arrow = " → "
+        shown = moves[-HISTORY_MOVES:]
+        text = arrow.join(f"{light_label(m.to_state, lang)} {format_day(m.as_of, lang)}"
+                          for m in shown)
+        return ("… → " if len(moves) > len(shown) else "") + text
+
+    def item(self, n: Any, lang: str, as_of: date, history: list[Any], ack: Any) -> dict[str, Any]:
+        step = self.ladder[min(n.step, len(self.ladder) - 1)]
+        days = (as_of - n.since).days if n.since is not None else 0
+        held = self._planner(as_of).held_days(n.since)
+        resolved = n.label == "resolved"
+        ctx = {"milestone": n.milestone, "project": n.project_name, "code": n.code,
+               "days": held, "calendar_days": days}
+        item = {
+            "id": n.milestone_id, "milestone": n.milestone, "label": n.label,
+            "label_text": LABELS[n.label][lang].format(days=days),
+            "light": n.state if resolved else n.light,
+            "light_text": light_label(n.state if resolved else n.light, lang),
+            "kind": "" if self.config.kind_label(n.kind, lang) == n.milestone
+            else self.config.kind_label(n.kind, lang),
+            "reason": reason_text(n.state, n.light_facts, n.reason, lang) or "—",
+            "history": self.history_line(history, lang),
+            "step": "" if resolved else (step.zh if lang == "zh" else step.en),
+            "step_text": "" if resolved else self.renderer.step_text(step.template, lang, ctx),
+            "days": days, "planned_date": format_day(n.planned_date, lang),
+            "due": n.planned_date.isoformat(),
+            "percent": f"{n.percent:g}%",
+            "command": f"lights history {n.milestone_id}",
+            "ack": None,
+        }
+        if ack is not None and not resolved:
+            item["ack"] = {"author": ack.author, "reason": ack.reason,
+                           "date": format_day(ack.as_of, lang),
+                           "until": format_day(ack.hold_until, lang)}
+        return item
+
+    def digest_context(self, person: Person, notices: list[Any], as_of: date,
+                       histories: dict[int, list[Any]], acks: dict[int, Any],
+                       failures: list[dict[str, Any]]) -> dict[str, Any]:
+        lang = person.lang
+        projects: dict[str, dict[str, Any]] = {}
+        seen: set[int] = set()
+        for n in reversed(notices):
+            if n.milestone_id in seen:  # two notices about one milestone: keep the latest
+                continue
+            seen.add(n.milestone_id)
+            p = projects.setdefault(n.code, {"code": n.code, "name": n.project_name,
+                                             "region": n.region, "department": n.department,
+                                             "leader": n.leader, "rows": []})
+            p["rows"].append(self.item(n, lang, as_of, histories.get(n.milestone_id, []),
+                                        acks.get(n.milestone_id)))
+        for p in projects.values():
+            p["rows"].sort(key=_item_key)
+            open_lights = [Light(i["light"]) for i in p["rows"] if i["label"] != "resolved"]
+            p["light"] = max(open_lights, key=SEVERITY.__getitem__).value if open_lights \
+                else "green"
+        ordered = sorted(projects.values(), key=lambda p: (
+            -SEVERITY[Light(p["light"])],
+            -sum(i["light"] == "red" and i["label"] != "resolved" for i in p["rows"]),
+            -len(p["rows"]), p["code"]))
+        items = [i for p in ordered for i in p["rows"]]
+        counts = Counter("resolved" if i["label"] == "resolved" else i["light"] for i in items)
+        top = max((n.step for n in notices if n.label != "resolved"), default=None)
+        if top is not None:
+            step = self.ladder[min(top, len(self.ladder) - 1)]
+            top_step = step.zh if lang == "zh" else step.en
+        else:
+            top_step = {"zh": "解除", "en": "Resolved"}[lang] if items else \
+                {"zh": "投递失败", "en": "Delivery failures"}[lang]
+        return {"lang": lang, "as_of": format_day(as_of, lang),
+                "recipient": {"name": person.name, "email": person.email},
+                "counts": {"total": len(items), "red": counts["red"],
+                           "yellow": counts["yellow"], "resolved": counts["resolved"]},
+                "top_step": top_step, "projects": ordered, "failures": failures}
+
+    # -- composing --------------------------------------------------------------------
+    def compose(self, conn: Connection, as_of: date | None = None) -> ComposeResult:
+        """Turn every pending notice into digests (one per recipient); see the module doc."""
+        result = ComposeResult()
+        rows = self.pending(conn)
+        directory = load_directory(conn, self.config)
+        admins = directory.admins()
+        failures = self._unreported_failures(conn)
+        if not rows and not (failures and admins):
+            return result
+        as_of = as_of or max((r.as_of for r in rows), default=None) or self.config.today()
+        ids = sorted({r.milestone_id for r in rows})
+        histories, acks = self.histories(conn, ids), self.acks(conn, ids)
+        by_recipient: dict[str, list[Any]] = defaultdict(list)
+        people: dict[str, Person] = {}
+        for r in rows:
+            by_recipient[r.recipient].append(r)
+            people.setdefault(r.recipient, Person(r.recipient_name or r.recipient,
+                                                  r.recipient, r.lang))
+        for admin in admins if failures else ():
+            people.setdefault(admin.email, admin)
+            by_recipient.setdefault(admin.email, [])
+        result.milestones = len(ids)
+        total = conn.execute(select(func.count()).select_from(M.join(P))
+                             .where(P.c.status == "active")).scalar_one()
+        n = self.config.notices
+        result.storm = (result.milestones > n.storm_min_milestones
+                        and result.milestones > n.storm_threshold * max(total, 1))
+        admin_emails = {a.email for a in admins}
+        messages: list[dict[str, Any]] = []
+        links: list[dict[str, Any]] = []
+        for email, notices in by_recipient.items():
+            person = people[email]
+            mine = list(failures) if email in admin_emails else []
+            ctx = self.digest_context(person, notices, as_of, histories, acks,
+                                      self._failure_rows(mine, person.lang))
+            rendered = self.renderer.message("digest", person.lang, ctx)
+            ids_part = ",".join(str(x.id) for x in notices) or \
+                ",".join(f"f{f['id']}" for f in mine)
+            key = (f"digest|{as_of}|{email}|"
+                   f"{hashlib.sha1(ids_part.encode()).hexdigest()[:12]}")
+            status = "held" if result.storm and notices else "pending"
+            messages.append(self._row(key, "digest", as_of, person, rendered, status,
+                                      self._step_name(notices),
+                                      sorted({x.thread for x in notices})[:20] if notices
+                                      else [], first=notices[0].thread if notices else None))
+            links.append([x.id for x in notices])
+        if result.storm:
+            messages += self._storm(conn, rows, as_of, admins, total,
+                                    sum(1 for v in by_recipient.values() if v))
+        new_ids = self._insert(conn, messages)
+        pairs = [{"b_notice": nid, "b_msg": mid}
+                 for mid, nids in zip(new_ids, links, strict=False) for nid in nids]
+        if pairs:
+            conn.execute(update(NOTICE).where(NOTICE.c.id == bindparam("b_notice"))
+                         .values(message_id=bindparam("b_msg")), pairs)
+        if failures and admins:
+            conn.execute(update(OUTBOX).where(OUTBOX.c.id.in_([f["id"] for f in failures]))
+                         .values(reported_on=as_of))
+            result.failures_reported = len(failures)
+        elif failures:
+            result.warnings.append(f"{len(failures)} failed deliveries and no administrator "
+                                   f"(contact role admin) to tell")
+        result.messages = sum(1 for m in messages if m["status"] == "pending")
+        result.held = sum(1 for m in messages if m["status"] == "held")
+        result.storm_messages = sum(1 for m in messages if m["kind"] == "storm")
+        result.notices = len(rows)
+        if result.storm and not admins:
+            result.warnings.append("notice storm held, and no administrator (contact role "
+                                   "admin) to tell: run lights send --confirm")
+        return result
+
+    def _step_name(self, notices: list[Any]) -> str:
+        steps = [n.step for n in notices if n.label != "resolved"]
+        return self.ladder[min(max(steps), len(self.ladder) - 1)].step if steps else ""
+
+    def _row(self, key: str, kind: str, as_of: date, person: Person, rendered: Any, status: str,
+             step: str, threads: list[str], first: str | None) -> dict[str, Any]:
+        if first is not None and first in threads:  # In-Reply-To: the worst milestone's thread
+            threads = [first, *(t for t in threads if t != first)]
+        return {"dedup_key": key, "message_id": message_id(key, self.domain), "kind": kind,
+                "as_of": as_of, "recipient": person.email, "recipient_name": person.name,
+                "lang": person.lang, "step": step, "subject": rendered.subject,
+                "text": rendered.text, "html": rendered.html, "threads": threads,
+                "status": status, "attempts": 0, "last_error": "", "next_attempt_at": None,
+                "sent_at": None, "reported_on": None, "created_at": utcnow()}
+
+    def _insert(self, conn: Connection, messages: list[dict[str, Any]]) -> list[int]:
+        """Insert and return the ids in order (portable: read back by dedup key)."""
+        if not messages:
+            return []
+        conn.execute(insert(OUTBOX), messages)
+        keys = [m["dedup_key"] for m in messages]
+        found: dict[str, int] = {}
+        for i in range(0, len(keys), 5000):
+            found.update(conn.execute(select(OUTBOX.c.dedup_key, OUTBOX.c.id)
+                                      .where(OUTBOX.c.dedup_key.in_(keys[i:i + 5000]))).all())
+        return [found[k] for k in keys]
+
+    def _unreported_failures(self, conn: Connection) -> list[dict[str, Any]]:
+        rows = conn.execute(select(OUTBOX.c.id, OUTBOX.c.recipient, OUTBOX.c.subject,
+                                   OUTBOX.c.last_error, OUTBOX.c.attempts)
+                            .where(OUTBOX.c.status == "failed", OUTBOX.c.reported_on.is_(None))
+                            .order_by(OUTBOX.c.id)).all()
+        return [dict(r._mapping) for r in rows]
+
+    def _failure_rows(self, failures: list[dict[str, Any]], lang: str) -> list[dict[str, Any]]:
+        return [{"recipient": f["recipient"], "subject": f["subject"],
+                 "error": f["last_error"] or "—", "attempts": f["attempts"]} for f in failures]
+
+    def _storm(self, conn: Connection, rows: list[Any], as_of: date, admins: list[Person],
+               total: int, held_messages: int) -> list[dict[str, Any]]:
+        by_milestone = {r.milestone_id: r for r in rows}
+        counts = Counter("resolved" if r.label == "resolved" else r.light
+                         for r in by_milestone.values())
+        per_project = Counter((r.code, r.project_name) for r in by_milestone.values())
+        out = []
+        n = self.config.notices
+        for admin in admins:
+            ctx = {"lang": admin.lang, "as_of": format_day(as_of, admin.lang),
+                   "recipient": {"name": admin.name, "email": admin.email},
+                   "milestones": len(by_milestone), "total": total,
+                   "share": f"{len(by_milestone) / max(total, 1):.0%}",
+                   "threshold": f"{n.storm_threshold:.0%}", "messages": held_messages,
+                   "counts": {"red": counts["red"], "yellow": counts["yellow"],
+                              "resolved": counts["resolved"]},
+                   "projects": [{"code": c, "name": name, "count": k}
+                                for (c, name), k in per_project.most_common(10)],
+                   "confirm_command": "lights send --confirm"}
+            rendered = self.renderer.message("storm", admin.lang, ctx)
+            key = f"storm|{as_of}|{admin.email}|{len(by_milestone)}|{min(by_milestone)}"
+            out.append(self._row(key, "storm", as_of, admin, rendered, "pending", "", [], None))
+        return out
+
+
+def compose(conn: Connection, config: Config, as_of: date | None = None) -> ComposeResult:
+    return Composer(config).compose(conn, as_of)

@@ -1,0 +1,188 @@
+"""Send what the outbox holds: at least once, never lost, retried with backoff.
+
+Each pending message due now is built from its row (same Message-ID every time) and
+handed to the transport. Outcomes are written back in small batches: a crash between
+a send and its write-back means the message goes again with the same Message-ID,
+which a mail client shows as one message (at least once, never lost).
+
+A temporary failure (4xx, refused connection, timeout, dropped connection) is retried
+after ``base_seconds * 2**(attempts-1)``, capped at ``max_seconds``; one `send` waits
+for retries up to ``wait_seconds`` and leaves the rest for the next. A permanent
+failure (5xx), or a temporary one after ``attempts`` tries, marks the message failed
+with the server's reply; it is listed by ``lights notices --status failed`` and told
+to the administrators in their next digest.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import bindparam, func, select, update
+from sqlalchemy.engine import Engine
+
+from engine.config import Config
+from notifications.message import build_message
+from notifications.models import OutboxMessage
+from notifications.transports import transport_for
+from notifications.transports.base import (
+    ConnectionFailure,
+    PermanentFailure,
+    TemporaryFailure,
+    Transport,
+)
+
+OUTBOX = OutboxMessage.__table__  # type: ignore[attr-defined]
+BATCH = 100
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+@dataclass
+class SendResult:
+    sent: int = 0
+    failed: int = 0
+    deferred: int = 0
+    attempts: int = 0
+    held: int = 0
+    released: int = 0
+    transport: str = ""
+    errors: list[tuple[str, str]] = field(default_factory=list)
+
+
+def backoff(attempts: int, base: float, cap: float) -> float:
+    """Seconds to wait after the ``attempts``-th failed try: capped exponential."""
+    return min(cap, base * 2 ** max(attempts - 1, 0))
+
+
+def release_held(engine: Engine) -> int:
+    """`lights send --confirm`: let the messages held by a storm go."""
+    with engine.begin() as conn:
+        return conn.execute(update(OUTBOX).where(OUTBOX.c.status == "held")
+                            .values(status="pending")).rowcount or 0
+
+
+class Dispatcher:
+    def __init__(self, engine: Engine, config: Config, transport: Transport | None = None,
+                 sleep: Callable[[float], None] = time.sleep) -> None:
+        self.engine = engine
+        self.config = config
+        self.transport = transport or transport_for(config)
+        self.sleep = sleep
+        n = config.notices
+        self.mail_from, self.from_name, self.retry = n.mail_from, n.mail_from_name, n.retry
+
+    def _due(self, limit: int) -> list[Any]:
+        now = utc_now()
+        with self.engine.connect() as conn:
+            return list(conn.execute(
+                select(OUTBOX).where(OUTBOX.c.status == "pending",
+                                     (OUTBOX.c.next_attempt_at.is_(None))
+                                     | (OUTBOX.c.next_attempt_at <= now))
+                .order_by(OUTBOX.c.id).limit(limit)).all())
+
+    def _next_retry(self) -> datetime | None:
+        with self.engine.connect() as conn:
+            return conn.execute(select(func.min(OUTBOX.c.next_attempt_at))
+                                .where(OUTBOX.c.status == "pending")).scalar()
+
+    def _batch(self, due: list[Any]) -> list[dict[str, Any]]:
+        """Try each message; after a failure to connect, the rest wait untried."""
+        outcomes: list[dict[str, Any]] = []
+        for i, row in enumerate(due):
+            outcome = self._outcome(row)
+            outcomes.append(outcome)
+            if outcome.pop("connection", False):
+                outcomes += [self._values(r, "pending", r.attempts, outcome["b_error"],
+                                          outcome["b_next"]) for r in due[i + 1:]]
+                break
+        return outcomes
+
+    def _outcome(self, row: Any) -> dict[str, Any]:
+        """Try one message; the row's new values (never raises for a delivery problem)."""
+        attempts = row.attempts + 1
+        try:
+            message = build_message(row, self.mail_from, self.from_name)
+            refused = self.transport.send(message, self.mail_from, [row.recipient])
+            if row.recipient in refused:
+                code, reply = refused[row.recipient]
+                raise (TemporaryFailure if 400 <= code < 500 else PermanentFailure)(reply, code)
+        except TemporaryFailure as exc:
+            if attempts >= self.retry.attempts:
+                return self._values(row, "failed", attempts,
+                                    f"gave up after {attempts} attempts: {exc.reply}")
+            delay = backoff(attempts, self.retry.base_seconds, self.retry.max_seconds)
+            values = self._values(row, "pending", attempts, exc.reply,
+                                  utc_now() + timedelta(seconds=delay))
+            values["connection"] = isinstance(exc, ConnectionFailure)
+            return values
+        except PermanentFailure as exc:
+            return self._values(row, "failed", attempts, exc.reply)
+        except ValueError as exc:  # a row that cannot make a valid message
+            return self._values(row, "failed", attempts, f"cannot build the message: {exc}")
+        return self._values(row, "sent", attempts, "", sent_at=datetime.now(UTC))
+
+    @staticmethod
+    def _values(row: Any, status: str, attempts: int, error: str,
+                next_at: datetime | None = None, sent_at: datetime | None = None
+                ) -> dict[str, Any]:
+        return {"b_id": row.id, "b_status": status, "b_attempts": attempts,
+                "b_error": error[:2000], "b_next": next_at, "b_sent": sent_at,
+                "recipient": row.recipient}
+
+    def _write(self, outcomes: list[dict[str, Any]]) -> None:
+        if not outcomes:
+            return
+        with self.engine.begin() as conn:
+            conn.execute(update(OUTBOX).where(OUTBOX.c.id == bindparam("b_id")).values(
+                status=bindparam("b_status"), attempts=bindparam("b_attempts"),
+                last_error=bindparam("b_error"), next_attempt_at=bindparam("b_next"),
+                sent_at=bindparam("b_sent")), outcomes)
+
+    def run(self, wait: bool = True) -> SendResult:
+        """Send everything due; wait for retries up to ``retry.wait_seconds`` if ``wait``."""
+        result = SendResult(transport=self.transport.describe())
+        deadline = time.monotonic() + (self.retry.wait_seconds if wait else 0)
+        try:
+            while True:
+                due = self._due(BATCH)
+                if not due:
+                    nxt = self._next_retry()
+                    if nxt is None:
+                        break
+                    delay = max((_aware(nxt) - utc_now()).total_seconds(), 0.0)
+                    if time.monotonic() + delay > deadline:
+                        break
+                    self.sleep(delay)
+                    continue
+                outcomes = self._batch(due)
+                self._write(outcomes)
+                for o, row in zip(outcomes, due, strict=True):
+                    result.attempts += o["b_attempts"] > row.attempts
+                    if o["b_status"] == "sent":
+                        result.sent += 1
+                    elif o["b_status"] == "failed":
+                        result.failed += 1
+                        result.errors.append((o["recipient"], o["b_error"]))
+        finally:
+            self.transport.close()
+        with self.engine.connect() as conn:
+            counts = dict(conn.execute(select(OUTBOX.c.status, func.count())
+                                       .where(OUTBOX.c.status.in_(["pending", "held"]))
+                                       .group_by(OUTBOX.c.status)).all())
+        result.deferred, result.held = counts.get("pending", 0), counts.get("held", 0)
+        return result
+
+
+def dispatch(engine: Engine, config: Config, transport: Transport | None = None, *,
+             wait: bool = True, sleep: Callable[[float], None] = time.sleep) -> SendResult:
+    return Dispatcher(engine, config, transport, sleep).run(wait)

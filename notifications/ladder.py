@@ -1,0 +1,120 @@
+"""The escalation decision: who is told what about one milestone tonight.
+
+A pure function over a milestone's light, how long it has held it and what was
+already sent (its :class:`Episode`): no database, no clock. It returns a named
+:class:`Reason` (NEW, WORSE, STILL_RED, RESOLVED or NOTHING) with the ladder step and a
+note saying why, which the planner logs and the notices show.
+
+The rules, in order:
+
+- A silenced milestone gets nothing while yellow/red (its resolution still goes out).
+- Yellow or red with no episode: NEW at the ladder step for its light and days held.
+- A step above the highest one notified: WORSE, unless an acknowledgement holds it
+  (an acknowledgement holds climbing within the same light; a turn from yellow to
+  red still goes out).
+- Red, no step to climb, and ``repeat_every_days`` since the last notice: STILL_RED.
+- Finished, suspended or cancelled with an episode: RESOLVED at once.
+- Back to green (or planned, after a re-plan) with an episode: RESOLVED once it has
+  stayed out of yellow/red for ``flap_window_days``; if it turns yellow/red again
+  sooner, the episode just goes on (anti-flap: no RESOLVED, no second NEW).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+
+from notifications.config import LadderStep
+
+ACTIVE = frozenset({"yellow", "red"})
+CLOSED = frozenset({"done", "done_late", "suspended", "cancelled"})
+
+
+class Reason(StrEnum):
+    NEW = "new"
+    WORSE = "worse"
+    STILL_RED = "still_red"
+    RESOLVED = "resolved"
+    NOTHING = "nothing"
+
+
+@dataclass(frozen=True, slots=True)
+class Episode:
+    """What was sent about the milestone's current yellow/red episode."""
+
+    step: int
+    light: str
+    last_sent: date
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    ladder: Sequence[LadderStep]
+    repeat_every_days: int = 7
+    flap_window_days: int = 3
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    reason: Reason
+    step: int | None = None
+    note: str = ""
+
+    @property
+    def sends(self) -> bool:
+        return self.reason is not Reason.NOTHING
+
+
+def step_for(ladder: Sequence[LadderStep], light: str, held_days: int) -> int | None:
+    """The highest step for ``light`` reached after ``held_days`` working days."""
+    found = None
+    for i, step in enumerate(ladder):
+        if step.light == light and step.days <= held_days:
+            found = i
+    return found
+
+
+def decide(policy: Policy, light: str, *, held_days: int, since: date | None, as_of: date,
+           episode: Episode | None, hold_until: date | None = None,
+           silenced: bool = False) -> Decision:
+    """The named decision for one milestone (see the module docstring for the rules).
+
+    ``since`` is the date the milestone took its current light; ``held_days`` the
+    working days since then; ``hold_until`` the last day of an acknowledgement's hold.
+    """
+    if light in ACTIVE:
+        if silenced:
+            return Decision(Reason.NOTHING, note="silenced")
+        step = step_for(policy.ladder, light, held_days)
+        if step is None:
+            return Decision(Reason.NOTHING, note=f"no ladder step for {light}")
+        if episode is None:
+            return Decision(Reason.NEW, step)
+        if step > episode.step:
+            held = hold_until is not None and as_of <= hold_until
+            if held and policy.ladder[step].light == episode.light:
+                return Decision(Reason.NOTHING, episode.step,
+                                note=f"acknowledged: escalation held until {hold_until}")
+            return Decision(Reason.WORSE, step)
+        if light == "red":
+            due = episode.last_sent.toordinal() + policy.repeat_every_days
+            if as_of.toordinal() >= due:
+                if hold_until is not None and as_of <= hold_until:
+                    return Decision(Reason.NOTHING, episode.step,
+                                    note=f"acknowledged: reminders held until {hold_until}")
+                return Decision(Reason.STILL_RED, max(episode.step, step))
+            return Decision(Reason.NOTHING, episode.step,
+                            note=f"next reminder on {date.fromordinal(due)}")
+        return Decision(Reason.NOTHING, episode.step, note="already notified")
+    if episode is None:
+        return Decision(Reason.NOTHING)
+    if light in CLOSED:
+        return Decision(Reason.RESOLVED, episode.step)
+    out_for = (as_of - since).days if since is not None else policy.flap_window_days
+    if out_for >= policy.flap_window_days:
+        return Decision(Reason.RESOLVED, episode.step)
+    return Decision(Reason.NOTHING, episode.step,
+                    note=f"recovery announced after {policy.flap_window_days} days without a "
+                         f"relapse (anti-flap)")

@@ -1,0 +1,272 @@
+"""Plan notices: read milestones in bulk, decide with the ladder, write notices in bulk.
+
+Runs twice a night. As a run :data:`~engine.run.Stage`, inside each chunk's transaction
+for the milestones that moved, so a notice commits or rolls back with the move that
+caused it. Then once after the run over every yellow/red milestone and every open
+episode, for what time alone brings: ladder steps by days held, repeat reminders and
+recoveries that have outlasted the anti-flap window. Deciding again is harmless: the
+escalation state written with each notice makes the second decision NOTHING, so
+re-running a night enqueues nothing new.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
+
+from engine.config import Config
+from engine.models import Milestone, Project, utcnow
+from notifications.ladder import ACTIVE, Decision, Episode, Policy, Reason, decide, step_for
+from notifications.models import Acknowledgement, Contact, Escalation, Notice, Silence
+from notifications.routing import Directory, Person, route
+from rules.calendar import CalendarWarning, WorkCalendar
+
+M = Milestone.__table__  # type: ignore[attr-defined]
+P = Project.__table__  # type: ignore[attr-defined]
+ESC = Escalation.__table__  # type: ignore[attr-defined]
+NOTICE = Notice.__table__  # type: ignore[attr-defined]
+ACK = Acknowledgement.__table__  # type: ignore[attr-defined]
+SIL = Silence.__table__  # type: ignore[attr-defined]
+CONTACT = Contact.__table__  # type: ignore[attr-defined]
+
+BATCH = 5000  # ids per IN (...) list
+
+
+@dataclass
+class PlanResult:
+    decisions: Counter[str] = field(default_factory=Counter)
+    notices: int = 0
+    problems: Counter[str] = field(default_factory=Counter)
+
+    def add(self, other: PlanResult) -> None:
+        self.decisions.update(other.decisions)
+        self.notices += other.notices
+        self.problems.update(other.problems)
+
+
+def policy_of(config: Config) -> Policy:
+    n = config.notices
+    return Policy(n.ladder, n.repeat_every_days, n.flap_window_days)
+
+
+def mail_domain(config: Config) -> str:
+    return config.notices.mail_from.rsplit("@", 1)[1]
+
+
+def thread_id(milestone_id: int, opened_on: date, domain: str) -> str:
+    """The Message-ID-like id that every notice about one episode refers to."""
+    return f"<lights.m{milestone_id}.{opened_on:%Y%m%d}@{domain}>"
+
+
+def load_directory(conn: Connection, config: Config) -> Directory:
+    rows = list(conn.execute(select(CONTACT)).all())
+    return Directory([*rows, *config.notices.contacts], config.lang)
+
+
+def active_silences(conn: Connection, as_of: date) -> set[tuple[str, str]]:
+    rows = conn.execute(select(SIL.c.scope, SIL.c.target).where(
+        SIL.c.ended_at.is_(None), SIL.c.starts <= as_of, SIL.c.ends >= as_of)).all()
+    return {(r.scope, r.target) for r in rows}
+
+
+def milestone_columns() -> list[Any]:
+    return [M.c.id, M.c.name, M.c.kind, M.c.state, M.c.state_since, M.c.owner, M.c.owner_email,
+            P.c.code, P.c.name.label("project_name"), P.c.region, P.c.department, P.c.leader,
+            P.c.leader_email, P.c.secretary, P.c.secretary_email, P.c.department_email]
+
+
+def _chunks(ids: Sequence[int]) -> Iterable[Sequence[int]]:
+    for i in range(0, len(ids), BATCH):
+        yield ids[i:i + BATCH]
+
+
+class Planner:
+    """Decides and writes notices as of one date; one per run."""
+
+    def __init__(self, config: Config, as_of: date, run_id: int | None = None,
+                 calendar: WorkCalendar | None = None) -> None:
+        self.config = config
+        self.as_of = as_of
+        self.run_id = run_id
+        self.policy = policy_of(config)
+        self.calendar = calendar or config.new_calendar()
+        self.domain = mail_domain(config)
+
+    def held_days(self, since: date | None) -> int:
+        if since is None or since >= self.as_of:
+            return 0
+        with warnings.catch_warnings():  # the run has warned about estimated years already
+            warnings.simplefilter("ignore", CalendarWarning)
+            self.calendar.cover([since, self.as_of])
+            return self.calendar.count(since, self.as_of)
+
+    # -- the two entry points -----------------------------------------------------
+    def stage(self, conn: Connection, chunk: Any) -> None:
+        """The run stage: plan for the milestones this chunk moved."""
+        self.run_id = chunk.run_id
+        ids = sorted({m.milestone_id for m in chunk.moves})
+        if ids:
+            self.plan(conn, ids)
+
+    def followups(self, conn: Connection) -> PlanResult:
+        """After the run: every yellow/red milestone and every open episode."""
+        ids = sorted({*conn.execute(select(M.c.id).where(M.c.state.in_(sorted(ACTIVE))))
+                      .scalars(), *conn.execute(select(ESC.c.milestone_id)).scalars()})
+        result = PlanResult()
+        for part in _chunks(ids):
+            result.add(self.plan(conn, part))
+        return result
+
+    # -- deciding ----------------------------------------------------------------
+    def decisions(self, conn: Connection, ids: Sequence[int]
+                  ) -> list[tuple[Any, Decision, Any]]:
+        """(milestone row, decision, escalation row or None) for each id; writes nothing."""
+        rows = conn.execute(select(*milestone_columns()).select_from(M.join(P))
+                            .where(M.c.id.in_(ids))).all()
+        escalations = {r.milestone_id: r for r in
+                       conn.execute(select(ESC).where(ESC.c.milestone_id.in_(ids)))}
+        holds = dict(conn.execute(select(ACK.c.milestone_id, func.max(ACK.c.hold_until))
+                                  .where(ACK.c.milestone_id.in_(ids))
+                                  .group_by(ACK.c.milestone_id)).all())
+        silenced = active_silences(conn, self.as_of)
+        out = []
+        for m in rows:
+            esc = escalations.get(m.id)
+            episode = Episode(esc.step, esc.light, esc.last_sent) if esc else None
+            decision = decide(
+                self.policy, m.state, held_days=self.held_days(m.state_since),
+                since=m.state_since, as_of=self.as_of, episode=episode,
+                hold_until=holds.get(m.id),
+                silenced=("milestone", str(m.id)) in silenced or ("project", m.code) in silenced)
+            out.append((m, decision, esc))
+        return out
+
+    def recipients(self, directory: Directory, m: Any, decision: Decision, esc: Any,
+                   silenced: set[tuple[str, str]]) -> tuple[list[tuple[Person, list[str]]],
+                                                            list[str]]:
+        """Who is told: the step's roles, or for RESOLVED exactly those told before."""
+        if decision.reason is Reason.RESOLVED:
+            people = [(Person(p["name"], p["email"], p["lang"]), p.get("roles", []))
+                      for p in (esc.notified if esc is not None else [])]
+            problems: list[str] = []
+        else:
+            step = self.policy.ladder[decision.step]  # type: ignore[index]
+            routed, problems = route(directory, step.roles, m)
+            people = list(routed.values())
+        return [(p, roles) for p, roles in people
+                if ("recipient", p.email) not in silenced], problems
+
+    # -- writing -------------------------------------------------------------------
+    def plan(self, conn: Connection, ids: Sequence[int]) -> PlanResult:
+        """Decide for ``ids`` and write notices and escalation state, in bulk."""
+        result = PlanResult()
+        directory = load_directory(conn, self.config)
+        silenced = active_silences(conn, self.as_of)
+        notices: list[dict[str, Any]] = []
+        inserts: list[dict[str, Any]] = []
+        updates: list[dict[str, Any]] = []
+        resolved: list[int] = []
+        now = utcnow()
+        for m, decision, esc in self.decisions(conn, ids):
+            result.decisions[decision.reason.value] += 1
+            if not decision.sends:
+                continue
+            people, problems = self.recipients(directory, m, decision, esc, silenced)
+            result.problems.update(problems)
+            opened = esc.opened_on if esc is not None else self.as_of
+            thread = thread_id(m.id, opened, self.domain)
+            step = self.policy.ladder[decision.step]  # type: ignore[index]
+            label = decision.reason.value
+            for person, roles in people:
+                notices.append({
+                    "dedup_key": f"{self.as_of}|m{m.id}|{label}|{step.step}|{person.email}",
+                    "run_id": self.run_id, "as_of": self.as_of, "milestone_id": m.id,
+                    "recipient": person.email, "recipient_name": person.name,
+                    "roles": ",".join(roles)[:200], "lang": person.lang, "label": label,
+                    "step": decision.step, "step_name": step.step,
+                    "light": m.state if m.state in ACTIVE else (esc.light if esc else m.state),
+                    "since": m.state_since, "thread": thread, "message_id": None,
+                    "created_at": now})
+            told = [{"email": p.email, "name": p.name, "lang": p.lang, "roles": roles}
+                    for p, roles in people]
+            if decision.reason is Reason.RESOLVED:
+                resolved.append(m.id)
+            elif esc is None:
+                inserts.append({"milestone_id": m.id, "opened_on": self.as_of, "light": m.state,
+                                "step": decision.step, "step_name": step.step, "notified": told,
+                                "last_sent": self.as_of, "last_label": label, "updated_at": now})
+            else:
+                merged = {p["email"]: p for p in esc.notified}
+                for p in told:
+                    merged.setdefault(p["email"], p)
+                updates.append({"b_id": m.id, "b_light": m.state,
+                                "b_step": max(esc.step, decision.step),  # type: ignore[type-var]
+                                "b_step_name": self.policy.ladder[
+                                    max(esc.step, decision.step)].step,  # type: ignore[type-var]
+                                "b_notified": list(merged.values()), "b_label": label})
+        notices = self._unseen(conn, notices)
+        if notices:
+            conn.execute(insert(NOTICE), notices)
+        if inserts:
+            conn.execute(insert(ESC), inserts)
+        if updates:
+            conn.execute(update(ESC).where(ESC.c.milestone_id == bindparam("b_id")).values(
+                light=bindparam("b_light"), step=bindparam("b_step"),
+                step_name=bindparam("b_step_name"), notified=bindparam("b_notified"),
+                last_sent=self.as_of, last_label=bindparam("b_label"), updated_at=now), updates)
+        if resolved:
+            conn.execute(delete(ESC).where(ESC.c.milestone_id.in_(resolved)))
+        result.notices = len(notices)
+        return result
+
+    def _unseen(self, conn: Connection, notices: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Drop notices already written for this date (a guard; the state prevents them)."""
+        if not notices:
+            return notices
+        ids = sorted({n["milestone_id"] for n in notices})
+        seen = set(conn.execute(select(NOTICE.c.dedup_key).where(
+            NOTICE.c.as_of == self.as_of, NOTICE.c.milestone_id.in_(ids))).scalars())
+        return [n for n in notices if n["dedup_key"] not in seen]
+
+
+def plan_stage(config: Config) -> Callable[[Connection, Any], None] | None:
+    """The run stage writing the move-caused notices, or None when notices are off."""
+    if not config.notices.enabled:
+        return None
+    planners: dict[date, Planner] = {}
+
+    def stage(conn: Connection, chunk: Any) -> None:
+        planner = planners.get(chunk.as_of)
+        if planner is None:
+            planner = planners[chunk.as_of] = Planner(config, chunk.as_of, chunk.run_id)
+        planner.stage(conn, chunk)
+
+    return stage
+
+
+def coverage(conn: Connection, config: Config) -> Counter[str]:
+    """For every yellow/red milestone, the roles of its current step that reach nobody.
+
+    Checked after each run so that a gap in the contacts is reported every night it
+    matters, not only on the night a notice happened to need it.
+    """
+    planner = Planner(config, config.today())
+    directory = load_directory(conn, config)
+    problems: Counter[str] = Counter()
+    rows = conn.execute(select(*milestone_columns(), ESC.c.step.label("esc_step"))
+                        .select_from(M.join(P).outerjoin(ESC, ESC.c.milestone_id == M.c.id))
+                        .where(M.c.state.in_(sorted(ACTIVE)))).all()
+    for m in rows:
+        step = m.esc_step if m.esc_step is not None else \
+            step_for(planner.policy.ladder, m.state, 0)
+        if step is None or step >= len(planner.policy.ladder):
+            continue
+        _, found = route(directory, planner.policy.ladder[step].roles, m)
+        problems.update(found)
+    return problems

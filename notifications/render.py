@@ -1,0 +1,117 @@
+"""Templates to text: Jinja2 in a sandbox, strict, autoescaped for HTML, CSS inlined.
+
+Templates live in notifications/templates/LANG/ (``digest.txt``, ``digest.html``,
+``subject.txt``, ``storm.*``, ``steps/NAME.txt``). A deployment can override any of
+them from ``notices.templates_dir`` (same layout); those files are edited by people
+who are not developers, so every template runs in Jinja's immutable sandbox, and a
+missing variable raises (StrictUndefined) instead of printing nothing.
+
+The HTML is made for mail clients: the stylesheet (``style.css``) is inlined into
+``style`` attributes by css-inline, which is told not to fetch anything.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import css_inline
+from jinja2 import (
+    ChoiceLoader,
+    FileSystemLoader,
+    StrictUndefined,
+    TemplateError,
+    Undefined,
+    select_autoescape,
+)
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+from notifications.addresses import header_text
+
+BUILTIN = Path(__file__).with_name("templates")
+
+LIGHT_COLOURS = {"red": "#d93025", "yellow": "#f4b400", "green": "#188038",
+                 "done": "#188038", "done_late": "#b3261e", "planned": "#80868b",
+                 "suspended": "#80868b", "cancelled": "#80868b"}
+
+
+class TemplateProblem(Exception):
+    """A template is missing or broken; the message names it."""
+
+
+@dataclass(frozen=True)
+class Rendered:
+    subject: str
+    text: str
+    html: str
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Undefined):
+        value._fail_with_undefined_error()  # filters must not let Undefined through
+    return value
+
+
+def _colour(light: Any) -> str:
+    return LIGHT_COLOURS.get(str(_plain(light)), "#80868b")
+
+
+@lru_cache(maxsize=8)
+def environment(override_dir: str = "") -> ImmutableSandboxedEnvironment:
+    loaders = [FileSystemLoader(override_dir)] if override_dir else []
+    loaders.append(FileSystemLoader(str(BUILTIN)))
+    env = ImmutableSandboxedEnvironment(
+        loader=ChoiceLoader(loaders),
+        autoescape=select_autoescape(["html", "xml"], default_for_string=False),
+        undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+        keep_trailing_newline=True)
+    env.filters["colour"] = _colour
+    return env
+
+
+@lru_cache(maxsize=1)
+def _inliner() -> css_inline.CSSInliner:
+    return css_inline.CSSInliner(load_remote_stylesheets=False, keep_style_tags=False,
+                                 keep_link_tags=False)
+
+
+class Renderer:
+    """Renders one kind of message in one language from the configured templates."""
+
+    def __init__(self, override_dir: str = "") -> None:
+        self.env = environment(override_dir)
+
+    def _render(self, name: str, context: dict[str, Any]) -> str:
+        try:
+            return self.env.get_template(name).render(context)
+        except TemplateError as exc:
+            raise TemplateProblem(f"template {name}: {exc}") from exc
+
+    def step_text(self, template: str, lang: str, context: dict[str, Any]) -> str:
+        """The wording of a ladder step for one milestone (plain text)."""
+        return self._render(f"{lang}/steps/{template}.txt", context).strip()
+
+    def message(self, kind: str, lang: str, context: dict[str, Any]) -> Rendered:
+        """Subject, text and HTML of a ``digest`` or ``storm`` message."""
+        subject = header_text(self._render(f"{lang}/{kind}_subject.txt", context), 300)
+        context = {**context, "subject": subject}
+        text = self._render(f"{lang}/{kind}.txt", context)
+        html = _inliner().inline(self._render(f"{lang}/{kind}.html", context))
+        return Rendered(subject, text, html)
+
+    def check(self, langs: tuple[str, ...], steps: list[str]) -> None:
+        """Load every template the configuration names; TemplateProblem if one fails."""
+        for lang in langs:
+            for kind in ("digest", "storm"):
+                for part in ("_subject.txt", ".txt", ".html"):
+                    self._load(f"{lang}/{kind}{part}")
+            for step in steps:
+                self._load(f"{lang}/steps/{step}.txt")
+
+    def _load(self, name: str) -> None:
+        try:
+            self.env.get_template(name)
+        except TemplateError as exc:
+            raise TemplateProblem(f"template {name}: {exc}") from exc

@@ -1,0 +1,123 @@
+"""Roles to people: the contacts table, the ledger's own names, and scope.
+
+For a role of a milestone, in this order:
+
+1. contacts whose ``project`` is the milestone's project code (a project's own
+   contacts override everything else);
+2. the ledger: the milestone's 责任人 (owner), the project's 服务秘书 (secretary),
+   责任单位 (department) and 包保领导 (leader), when their address is filled in;
+3. contacts of that role whose region/department scope matches, the most specific
+   scope winning (region and department > one of them > blank = everywhere).
+
+Config contacts (``notices.contacts``) and the table's rows are used alike.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from notifications.addresses import header_text, is_address
+
+LEDGER_FIELDS = {
+    "owner": ("owner", "owner_email"),
+    "secretary": ("secretary", "secretary_email"),
+    "department": ("department", "department_email"),
+    "leader": ("leader", "leader_email"),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Person:
+    name: str
+    email: str
+    lang: str
+
+
+@dataclass(frozen=True, slots=True)
+class ContactRow:
+    name: str
+    email: str
+    role: str
+    region: str = ""
+    department: str = ""
+    project: str = ""
+    lang: str | None = None
+
+
+class Directory:
+    """Everyone who can receive notices, indexed for routing many milestones quickly."""
+
+    def __init__(self, contacts: Iterable[Any], default_lang: str) -> None:
+        self.default_lang = default_lang
+        self._own: dict[tuple[str, str], list[ContactRow]] = defaultdict(list)
+        self._scoped: dict[str, list[ContactRow]] = defaultdict(list)
+        for c in contacts:
+            row = ContactRow(c.name, c.email, c.role, c.region or "", c.department or "",
+                             c.project or "", c.lang)
+            if row.project:
+                self._own[(row.project, row.role)].append(row)
+            else:
+                self._scoped[row.role].append(row)
+
+    def _person(self, c: ContactRow) -> Person:
+        return Person(c.name, c.email, c.lang or self.default_lang)
+
+    def resolve(self, role: str, m: Any) -> tuple[list[Person], str | None]:
+        """The people for ``role`` on milestone row ``m``, and a problem if there are none."""
+        own = self._own.get((m.code, role))
+        if own:
+            return [self._person(c) for c in own], None
+        problem = None
+        ledger = LEDGER_FIELDS.get(role)
+        if ledger is not None:
+            name, email = (getattr(m, f) or "" for f in ledger)
+            email = email.strip()
+            if email and is_address(email):
+                return [Person(header_text(name, 64) or email, email, self.default_lang)], None
+            if email:
+                problem = f"{m.code}: {role} address {email!r} is not an e-mail address"
+        best: list[ContactRow] = []
+        best_score = -1
+        for c in self._scoped.get(role, ()):
+            if (c.region and c.region != m.region) or \
+                    (c.department and c.department != m.department):
+                continue
+            score = bool(c.region) + bool(c.department)
+            if score > best_score:
+                best, best_score = [c], score
+            elif score == best_score:
+                best.append(c)
+        if best:
+            return [self._person(c) for c in best], None
+        return [], problem or f"no contact for role {role}"
+
+    def admins(self) -> list[Person]:
+        """The administrators (role ``admin``, any scope)."""
+        seen: dict[str, Person] = {}
+        for c in self._scoped.get("admin", ()):
+            seen.setdefault(c.email, self._person(c))
+        for (_, role), rows in self._own.items():
+            if role == "admin":
+                for c in rows:
+                    seen.setdefault(c.email, self._person(c))
+        return list(seen.values())
+
+
+def route(directory: Directory, roles: Iterable[str], m: Any
+          ) -> tuple[dict[str, tuple[Person, list[str]]], list[str]]:
+    """Everyone the roles reach for milestone ``m``: {email: (person, roles)}, problems."""
+    out: dict[str, tuple[Person, list[str]]] = {}
+    problems = []
+    for role in roles:
+        people, problem = directory.resolve(role, m)
+        if problem:
+            problems.append(problem)
+        for p in people:
+            if p.email in out:
+                out[p.email][1].append(role)
+            else:
+                out[p.email] = (p, [role])
+    return out, problems

@@ -1,0 +1,54 @@
+"""The file transport: each message an .eml file in a directory (default ./outbox).
+
+What the demo uses, and the default when no SMTP server is configured: a person can
+open the files in any mail client. The file name comes from the Message-ID, so a
+message written again after a crash replaces its file instead of adding one; it is
+written to a temporary name first and renamed, so no half-written file is left.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from email.message import EmailMessage
+from pathlib import Path
+
+from notifications.transports.base import Refused, TemporaryFailure
+
+
+class FileTransport:
+    name = "files"
+
+    def __init__(self, directory: str | os.PathLike[str]) -> None:
+        self.directory = Path(directory)
+        self._ready = False
+
+    def open(self) -> None:
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            self._ready = True
+        except OSError as exc:
+            raise TemporaryFailure(f"cannot create {self.directory}: {exc.strerror}") from None
+
+    def path_for(self, message: EmailMessage) -> Path:
+        digest = hashlib.sha256(str(message["Message-ID"]).encode()).hexdigest()[:16]
+        day = message["Date"].datetime.strftime("%Y%m%d") if message["Date"] else "undated"
+        return self.directory / f"{day}-{digest}.eml"
+
+    def send(self, message: EmailMessage, sender: str, recipients: list[str]) -> Refused:
+        if not self._ready:
+            self.open()
+        path = self.path_for(message)
+        tmp = path.with_suffix(".tmp")
+        try:
+            tmp.write_bytes(message.as_bytes())
+            os.replace(tmp, path)
+        except OSError as exc:
+            raise TemporaryFailure(f"cannot write {path}: {exc.strerror}") from None
+        return {}
+
+    def close(self) -> None:
+        return None
+
+    def describe(self) -> str:
+        return f"files in {self.directory.resolve()}"
