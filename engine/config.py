@@ -19,6 +19,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 import rules.milestone  # noqa: F401  (registers the default rules)
+from engine.bulletins.config import BulletinsConfig
 from rules.calendar import PauseWindow, WorkCalendar
 from rules.registry import REGISTRY, RuleParams
 
@@ -115,6 +116,7 @@ class Config(Section):
     milestone_kinds: list[MilestoneKind] = Field(
         default_factory=lambda: [MilestoneKind(code=c, zh=z, en=e) for c, z, e in DEFAULT_KINDS])
     run: RunConfig = Field(default_factory=RunConfig)
+    bulletins: BulletinsConfig = Field(default_factory=BulletinsConfig)
 
     source: str = Field(DEFAULT_CONFIG_NAME, exclude=True)
 

@@ -8,6 +8,7 @@ from sqlalchemy import event, inspect
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import SQLModel, create_engine
 
+import engine.investment  # noqa: F401  (registers investment_report)
 from engine import models  # noqa: F401  (registers the tables on SQLModel.metadata)
 
 

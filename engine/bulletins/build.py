@@ -1,0 +1,183 @@
+"""Assemble a bulletin (通报): the figures now and a period ago, rankings and lists.
+
+The data is language-neutral (findings are kept as rule + numbers) so that one
+bulletin renders in Chinese and in English alike. Nothing here reads "now": the
+date of the bulletin is the end of the period, or an earlier date for a period
+that has not ended yet, and every figure comes from the history as it stood then.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, select
+from sqlalchemy.engine import Engine
+
+from engine.bulletins.history import AsOf
+from engine.bulletins.periods import Kind, Period, containing
+from engine.bulletins.ranking import Ranked, positions, rank, top_and_bottom
+from engine.bulletins.rates import Figures, ProjectFigures, Snapshot, snapshot
+from engine.config import Config
+from engine.run import M, P
+from rules.investment import PRESETS, InvestmentParams, Preset
+from rules.lights import SEVERITY, Finding, Light
+
+OPEN_STATES = ("planned", "green", "yellow", "red")
+RANKED_BY = ("region", "department")
+# How far ahead "nodes due next" looks: the next period, but a month after a year.
+NEXT_KIND: dict[Kind, Kind] = {"week": "week", "half": "half", "month": "month",
+                               "quarter": "quarter", "year": "month"}
+
+
+class BulletinError(Exception):
+    """A bulletin that cannot be made (a period that has not begun)."""
+
+
+@dataclass
+class NodeRow:
+    """A node in a list of the bulletin (red nodes, nodes due next)."""
+
+    project: str
+    project_name: str
+    milestone: str
+    kind: str
+    region: str
+    department: str
+    leader: str
+    planned: date
+    light: str
+    days_late: int
+    findings: list[tuple[str, dict[str, Any]]]
+    stored_reason: str
+
+
+@dataclass
+class Bulletin:
+    period: Period
+    as_of: date
+    previous: Period
+    now: Snapshot
+    before: Snapshot
+    rankings: dict[str, list[Ranked]]
+    top: dict[str, list[Ranked]]
+    bottom: dict[str, list[Ranked]]
+    red_nodes: list[NodeRow]
+    due_next: list[NodeRow]
+    due_until: date
+    flagged: list[ProjectFigures]  # projects with a red or yellow investment light
+    preset: Preset
+    params: InvestmentParams
+    rule_names: list[str]
+    compared: bool  # the previous period had an evaluation: movement is known
+    top_n: int = 5
+    notes: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+
+    @property
+    def partial(self) -> bool:
+        return self.as_of < self.period.end
+
+    @property
+    def programme(self) -> Figures:
+        return self.now.programme
+
+    @property
+    def programme_before(self) -> Figures:
+        return self.before.programme
+
+
+def resolve_as_of(period: Period, today: date, as_of: date | None = None) -> date:
+    """The period's end, or ``as_of``/today when the period has not ended yet."""
+    day = min(period.end, as_of or today)
+    if day < period.start:
+        raise BulletinError(f"{period.key} has not begun on {day.isoformat()}")
+    return day
+
+
+def build(engine: Engine | Connection, config: Config, period: Period, *,
+          as_of: date | None = None, today: date | None = None) -> Bulletin:
+    """The bulletin of ``period`` from the history as it stood at its end."""
+    if isinstance(engine, Connection):
+        return _build(engine, config, period, as_of, today)
+    with engine.connect() as conn:
+        return _build(conn, config, period, as_of, today)
+
+
+def _build(conn: Connection, config: Config, period: Period, as_of: date | None,
+           today: date | None) -> Bulletin:
+    day = resolve_as_of(period, today or config.today(), as_of)
+    previous = period.previous()
+    calendar = config.new_calendar()
+    now = snapshot(conn, config, day, (period.start, period.end), calendar)
+    before = snapshot(conn, config, previous.end, (previous.start, previous.end), calendar)
+    compared = before.has_run
+    rankings: dict[str, list[Ranked]] = {}
+    top: dict[str, list[Ranked]] = {}
+    bottom: dict[str, list[Ranked]] = {}
+    for dim in RANKED_BY:
+        prev = positions(rank({k: f.node_rate for k, f in before.groups[dim].items()}))
+        rankings[dim] = rank({k: f.node_rate for k, f in now.groups[dim].items()},
+                             prev if compared else None)
+        top[dim], bottom[dim] = top_and_bottom(rankings[dim], config.bulletins.top)
+    until = containing(NEXT_KIND[period.kind], period.end + timedelta(days=1)).end
+    at = AsOf(day, conn.dialect.name, config.zone)
+    red = _nodes(conn, at, at.state == "red")
+    red.sort(key=lambda r: (-r.days_late, r.region, r.project, r.milestone))
+    due = _nodes(conn, at, at.planned > day, at.planned <= until, at.state.in_(OPEN_STATES))
+    due.sort(key=lambda r: (r.planned, r.region, r.project, r.milestone))
+    flagged = [p for p in now.projects if p.invest_light in ("red", "yellow")]
+    flagged.sort(key=lambda p: (-SEVERITY[Light(p.invest_light)], -_behind(p), p.code))
+    cfg = config.bulletins
+    bulletin = Bulletin(
+        period=period, as_of=day, previous=previous, now=now, before=before,
+        rankings=rankings, top=top, bottom=bottom, red_nodes=red, due_next=due,
+        due_until=until, flagged=flagged, preset=PRESETS[cfg.preset], params=cfg.params,
+        rule_names=[name for name, _ in config.rule_chain], compared=compared, top_n=cfg.top)
+    bulletin.notes = _notes(bulletin)
+    return bulletin
+
+
+def _behind(p: ProjectFigures) -> float:
+    for f in p.invest_findings:
+        if f.rule.startswith("investment_"):
+            return float(f.numbers.get("behind", 100 - f.numbers.get("ratio", 100)))
+    return 0.0
+
+
+def _nodes(conn: Connection, at: AsOf, *where: Any) -> list[NodeRow]:
+    """Nodes matching ``where`` as they stood at the date, with their findings then."""
+    sq = at.state_sq
+    query = (select(P.c.code, P.c.name.label("project_name"), M.c.name, M.c.kind, P.c.region,
+                    P.c.department, P.c.leader, at.planned.label("planned"),
+                    at.state.label("light"), sq.c.numbers, sq.c.reason)
+             .select_from(at.milestones()).where(at.entered(), *where))
+    out = []
+    for row in conn.execute(query):
+        findings = [(f["rule"], f.get("numbers", {})) for f in (row.numbers or [])
+                    if not str(f.get("rule", "")).startswith("manual:")]
+        late = (at.as_of - row.planned).days if row.light == "red" else 0
+        out.append(NodeRow(row.code, row.project_name, row.name, row.kind, row.region,
+                           row.department, row.leader, row.planned, row.light,
+                           max(late, 0), findings, row.reason or ""))
+    return out
+
+
+def _notes(b: Bulletin) -> list[tuple[str, dict[str, Any]]]:
+    """What a reader must know to read the figures right (keys of the words table)."""
+    notes: list[tuple[str, dict[str, Any]]] = []
+    if b.partial:
+        notes.append(("note.partial", {"as_of": b.as_of, "end": b.period.end}))
+    if not b.now.has_run:
+        notes.append(("note.no_run", {"as_of": b.as_of}))
+    if not b.compared:
+        notes.append(("note.no_previous", {"end": b.previous.end}))
+    if b.now.later_projects:
+        notes.append(("note.later_projects", {"n": b.now.later_projects, "as_of": b.as_of}))
+    for text in b.now.warnings:
+        notes.append(("note.calendar", {"text": text}))
+    return notes
+
+
+def finding_pairs(findings: tuple[Finding, ...]) -> list[tuple[str, dict[str, Any]]]:
+    return [(f.rule, dict(f.numbers)) for f in findings]

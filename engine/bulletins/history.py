@@ -1,0 +1,110 @@
+"""The programme as it stood at a date, read from the append-only history.
+
+A bulletin for a past period must not change when later things happen, so nothing
+here reads a milestone's *current* state or date:
+
+- a milestone's light at a date is the ``to_state`` of its last transition dated on
+  or before it (``planned`` when it had none);
+- its planned date at a date is the ``old_date`` of the first re-plan recorded after
+  it, else its current planned date;
+- a project counts from the day its ledger row was entered (``created_at``, in the
+  configured timezone);
+- a project's investment figures are those of its latest report dated on or before
+  the date within the same year.
+
+Each piece is a subquery, so the rates are computed by GROUP BY in the database.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Date, and_, cast, func, literal, or_, select, type_coerce
+from sqlalchemy.sql import ColumnElement, Subquery
+
+from engine.investment import IR
+from engine.run import M, P, T
+
+
+def cutoff(as_of: date, zone: ZoneInfo) -> datetime:
+    """The end of ``as_of`` in the configured timezone (an aware timestamp)."""
+    return datetime.combine(as_of + timedelta(days=1), time(0), tzinfo=zone)
+
+
+def entered_by(as_of: date, zone: ZoneInfo) -> ColumnElement[bool]:
+    """Projects already in the ledger at the end of ``as_of``."""
+    return P.c.created_at < cutoff(as_of, zone)
+
+
+def last_transition(as_of: date) -> Subquery:
+    """Each milestone's last transition dated on or before ``as_of`` (id, state, findings)."""
+    last = (select(T.c.milestone_id, func.max(T.c.id).label("tid"))
+            .where(T.c.as_of <= as_of).group_by(T.c.milestone_id).subquery("last_t"))
+    return (select(last.c.milestone_id, T.c.to_state, T.c.numbers, T.c.reason,
+                   T.c.as_of.label("since"))
+            .select_from(last.join(T, T.c.id == last.c.tid)).subquery("state_at"))
+
+
+def first_replan_after(as_of: date, dialect: str) -> Subquery:
+    """The planned date each milestone had before its first re-plan after ``as_of``."""
+    first = (select(T.c.milestone_id, func.min(T.c.id).label("tid"))
+             .where(T.c.trigger == "replan", T.c.as_of > as_of)
+             .group_by(T.c.milestone_id).subquery("first_r"))
+    old = T.c.numbers[(0, "numbers", "old_date")].as_string()
+    old_date: Any = cast(old, Date) if dialect == "postgresql" else old
+    return (select(first.c.milestone_id, old_date.label("old_date"))
+            .select_from(first.join(T, T.c.id == first.c.tid)).subquery("planned_then"))
+
+
+class AsOf:
+    """The expressions for one date: a milestone's state and planned date then."""
+
+    def __init__(self, as_of: date, dialect: str, zone: ZoneInfo) -> None:
+        self.as_of = as_of
+        self.dialect = dialect
+        self.zone = zone
+        self.state_sq = last_transition(as_of)
+        self.replan_sq = first_replan_after(as_of, dialect)
+        self.state: ColumnElement[str] = func.coalesce(self.state_sq.c.to_state,
+                                                       literal("planned"))
+        planned = func.coalesce(self.replan_sq.c.old_date, M.c.planned_date)
+        self.planned: ColumnElement[date] = type_coerce(planned, Date)
+
+    def milestones(self) -> Any:
+        """Milestones joined with their project and their state and date at ``as_of``."""
+        return (M.join(P, P.c.id == M.c.project_id)
+                .outerjoin(self.state_sq, self.state_sq.c.milestone_id == M.c.id)
+                .outerjoin(self.replan_sq, self.replan_sq.c.milestone_id == M.c.id))
+
+    def entered(self) -> ColumnElement[bool]:
+        return entered_by(self.as_of, self.zone)
+
+    def start_nodes(self, kinds: list[str], words: list[str]) -> ColumnElement[bool]:
+        """Nodes that mark a start of works (开工) or a resumption (复工)."""
+        clauses: list[Any] = [M.c.kind.in_(kinds)] if kinds else []
+        clauses += [M.c.name.contains(word, autoescape=True) for word in words]
+        return or_(*clauses) if clauses else literal(False)
+
+    def latest_investment(self) -> Subquery:
+        """Each project's latest investment report of the year, dated on or before as_of."""
+        first = date(self.as_of.year, 1, 1)
+        ranked = (select(IR.c.project_id, IR.c.ytd_amount, IR.c.funds_in_place,
+                         IR.c.month_amount, IR.c.report_date,
+                         func.row_number().over(partition_by=IR.c.project_id,
+                                                order_by=(IR.c.report_date.desc(),
+                                                          IR.c.id.desc())).label("rn"))
+                  .where(and_(IR.c.report_date >= first, IR.c.report_date <= self.as_of))
+                  .subquery("ranked_ir"))
+        return (select(ranked.c.project_id, ranked.c.ytd_amount, ranked.c.funds_in_place,
+                       ranked.c.month_amount, ranked.c.report_date)
+                .where(ranked.c.rn == 1).subquery("invest_at"))
+
+    def reported_start(self) -> Subquery:
+        """The earliest start (开工/复工) of the year each project reported by as_of."""
+        first = date(self.as_of.year, 1, 1)
+        return (select(IR.c.project_id, func.min(IR.c.actual_start).label("started_on"))
+                .where(and_(IR.c.report_date <= self.as_of, IR.c.actual_start >= first,
+                            IR.c.actual_start <= self.as_of))
+                .group_by(IR.c.project_id).subquery("started_at"))

@@ -1,0 +1,210 @@
+"""The bulletin's words in Chinese (default) and English, and how its numbers are written.
+
+Money is kept in 万元 and shown in 亿元 for totals (as the ledgers and the bulletins
+write it: 39.98 亿元), in 万元 for a single project. A rate without a denominator is
+"—", never a division error.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from jinja2 import Undefined
+
+from engine.i18n import light_label, value_label
+from rules.investment import describe_investment
+from rules.reasons import describe_all, format_day
+
+WORDS: dict[str, dict[str, str]] = {
+    "title": {"zh": "重点项目推进情况{noun}", "en": "Key projects: {noun}"},
+    "subtitle": {"zh": "{label}　数据截至{as_of}", "en": "{label} · figures as of {as_of}"},
+    "compared_with": {"zh": "与{label}（截至{as_of}）比较",
+                      "en": "compared with {label} (as of {as_of})"},
+    # sections
+    "s.overview": {"zh": "一、总体情况", "en": "1. Overview"},
+    "s.rates": {"zh": "主要指标", "en": "The rates"},
+    "s.lights": {"zh": "节点红黄绿灯", "en": "Node lights"},
+    "s.rankings": {"zh": "二、节点完成情况排名", "en": "2. Rankings by node completion"},
+    "s.rank.region": {"zh": "县（市）区排名", "en": "Regions"},
+    "s.rank.department": {"zh": "责任单位排名", "en": "Departments"},
+    "s.charts": {"zh": "三、图表", "en": "3. Charts"},
+    "s.groups": {"zh": "四、分类指标", "en": "4. Rates by group"},
+    "s.red": {"zh": "五、红灯节点", "en": "5. Red nodes"},
+    "s.invest": {"zh": "六、投资与开工预警", "en": "6. Investment and start-of-works warnings"},
+    "s.due": {"zh": "七、下期到期节点", "en": "7. Nodes due next"},
+    "s.closing": {"zh": "八、说明", "en": "8. Notes"},
+    "chart.lights": {"zh": "各县（市）区节点红黄绿灯", "en": "Node lights per region"},
+    "chart.rank": {"zh": "县（市）区节点完成率", "en": "Node completion rate per region"},
+    "chart.rank_dept": {"zh": "责任单位节点完成率", "en": "Node completion rate per department"},
+    "chart.invest": {"zh": "各县（市）区投资完成率与序时进度",
+                     "en": "Investment completed against 序时进度 per region"},
+    "chart.completed": {"zh": "投资完成率", "en": "completed"},
+    "chart.expected": {"zh": "序时进度", "en": "序时进度 (expected)"},
+    # overview
+    "o.projects": {"zh": "项目数", "en": "Projects"},
+    "o.projects_split": {"zh": "{n}个（新建{new}个，续建{cont}个）",
+                         "en": "{n} ({new} new, {cont} continuing)"},
+    "o.total": {"zh": "总投资", "en": "Total investment"},
+    "o.plan": {"zh": "年度计划投资", "en": "Annual planned investment"},
+    "o.completed": {"zh": "本年累计完成投资", "en": "Completed this year"},
+    "o.expected": {"zh": "序时进度投资", "en": "序时进度 (expected by now)"},
+    "o.funds": {"zh": "到位资金", "en": "Funds in place"},
+    "o.yi": {"zh": "{v}亿元", "en": "{v} (100M yuan)"},
+    "col.item": {"zh": "指标", "en": "Measure"},
+    "col.now": {"zh": "本期", "en": "This period"},
+    "col.before": {"zh": "上期", "en": "Last period"},
+    "col.change": {"zh": "变化", "en": "Change"},
+    "col.rank": {"zh": "排名", "en": "Rank"},
+    "col.move": {"zh": "升降", "en": "Move"},
+    "col.name": {"zh": "名称", "en": "Name"},
+    "col.region": {"zh": "县（市）区", "en": "Region"},
+    "col.department": {"zh": "责任单位", "en": "Department"},
+    "col.category": {"zh": "项目类别", "en": "Category"},
+    "col.level": {"zh": "项目级别", "en": "Level"},
+    "col.programme": {"zh": "全部项目", "en": "Programme"},
+    "col.due": {"zh": "到期节点", "en": "Nodes due"},
+    "col.on_time": {"zh": "按期完成", "en": "Done on time"},
+    "col.projects": {"zh": "项目数", "en": "Projects"},
+    "col.plan_yi": {"zh": "年度计划（亿元）", "en": "Annual plan (100M yuan)"},
+    "col.completed_yi": {"zh": "累计完成（亿元）", "en": "Completed (100M yuan)"},
+    "col.total_yi": {"zh": "总投资（亿元）", "en": "Total (100M yuan)"},
+    "col.project": {"zh": "项目", "en": "Project"},
+    "col.milestone": {"zh": "节点", "en": "Node"},
+    "col.leader": {"zh": "包保领导", "en": "Guaranteeing leader"},
+    "col.planned": {"zh": "计划完成", "en": "Planned"},
+    "col.days_late": {"zh": "逾期天数", "en": "Days late"},
+    "col.reason": {"zh": "原因", "en": "Reason"},
+    "col.light": {"zh": "灯", "en": "Light"},
+    "col.plan_wan": {"zh": "年度计划（万元）", "en": "Annual plan (10k yuan)"},
+    "col.completed_wan": {"zh": "累计完成（万元）", "en": "Completed (10k yuan)"},
+    "col.dimension": {"zh": "维度", "en": "Dimension"},
+    "col.lights": {"zh": "红/黄/绿", "en": "Red/yellow/green"},
+    "rate.start": {"zh": "开复工率", "en": "Start/resume rate (开复工率)"},
+    "rate.investment": {"zh": "投资完成率", "en": "Investment completion (投资完成率)"},
+    "rate.schedule": {"zh": "完成序时进度", "en": "Against 序时进度"},
+    "rate.expected": {"zh": "序时进度", "en": "序时进度"},
+    "rate.funds": {"zh": "资金到位率", "en": "Funds in place (资金到位率)"},
+    "rate.production": {"zh": "按期投产率", "en": "On-time production (按期投产率)"},
+    "rate.node": {"zh": "节点完成率", "en": "Node completion rate"},
+    "invest_lights": {"zh": "投资红黄绿灯（项目）", "en": "Investment lights (projects)"},
+    "top": {"zh": "前{n}名", "en": "Top {n}"},
+    "bottom": {"zh": "后{n}名", "en": "Bottom {n}"},
+    "points": {"zh": "{sign}{v}个百分点", "en": "{sign}{v} points"},
+    "none": {"zh": "无", "en": "none"},
+    "no_red": {"zh": "本期无红灯节点。", "en": "No red node."},
+    "no_flagged": {"zh": "本期无投资或开工预警项目。", "en": "No investment or start warning."},
+    "no_due": {"zh": "下期无到期节点。", "en": "No node falls due next."},
+    "due_until": {"zh": "{from_}至{until}到期的未完成节点",
+                  "en": "Open nodes due {from_} to {until}"},
+    "red_count": {"zh": "共{n}个红灯节点，按逾期天数排列。",
+                  "en": "{n} red nodes, longest overdue first."},
+    # closing
+    "c.preset": {"zh": "投资预警规则：{name}——{desc}",
+                 "en": "Investment light preset: {name} — {desc}"},
+    "c.basis": {"zh": "序时进度按{basis}计算。", "en": "序时进度 is counted in {basis}."},
+    "basis.calendar_days": {"zh": "日历天", "en": "calendar days"},
+    "basis.working_days": {"zh": "工作日（冬季停工期不计）",
+                           "en": "working days (winter pause not counted)"},
+    "c.rules": {"zh": "节点红黄绿灯规则：{rules}", "en": "Node light rules: {rules}"},
+    "c.definitions": {"zh": "指标口径", "en": "Definitions"},
+    "def.start": {"zh": "开复工率＝已开工（复工）项目数÷本年计划截至统计日开工（复工）项目数；",
+                  "en": "start/resume rate = projects started or resumed ÷ projects whose start "
+                        "or resumption is planned this year by the date;"},
+    "def.investment": {"zh": "投资完成率＝本年累计完成投资÷年度计划投资；"
+                             "完成序时进度＝本年累计完成投资÷（年度计划投资×本年已过时间占比）；",
+                       "en": "investment completion = completed this year ÷ annual plan; against "
+                             "序时进度 = completed ÷ (annual plan × share of the year elapsed);"},
+    "def.funds": {"zh": "资金到位率＝本年到位资金÷年度计划投资；",
+                  "en": "funds in place = funds in place this year ÷ annual plan;"},
+    "def.production": {"zh": "按期投产率＝本年截至统计日到期的投产节点中按期完成数÷到期数；",
+                       "en": "on-time production = production nodes due this year by the date "
+                             "and done on time ÷ those due;"},
+    "def.node": {"zh": "节点完成率＝本期截至统计日到期节点中按期完成数÷到期数"
+                       "（不含暂停、取消节点）。完成率相同者并列，无到期节点者不参加排名（“—”）。",
+                 "en": "node completion rate = nodes due in the period by the date and done on "
+                       "time ÷ nodes due (suspended and cancelled nodes left out). Equal rates "
+                       "share a rank; a group with no node due is not ranked (\"—\")."},
+    "def.history": {"zh": "本通报按统计日当时的记录生成（截至该日的评估、报送与调整），"
+                          "之后的变化不影响本期数字。",
+                    "en": "Computed from the records as they stood on the date (evaluations, "
+                          "reports and re-plans up to it): later changes do not alter it."},
+    "note.partial": {"zh": "本期尚未结束：数据截至{as_of}（本期至{end}）。",
+                     "en": "The period has not ended: figures as of {as_of} (it ends {end})."},
+    "note.no_run": {"zh": "截至{as_of}尚无红黄绿灯评估记录，节点均按未开始计。",
+                    "en": "No evaluation on or before {as_of}: every node counts as planned."},
+    "note.no_previous": {"zh": "上期（截至{end}）无评估记录，排名升降无法比较。",
+                         "en": "No evaluation on or before {end}: no movement in the rankings."},
+    "note.later_projects": {"zh": "另有{n}个项目于{as_of}之后录入，未计入本期。",
+                            "en": "{n} projects entered after {as_of} are not counted."},
+    "note.calendar": {"zh": "注意：{text}", "en": "Warning: {text}"},
+    "csv.section": {"zh": "维度", "en": "dimension"},
+}
+
+RATE_KEYS = ("start", "investment", "schedule", "funds", "production", "node")
+LIGHT_ORDER = ("red", "yellow", "green", "planned", "done", "done_late", "suspended",
+               "cancelled")
+DIM_LABEL = {"programme": "col.programme", "region": "col.region",
+             "department": "col.department", "category": "col.category", "level": "col.level"}
+
+
+def w(key: str, lang: str, **values: Any) -> str:
+    """The words for ``key`` in ``lang``, filled in (dates written for the language)."""
+    filled = {k: format_day(v, lang) if isinstance(v, date) else v for k, v in values.items()}
+    return WORDS[key][lang].format(**filled)
+
+
+def _check(value: Any) -> Any:
+    if isinstance(value, Undefined):
+        raise ValueError("a bulletin template printed an undefined value")
+    return value
+
+
+def yi(wan: Decimal | int | float) -> str:
+    """万元 → 亿元 with two decimals: 399800 → 39.98."""
+    value = (Decimal(_check(wan)) / Decimal(10_000)).quantize(Decimal("0.01"), ROUND_HALF_UP)
+    return f"{value:,.2f}"
+
+
+def wan(value: Decimal | int | float) -> str:
+    """万元 as written in a ledger: 12,345.6 (no trailing zeros)."""
+    text = f"{Decimal(_check(value)).quantize(Decimal('0.01'), ROUND_HALF_UP):,.2f}"
+    return text.rstrip("0").rstrip(".")
+
+
+def points(now: float | None, before: float | None, lang: str) -> str:
+    """The change of a rate in percentage points, or "—"."""
+    if now is None or before is None:
+        return "—"
+    diff = round(now - before, 1)
+    sign = "+" if diff > 0 else ""
+    return WORDS["points"][lang].format(sign=sign, v=f"{diff:.1f}")
+
+
+def count_change(now: int, before: int) -> str:
+    diff = now - before
+    return f"+{diff}" if diff > 0 else str(diff) if diff else "0"
+
+
+def group_label(dim: str, value: str, lang: str) -> str:
+    """A group's name: category and level codes in words, names as they are."""
+    if dim == "programme":
+        return WORDS["col.programme"][lang]
+    if dim in ("category", "level"):
+        return value_label(value, lang)
+    return value
+
+
+def reason(findings: list[tuple[str, dict[str, Any]]], stored: str, lang: str) -> str:
+    """A node's reason at the date, in ``lang``; the stored text for manual moves."""
+    return describe_all(findings, lang) if findings else stored
+
+
+def invest_reason(findings: Any, lang: str) -> str:
+    sep = "；" if lang == "zh" else "; "
+    return sep.join(describe_investment(f.rule, f.numbers, lang) for f in findings)
+
+
+__all__ = ["LIGHT_ORDER", "RATE_KEYS", "WORDS", "count_change", "group_label",
+           "invest_reason", "light_label", "points", "reason", "w", "wan", "yi"]
