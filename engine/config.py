@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 import rules.milestone  # noqa: F401  (registers the default rules)
 from engine.bulletins.config import BulletinsConfig
+from notifications.config import NotificationsConfig
 from rules.calendar import PauseWindow, WorkCalendar
 from rules.registry import REGISTRY, RuleParams
 
@@ -30,6 +31,11 @@ ENV_KEYS: dict[str, tuple[str, ...]] = {
     "LIGHTS_DATABASE_URL": ("database", "url"),
     "LIGHTS_LANG": ("lang",),
     "LIGHTS_TIMEZONE": ("timezone",),
+    "LIGHTS_SMTP_HOST": ("notices", "smtp", "host"),
+    "LIGHTS_SMTP_PORT": ("notices", "smtp", "port"),
+    "LIGHTS_SMTP_SECURITY": ("notices", "smtp", "security"),
+    "LIGHTS_SMTP_USERNAME": ("notices", "smtp", "username"),
+    "LIGHTS_MAIL_FROM": ("notices", "mail_from"),
 }
 
 
@@ -116,6 +122,7 @@ class Config(Section):
     milestone_kinds: list[MilestoneKind] = Field(
         default_factory=lambda: [MilestoneKind(code=c, zh=z, en=e) for c, z, e in DEFAULT_KINDS])
     run: RunConfig = Field(default_factory=RunConfig)
+    notices: NotificationsConfig = Field(default_factory=NotificationsConfig)
     bulletins: BulletinsConfig = Field(default_factory=BulletinsConfig)
 
     source: str = Field(DEFAULT_CONFIG_NAME, exclude=True)

@@ -10,6 +10,7 @@ from sqlmodel import SQLModel, create_engine
 
 import engine.investment  # noqa: F401  (registers investment_report)
 from engine import models  # noqa: F401  (registers the tables on SQLModel.metadata)
+from notifications import models as notice_models  # noqa: F401  (the notices' tables)
 
 
 class NoDatabase(Exception):

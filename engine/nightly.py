@@ -13,11 +13,12 @@ from sqlalchemy.engine import Engine
 
 from engine.config import Config
 from engine.run import Progress, RunSummary, Stage, run
+from notifications.night import after_run, notices_stage
 
 
 def stages(config: Config) -> list[Stage]:
     """The steps that run inside each chunk's transaction, after its moves."""
-    return []
+    return [*notices_stage(config)]
 
 
 def nightly(engine: Engine, config: Config, as_of: date | None = None, *,
@@ -25,6 +26,9 @@ def nightly(engine: Engine, config: Config, as_of: date | None = None, *,
             progress: Progress | None = None,
             should_stop: Callable[[], bool] | None = None) -> RunSummary:
     """Evaluate every open milestone, then everything that follows from the moves."""
-    return run(engine, config, as_of, dry_run=dry_run, replay=replay, mode=mode, job=job,
-               progress=progress, should_stop=should_stop,
-               stages=() if dry_run or replay else stages(config))
+    summary = run(engine, config, as_of, dry_run=dry_run, replay=replay, mode=mode, job=job,
+                  progress=progress, should_stop=should_stop,
+                  stages=() if dry_run or replay else stages(config))
+    if not (dry_run or replay):
+        after_run(engine, config, summary)  # time-based notices, digests, delivery
+    return summary

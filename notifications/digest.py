@@ -90,7 +90,8 @@ class Composer:
         return planner
 
     # -- reading ---------------------------------------------------------------------
-    def pending(self, conn: Connection, recipient: str | None = None) -> list[Any]:
+    def pending(self, conn: Connection, recipient: str | None = None,
+                milestone_id: int | None = None) -> list[Any]:
         query = (select(NOTICE, M.c.name.label("milestone"), M.c.kind, M.c.state,
                         M.c.reason, M.c.light_facts, M.c.planned_date, M.c.percent,
                         P.c.code, P.c.name.label("project_name"), P.c.region, P.c.department,
@@ -99,6 +100,8 @@ class Composer:
                  .where(NOTICE.c.message_id.is_(None)).order_by(NOTICE.c.id))
         if recipient is not None:
             query = query.where(NOTICE.c.recipient == recipient)
+        if milestone_id is not None:
+            query = query.where(NOTICE.c.milestone_id == milestone_id)
         return list(conn.execute(query).all())
 
     def histories(self, conn: Connection, ids: Sequence[int]) -> dict[int, list[Any]]:
@@ -199,13 +202,19 @@ class Composer:
                 "top_step": top_step, "projects": ordered, "failures": failures}
 
     # -- composing --------------------------------------------------------------------
-    def compose(self, conn: Connection, as_of: date | None = None) -> ComposeResult:
-        """Turn every pending notice into digests (one per recipient); see the module doc."""
+    def compose(self, conn: Connection, as_of: date | None = None, *,
+                preview: bool = False, recipient: str | None = None,
+                milestone_id: int | None = None) -> ComposeResult:
+        """Turn every pending notice into digests (one per recipient); see the module doc.
+
+        ``preview``: only the notices for ``recipient`` / ``milestone_id``, no storm
+        check and no failure report (the caller rolls back).
+        """
         result = ComposeResult()
-        rows = self.pending(conn)
+        rows = self.pending(conn, recipient, milestone_id) if preview else self.pending(conn)
         directory = load_directory(conn, self.config)
-        admins = directory.admins()
-        failures = self._unreported_failures(conn)
+        admins = [] if preview else directory.admins()
+        failures = [] if preview else self._unreported_failures(conn)
         if not rows and not (failures and admins):
             return result
         as_of = as_of or max((r.as_of for r in rows), default=None) or self.config.today()
@@ -224,7 +233,7 @@ class Composer:
         total = conn.execute(select(func.count()).select_from(M.join(P))
                              .where(P.c.status == "active")).scalar_one()
         n = self.config.notices
-        result.storm = (result.milestones > n.storm_min_milestones
+        result.storm = not preview and (result.milestones > n.storm_min_milestones
                         and result.milestones > n.storm_threshold * max(total, 1))
         admin_emails = {a.email for a in admins}
         messages: list[dict[str, Any]] = []

@@ -35,6 +35,7 @@ def init(app: App) -> None:
 def demo(app: App) -> None:
     """Build the demo programme and light it / 生成演示数据并评估."""
     from engine.demo import DEMO_AS_OF, build_demo, is_demo_only, reset_database
+    from notifications.demo import add_demo_contacts, deliver_demo_mail, demo_config
 
     engine = app.database(create=True)
     if not is_demo_only(engine):
@@ -43,8 +44,11 @@ def demo(app: App) -> None:
     info = build_demo(engine)
     app.console.print(app.say("demo.built", projects=info.projects, milestones=info.milestones,
                               reports=info.reports))
-    summary = nightly(engine, app.config, DEMO_AS_OF, mode="manual", job="demo")
+    config = demo_config(app.config)  # notices as .eml files in ./outbox, never SMTP
+    add_demo_contacts(engine)
+    summary = nightly(engine, config, DEMO_AS_OF, mode="manual", job="demo")
     app.console.print(views.run_summary(summary, app.lang))
+    app.console.print(deliver_demo_mail(engine, config).describe(app.lang), markup=False)
     with engine.connect() as conn:
         worst = queries.project_lights(conn, limit=10)
     app.console.print(views.project_table(worst, app.lang))
