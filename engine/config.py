@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 import rules.milestone  # noqa: F401  (registers the default rules)
 from engine.bulletins.config import BulletinsConfig
+from engine.scheduler_config import SchedulerConfig
 from notifications.config import NotificationsConfig
 from rules.calendar import PauseWindow, WorkCalendar
 from rules.registry import REGISTRY, RuleParams
@@ -124,6 +125,7 @@ class Config(Section):
     run: RunConfig = Field(default_factory=RunConfig)
     notices: NotificationsConfig = Field(default_factory=NotificationsConfig)
     bulletins: BulletinsConfig = Field(default_factory=BulletinsConfig)
+    scheduler: SchedulerConfig = Field(default_factory=SchedulerConfig)
 
     source: str = Field(DEFAULT_CONFIG_NAME, exclude=True)
 

@@ -21,4 +21,4 @@ def main() -> None:
 
 # Command modules register themselves on `cli` (imported last: they import `cli`).
 import engine.cli.notices  # noqa: E402, F401
-from engine.cli import core  # noqa: E402, F401
+from engine.cli import core, scheduler  # noqa: E402, F401

@@ -29,6 +29,7 @@ from engine.config import Config, ConfigError, load_config
 from engine.db import NoDatabase, open_database
 from engine.i18n import light_label, t, trigger_label
 from engine.lifecycle import RefusedMove
+from engine.lock import LockBusy
 from engine.run import RunRefused
 
 
@@ -109,6 +110,10 @@ def common(func: Callable[..., Any]) -> Callable[..., Any]:
             fail(err, t("err.not_found", used, what=t(f"what.{exc.what}", used), ref=exc.ref))
         except RunRefused as exc:
             fail(err, t("err.refused_run", used, as_of=exc.as_of, latest=exc.latest))
+        except LockBusy as exc:
+            h = exc.holder
+            fail(err, t("err.lock_busy", used, job=h.job, host=h.host, pid=h.pid,
+                         since=h.since_text(config.zone)))
         except RefusedMove as exc:
             fail(err, t("err.refused_move", used, state=light_label(exc.state, used),
                          trigger=trigger_label(exc.trigger, used)))

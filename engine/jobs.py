@@ -1,0 +1,173 @@
+"""The scheduler's jobs: importable functions ``job(ctx, night, lock) -> JobResult``.
+
+Each runs through :func:`engine.once.execute` (lock, once per night, record, log).
+The nightly evaluation calls :func:`engine.nightly.nightly`, the one composition of
+the night's work, so it does exactly what ``lights run`` does.
+
+The outbox retry, the admin alert and the bulletins call code from the notices
+(issue #3) and bulletins (issue #6) work. Until that code is installed those jobs are
+not scheduled and say why; :data:`TARGETS` is where they are looked up, as
+``module:function`` with the calling convention in the comment beside each.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from collections.abc import Callable, Mapping
+from datetime import date
+from typing import Any
+
+from engine.lock import RunLock
+from engine.logs import event
+from engine.nightly import nightly
+from engine.once import JobContext, JobResult, JobSpec
+
+TARGETS: dict[str, str] = {
+    # retry_pending(engine, config) -> Mapping[str, int] | int | None: send what is
+    # pending in the outbox and due for a retry; cheap when nothing is pending.
+    "outbox_retry": "notifications.outbox:retry_pending",
+    # alert_admins(engine, config, subject: str, text: str) -> None: queue an e-mail to
+    # the administrators through the outbox.
+    "alert_admins": "notifications.outbox:alert_admins",
+    # scheduled_bulletin(engine, config, kind, as_of) -> Mapping[str, Any] | None: make
+    # (and send) the bulletin of the last complete period of `kind` before `as_of`;
+    # kind is "week", "month", "quarter" or "year".
+    "bulletin": "engine.bulletins.scheduled:scheduled_bulletin",
+}
+
+
+def target(name: str) -> Callable[..., Any] | None:
+    """The function behind ``TARGETS[name]``, or None while that code is not installed."""
+    module_name, _, func_name = TARGETS[name].partition(":")
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:
+        if exc.name and module_name.startswith(exc.name):
+            return None
+        raise
+    return getattr(module, func_name, None)
+
+
+def missing(job: str) -> str | None:
+    """Why ``job`` cannot run here (its code is not installed), or None when it can."""
+    need = NEEDS.get(job)
+    if need is None:
+        return None
+    try:
+        found = target(need)
+    except Exception as exc:  # a half-installed module must not stop the nightly run
+        return f"{TARGETS[need]} cannot be imported: {type(exc).__name__}: {exc}"
+    return None if found is not None else f"{TARGETS[need]} is not installed yet"
+
+
+def _fields(result: Mapping[str, Any] | int | None) -> dict[str, Any]:
+    if result is None:
+        return {}
+    if isinstance(result, Mapping):
+        return {str(k): v for k, v in result.items() if isinstance(v, str | int | float | dict)}
+    return {"count": result}
+
+
+# -- the jobs ----------------------------------------------------------------------
+def nightly_job(ctx: JobContext, night: date, lock: RunLock) -> JobResult:
+    """Evaluate every open milestone as of the night, then dispatch (engine.nightly)."""
+    summary = nightly(ctx.engine, ctx.config, night, mode="nightly", job="nightly", lock=lock,
+                      should_stop=ctx.stop.is_set)
+    fields = {"evaluated": summary.evaluated, "moves": summary.moves, "counts": summary.counts,
+              "moves_by_trigger": summary.moves_by_trigger or None,
+              "notices": getattr(summary, "notices", None),
+              "warnings": len(summary.warnings) or None}
+    return JobResult(summary.status, summary.run_id, {k: v for k, v in fields.items()
+                                                      if v is not None})
+
+
+def outbox_retry_job(ctx: JobContext, night: date, lock: RunLock) -> JobResult:
+    """Send the notices that wait in the outbox for a retry."""
+    return JobResult(fields=_fields(_call("outbox_retry", ctx.engine, ctx.config)))
+
+
+def _bulletin(ctx: JobContext, kind: str, night: date) -> JobResult:
+    return JobResult(fields=_fields(_call("bulletin", ctx.engine, ctx.config, kind, night)))
+
+
+def weekly_summary_job(ctx: JobContext, night: date, lock: RunLock) -> JobResult:
+    """The weekly summary (每周调度) of the week before ``night``."""
+    return _bulletin(ctx, "week", night)
+
+
+def monthly_bulletin_job(ctx: JobContext, night: date, lock: RunLock) -> JobResult:
+    """The monthly bulletin (每月通报) of the month before ``night``."""
+    return _bulletin(ctx, "month", night)
+
+
+def quarterly_bulletin_job(ctx: JobContext, night: date, lock: RunLock) -> JobResult:
+    """The quarterly settlement (季交账) of the quarter before ``night``."""
+    return _bulletin(ctx, "quarter", night)
+
+
+def annual_bulletin_job(ctx: JobContext, night: date, lock: RunLock) -> JobResult:
+    """The annual totals (年底算总账) of the year before ``night``."""
+    return _bulletin(ctx, "year", night)
+
+
+def _call(name: str, *args: Any) -> Any:
+    func = target(name)
+    if func is None:
+        raise RuntimeError(f"{TARGETS[name]} is not installed")
+    return func(*args)
+
+
+# -- telling the administrators ----------------------------------------------------------
+ALERTS = {
+    "failed": {"zh": ("夜间评估失败：{night}", "{night} 的夜间评估失败：{detail}\n"
+                      "请查看 lights runs 与调度日志；"
+                      "修复后可运行 lights scheduler --once nightly。"),
+               "en": ("Nightly run failed: {night}", "The nightly run for {night} failed: "
+                      "{detail}\nSee lights runs and the scheduler log; once fixed, run "
+                      "lights scheduler --once nightly.")},
+    "missed": {"zh": ("夜间评估错过：{night}", "{night} 的夜间评估没有运行（{detail}）。"
+                      "请确认调度服务在运行；可运行 lights scheduler --once nightly 补做。"),
+               "en": ("Nightly run missed: {night}", "The nightly run for {night} did not "
+                      "run ({detail}). Check that the scheduler service is running; "
+                      "lights scheduler --once nightly runs it now.")},
+}
+
+
+def alert_admins(ctx: JobContext, kind: str, night: date, detail: str) -> None:
+    """E-mail the administrators through the outbox about a failed or missed night."""
+    if not ctx.config.scheduler.alert_admins:
+        return
+    subject, body = (s.format(night=night, detail=detail)
+                     for s in ALERTS[kind][ctx.config.lang])
+    try:
+        func = target("alert_admins")
+        if func is None:
+            event("admins_not_alerted", logging.WARNING, kind=kind, as_of=night,
+                  reason=f"{TARGETS['alert_admins']} is not installed yet")
+            return
+        func(ctx.engine, ctx.config, subject, body)
+    except Exception as exc:  # the alert must not hide the failure it reports
+        event("admins_not_alerted", logging.ERROR, kind=kind, as_of=night,
+              reason=f"{type(exc).__name__}: {exc}")
+        return
+    event("admins_alerted", logging.WARNING, kind=kind, as_of=night)
+
+
+def _on_failure(ctx: JobContext, job: str, night: date, error: str) -> None:
+    alert_admins(ctx, "failed", night, error)
+
+
+JOBS: dict[str, JobSpec] = {spec.name: spec for spec in (
+    JobSpec("nightly", nightly_job, evaluates=True, on_failure=_on_failure),
+    JobSpec("outbox_retry", outbox_retry_job, per_night=False),
+    JobSpec("weekly_summary", weekly_summary_job),
+    JobSpec("monthly_bulletin", monthly_bulletin_job),
+    JobSpec("quarterly_bulletin", quarterly_bulletin_job),
+    JobSpec("annual_bulletin", annual_bulletin_job),
+)}
+
+# The code each optional job needs (a key of TARGETS).
+NEEDS: dict[str, str] = {"outbox_retry": "outbox_retry", "weekly_summary": "bulletin",
+                         "monthly_bulletin": "bulletin", "quarterly_bulletin": "bulletin",
+                         "annual_bulletin": "bulletin"}

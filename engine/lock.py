@@ -1,0 +1,303 @@
+"""The run lock: one evaluation at a time per database, with a named holder.
+
+Every path that writes a night's lights (``lights run``, the demo, the scheduler's
+jobs) takes it through :func:`engine.nightly.nightly` or :mod:`engine.once`; a second
+one is refused with :class:`LockBusy`, which names the holder.
+
+- SQLite (and any database but PostgreSQL): a row in ``run_lock`` with the owner,
+  its host and pid, and a heartbeat that a thread of the holder renews. A row whose
+  heartbeat is older than the expiry was left by a dead process and is taken over.
+- PostgreSQL: ``pg_try_advisory_lock`` on a dedicated connection outside the pool,
+  held for the whole run. The server frees it when that connection dies; TCP
+  keepalives at the heartbeat interval notice a machine that vanished. The holder is
+  named by the connection's ``application_name``.
+
+A holder that loses its lock (its heartbeat failed for longer than the expiry, or
+its PostgreSQL connection broke) reports it through :attr:`RunLock.lost`; runs stop
+after the chunk in progress (``should_stop``).
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import logging
+import os
+import socket
+import threading
+import time
+import weakref
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection, delete, insert, select, text, update
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.pool import NullPool
+from sqlmodel import Field, SQLModel, create_engine
+
+log = logging.getLogger("lights.lock")
+
+
+class RunLockRow(SQLModel, table=True):
+    """The lock row on databases without advisory locks (times are Unix seconds)."""
+
+    __tablename__ = "run_lock"
+
+    name: str = Field(primary_key=True, max_length=32)
+    owner: str = Field(max_length=160, description="host:pid:token of the holder")
+    job: str = Field(default="", max_length=32)
+    host: str = Field(default="", max_length=100)
+    pid: int = 0
+    acquired_at: float = 0.0
+    heartbeat_at: float = 0.0
+
+
+L = RunLockRow.__table__  # type: ignore[attr-defined]
+_ensured: dict[str, weakref.WeakSet[Engine]] = {}
+
+
+def ensure_table(engine: Engine, table: Any) -> None:
+    """Create one of our tables in a database made before it existed (once per engine)."""
+    seen = _ensured.setdefault(table.name, weakref.WeakSet())
+    if engine not in seen:
+        table.create(engine, checkfirst=True)
+        seen.add(engine)
+
+
+@dataclass(frozen=True)
+class Holder:
+    """Who holds the lock: shown to the person whose run was refused."""
+
+    job: str
+    host: str
+    pid: int
+    since: datetime | None
+
+    def since_text(self, zone: Any = UTC) -> str:
+        return self.since.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S") if self.since else "?"
+
+    def __str__(self) -> str:
+        return f"{self.job or '?'} on {self.host or '?'} (pid {self.pid}) since {self.since_text()}"
+
+
+class LockBusy(Exception):
+    """Another run holds the lock."""
+
+    def __init__(self, holder: Holder) -> None:
+        super().__init__(f"the run lock is held by {holder}")
+        self.holder = holder
+
+
+def _epoch(seconds: float | None) -> datetime | None:
+    return datetime.fromtimestamp(seconds, UTC) if seconds else None
+
+
+class RunLock:
+    """The lock for one run; use as a context manager or acquire()/release()."""
+
+    def __init__(self, engine: Engine, job: str, *, heartbeat_s: float = 10,
+                 expiry_s: float = 60, name: str = "run") -> None:
+        self.engine, self.job, self.name = engine, job or "run", name
+        self.heartbeat_s, self.expiry_s = heartbeat_s, expiry_s
+        self.host, self.pid = socket.gethostname()[:100], os.getpid()
+        self.owner = f"{self.host}:{self.pid}:{os.urandom(4).hex()}"
+        self.recovered_from: Holder | None = None
+        self._lost = threading.Event()
+        self._done = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._pg: _PgSession | None = None
+        self.held = False
+
+    @classmethod
+    def for_config(cls, engine: Engine, config: Any, job: str) -> RunLock:
+        lock = config.scheduler.lock
+        return cls(engine, job, heartbeat_s=lock.heartbeat_seconds, expiry_s=lock.expiry_seconds)
+
+    # -- public --------------------------------------------------------------------
+    @property
+    def lost(self) -> bool:
+        return self._lost.is_set()
+
+    def should_stop(self, other: Callable[[], bool] | None = None) -> Callable[[], bool]:
+        """A run's stop test: the caller's, or this lock lost."""
+        return lambda: self.lost or (other is not None and other())
+
+    def acquire(self) -> RunLock:
+        if self.engine.dialect.name == "postgresql":
+            self._pg = _PgSession.open(self)
+        else:
+            self.recovered_from = self._acquire_row()
+            if self.recovered_from is not None:
+                log.warning("recovered a stale run lock left by %s", self.recovered_from)
+        self.held = True
+        self._thread = threading.Thread(target=self._beat_loop, name="lights-lock-heartbeat",
+                                        daemon=True)
+        self._thread.start()
+        return self
+
+    def release(self) -> None:
+        if not self.held:
+            return
+        self._done.set()
+        if self._thread is not None:
+            self._thread.join()
+        try:
+            if self._pg is not None:
+                self._pg.close()
+            else:
+                with self.engine.begin() as conn:
+                    conn.execute(delete(L).where(L.c.name == self.name, L.c.owner == self.owner))
+        finally:
+            self.held = False
+
+    def __enter__(self) -> RunLock:
+        return self.acquire()
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
+
+    # -- the lock row --------------------------------------------------------------
+    def _acquire_row(self) -> Holder | None:
+        """Insert the row, or take over one whose heartbeat expired; None when fresh."""
+        ensure_table(self.engine, L)
+        holder = None
+        for _ in range(5):
+            now = time.time()
+            mine = {"owner": self.owner, "job": self.job, "host": self.host, "pid": self.pid,
+                    "acquired_at": now, "heartbeat_at": now}
+            try:
+                with self.engine.begin() as conn:
+                    conn.execute(insert(L).values(name=self.name, **mine))
+                return None
+            except IntegrityError:
+                pass
+            with self.engine.connect() as conn:
+                row = conn.execute(select(L).where(L.c.name == self.name)).first()
+            if row is None:
+                continue  # released meanwhile: try again
+            holder = Holder(row.job, row.host, row.pid, _epoch(row.acquired_at))
+            if row.heartbeat_at >= now - self.expiry_s:
+                raise LockBusy(holder)
+            with self.engine.begin() as conn:
+                took = conn.execute(update(L).where(
+                    L.c.name == self.name, L.c.owner == row.owner,
+                    L.c.heartbeat_at < now - self.expiry_s).values(**mine)).rowcount
+            if took:
+                return holder
+        raise LockBusy(holder or Holder("?", "?", 0, None))
+
+    def _beat_loop(self) -> None:
+        last_ok = time.monotonic()
+        while not self._done.wait(self.heartbeat_s):
+            try:
+                alive = self._pg.ping() if self._pg is not None else self._beat_row()
+                if alive:
+                    last_ok = time.monotonic()
+                else:
+                    log.error("the run lock was taken over by another process")
+                    self._lost.set()
+                    return
+            except SQLAlchemyError as exc:
+                log.warning("run lock heartbeat failed: %s", str(exc).splitlines()[0])
+                if self._pg is not None or time.monotonic() - last_ok > self.expiry_s:
+                    log.error("the run lock is lost (no heartbeat)")
+                    self._lost.set()
+                    return
+
+    def _beat_row(self) -> bool:
+        with self.engine.begin() as conn:
+            return bool(conn.execute(update(L).where(
+                L.c.name == self.name, L.c.owner == self.owner).values(
+                heartbeat_at=time.time())).rowcount)
+
+
+# -- PostgreSQL --------------------------------------------------------------------------
+def advisory_key(name: str, schema: str) -> int:
+    """A signed 64-bit key per lock name and schema (two deployments may share a database)."""
+    digest = hashlib.blake2b(f"lights:{name}:{schema}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
+
+class _PgSession:
+    """The dedicated, non-pooled connection that holds the advisory lock."""
+
+    def __init__(self, lock_engine: Engine, conn: Connection, key: int) -> None:
+        self.lock_engine, self.conn, self.key = lock_engine, conn, key
+        self.mutex = threading.Lock()
+
+    @classmethod
+    def open(cls, lock: RunLock) -> _PgSession:
+        beat = max(1, int(lock.heartbeat_s))
+        lock_engine = create_engine(
+            lock.engine.url, poolclass=NullPool,
+            connect_args={"application_name": f"lights:{lock.job}:{lock.host}:{lock.pid}"[:63],
+                          "keepalives": 1, "keepalives_idle": beat,
+                          "keepalives_interval": beat,
+                          "keepalives_count": max(1, int(lock.expiry_s // beat) - 1)})
+        conn = lock_engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+        try:
+            schema = conn.execute(text("SELECT current_schema()")).scalar() or "public"
+            key = advisory_key(lock.name, schema)
+            if not conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": key}).scalar():
+                raise LockBusy(_pg_holder(conn, key))
+        except BaseException:
+            conn.close()
+            lock_engine.dispose()
+            raise
+        return cls(lock_engine, conn, key)
+
+    def ping(self) -> bool:
+        with self.mutex:
+            self.conn.execute(text("SELECT 1"))
+        return True
+
+    def close(self) -> None:
+        with self.mutex:
+            try:
+                self.conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": self.key})
+            except SQLAlchemyError:
+                pass  # the connection is gone: the server has released the lock already
+            finally:
+                self.conn.close()
+                self.lock_engine.dispose()
+
+
+def _pg_holder(conn: Connection, key: int) -> Holder:
+    row = conn.execute(text(
+        "SELECT a.application_name, a.backend_start FROM pg_locks l "
+        "JOIN pg_stat_activity a ON a.pid = l.pid "
+        "WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1 "
+        "AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()) "
+        "AND l.classid::bigint = :hi AND l.objid::bigint = :lo"),
+        {"hi": (key >> 32) & 0xFFFFFFFF, "lo": key & 0xFFFFFFFF}).first()
+    if row is None:
+        return Holder("?", "?", 0, None)
+    parts = (row.application_name or "").split(":")
+    if len(parts) == 4 and parts[0] == "lights" and parts[3].isdigit():
+        return Holder(parts[1], parts[2], int(parts[3]), row.backend_start)
+    return Holder(row.application_name or "?", "?", 0, row.backend_start)
+
+
+def under_run_lock(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Run ``func(engine, config, …)`` holding the run lock; LockBusy if another run has it.
+
+    A caller that already holds the lock passes it as ``lock=``; a dry run writes
+    nothing and takes none. Either way the run also stops when the lock is lost.
+    """
+
+    @functools.wraps(func)
+    def wrapper(engine: Engine, config: Any, *args: Any, lock: RunLock | None = None,
+                **kwargs: Any) -> Any:
+        if lock is not None or kwargs.get("dry_run"):
+            if lock is not None:
+                kwargs["should_stop"] = lock.should_stop(kwargs.get("should_stop"))
+            return func(engine, config, *args, **kwargs)
+        job = kwargs.get("job") or kwargs.get("mode") or "run"
+        with RunLock.for_config(engine, config, job) as held:
+            kwargs["should_stop"] = held.should_stop(kwargs.get("should_stop"))
+            return func(engine, config, *args, **kwargs)
+
+    return wrapper

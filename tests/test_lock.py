@@ -1,0 +1,92 @@
+"""The run lock between real processes, on a SQLite file and on PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select, update
+from sqlalchemy.engine import Engine
+
+from engine.db import open_database
+from engine.lock import L, LockBusy, RunLock
+from engine.models import Run
+from tests.sched_helpers import lights, start_holder, wait_for
+
+
+def _runs(engine: Engine) -> int:
+    with engine.connect() as conn:
+        return conn.execute(select(func.count()).select_from(Run)).scalar()
+
+
+def test_a_second_lock_is_refused_and_names_the_holder(engine):
+    with RunLock(engine, "nightly"):
+        with pytest.raises(LockBusy) as busy:
+            RunLock(engine, "manual").acquire()
+        assert busy.value.holder.job == "nightly" and busy.value.holder.pid == os.getpid()
+    with RunLock(engine, "manual") as again:  # released: free for the next one
+        assert again.held
+
+
+def test_a_manual_run_is_refused_while_another_process_runs(db_url, tmp_path: Path):
+    engine = open_database(db_url, create=True)
+    holder = start_holder(db_url, job="nightly")
+    try:
+        zh = lights(tmp_path, db_url, "run")
+        en = lights(tmp_path, db_url, "run", "--lang", "en")
+        with pytest.raises(LockBusy) as busy:
+            RunLock(engine, "manual").acquire()
+    finally:
+        holder.kill()
+        holder.wait()
+    assert zh.returncode == 1 and en.returncode == 1
+    assert f"nightly（主机 {busy.value.holder.host}，进程 {holder.pid}" in zh.stderr
+    assert f"A run is in progress: nightly on {busy.value.holder.host} (pid {holder.pid})" \
+        in en.stderr
+    assert "Traceback" not in zh.stderr + en.stderr
+    assert _runs(engine) == 0  # refused: nothing was written
+    engine.dispose()
+
+
+def test_a_killed_holders_lock_is_recovered(db_url):
+    engine = open_database(db_url, create=True)
+    holder = start_holder(db_url, heartbeat=0.5, expiry=3)
+    holder.kill()  # SIGKILL: no release, as in a crash
+    holder.wait()
+    lock = RunLock(engine, "nightly", heartbeat_s=0.5, expiry_s=3)
+    if engine.dialect.name == "sqlite":
+        with pytest.raises(LockBusy):  # its heartbeat is still fresh
+            lock.acquire()
+
+    def acquired() -> bool:
+        """the lock, once the dead holder's heartbeat expired (its connection closed on PG)"""
+        try:
+            lock.acquire()
+        except LockBusy:
+            return False
+        return True
+
+    wait_for(acquired, timeout=20, every=0.2)
+    if engine.dialect.name == "sqlite":
+        assert lock.recovered_from is not None and lock.recovered_from.pid == holder.pid
+    lock.release()
+    engine.dispose()
+
+
+def test_a_holder_that_loses_its_lock_stops(sqlite_url):
+    engine = open_database(sqlite_url, create=True)
+    lock = RunLock(engine, "nightly", heartbeat_s=0.1, expiry_s=0.5).acquire()
+    should_stop = lock.should_stop()
+    assert not should_stop()
+    with engine.begin() as conn:  # as if another process had taken it over
+        conn.execute(update(L).values(owner="elsewhere:1:x"))
+
+    def lost() -> bool:
+        """the holder notices at its next heartbeat"""
+        return should_stop()
+
+    wait_for(lost, timeout=10)
+    lock.release()
+    with engine.connect() as conn:  # it does not delete the other owner's row
+        assert conn.execute(select(L.c.owner)).scalar() == "elsewhere:1:x"
