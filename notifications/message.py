@@ -28,11 +28,11 @@ def build_message(row: Any, mail_from: str, from_name: str) -> EmailMessage:
     msg["Message-ID"] = header_text(row.message_id, 200)
     msg["Auto-Submitted"] = "auto-generated"
     msg["X-Auto-Response-Suppress"] = "All"
-    msg["Content-Language"] = LANGUAGE_TAGS.get(row.lang, "zh-CN")
     threads = [header_text(t, 200) for t in (row.threads or [])]
     if threads:
         msg["In-Reply-To"] = threads[0]
         msg["References"] = " ".join(threads)
     msg.set_content(row.text, subtype="plain", charset="utf-8")
     msg.add_alternative(row.html, subtype="html", charset="utf-8")
+    msg["Content-Language"] = LANGUAGE_TAGS.get(row.lang, "zh-CN")  # set_content drops it
     return msg
