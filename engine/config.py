@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 import rules.milestone  # noqa: F401  (registers the default rules)
 from engine.bulletins.config import BulletinsConfig
+from engine.ledger.settings import LedgerConfig
 from engine.scheduler_config import SchedulerConfig
 from notifications.config import NotificationsConfig
 from rules.calendar import PauseWindow, WorkCalendar
@@ -123,6 +124,7 @@ class Config(Section):
     milestone_kinds: list[MilestoneKind] = Field(
         default_factory=lambda: [MilestoneKind(code=c, zh=z, en=e) for c, z, e in DEFAULT_KINDS])
     run: RunConfig = Field(default_factory=RunConfig)
+    ledger: LedgerConfig = Field(default_factory=LedgerConfig)
     notices: NotificationsConfig = Field(default_factory=NotificationsConfig)
     bulletins: BulletinsConfig = Field(default_factory=BulletinsConfig)
     scheduler: SchedulerConfig = Field(default_factory=SchedulerConfig)

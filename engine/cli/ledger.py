@@ -1,0 +1,146 @@
+"""Ledger commands: import, export, template (台账导入、导出、模板)."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import click
+from rich.text import Text
+
+from engine import views
+from engine.cli import cli
+from engine.cli.common import BY, DATE, App, UserError, common
+from engine.i18n import value_code
+from engine.ledger.export import export_ledger
+from engine.ledger.load import ImportSummary, import_ledger
+from engine.ledger.problems import LedgerInvalid
+from engine.ledger.template import write_template
+from engine.ledger.validate import read_ledger
+from engine.ledger.words import say
+from engine.queries import StatusFilter
+from rules.lights import Light
+from rules.reasons import format_day
+
+SHOWN = 20  # changes and moves listed on the terminal; --format json has them all
+LIGHT_CHOICES = [light.value for light in Light]
+
+
+@cli.command("import")
+@click.argument("files", nargs=-1, required=True,
+                type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True,
+              help="check and show what would change, write nothing / 只检查，不写入")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
+              show_default=True)
+@BY
+@common
+def import_cmd(app: App, files: tuple[Path, ...], dry_run: bool, fmt: str, actor: str) -> None:
+    """Import ledgers (.xlsx, .csv): projects, milestones, progress / 导入台账."""
+    engine = app.database()
+    today = app.config.today()
+    ledger = read_ledger(files, app.config, app.lang, today)
+    try:
+        summary = import_ledger(engine, app.config, ledger, lang=app.lang, actor=actor,
+                                dry_run=dry_run, today=today)
+    except LedgerInvalid as exc:
+        if fmt == "json":
+            click.echo(json.dumps({"problems": [p.as_json(app.lang) for p in exc.problems],
+                                   "warnings": ledger.warnings}, ensure_ascii=False, indent=2))
+        else:
+            for warning in ledger.warnings:
+                app.err.print(say("import.warning", app.lang, text=warning), markup=False)
+            for problem in exc.problems:
+                app.err.print(problem.text(app.lang), markup=False)
+        raise UserError(say("import.problems", app.lang, n=len(exc.problems))) from None
+    if fmt == "json":
+        click.echo(json.dumps(summary.as_json(app.lang), ensure_ascii=False, indent=2))
+        return
+    _print_summary(app, summary)
+
+
+def _print_summary(app: App, summary: ImportSummary) -> None:
+    lang, out = app.lang, app.console
+    files = "、".join(summary.files) if lang == "zh" else ", ".join(summary.files)
+    title = say("import.title_dry", lang, files=files) if summary.dry_run else \
+        say("import.title", lang, files=files, as_of=format_day(summary.as_of, lang))
+    out.print(Text(title, style="bold"))
+    out.print(say("import.projects", lang, **summary.projects), markup=False)
+    out.print(say("import.milestones", lang, **summary.milestones), markup=False)
+    out.print(say("import.reports", lang, **summary.reports), markup=False)
+    out.print(say("import.moves", lang, n=len(summary.moves)), markup=False)
+    lines = summary.change_lines(lang)
+    for line in lines[:SHOWN]:
+        out.print(f"  {line}", markup=False)
+    if len(lines) > SHOWN:
+        out.print("  " + say("import.more", lang, n=len(lines) - SHOWN), markup=False)
+    if summary.moves:
+        out.print(views.moves_table(summary.moves[:SHOWN], lang))
+        if len(summary.moves) > SHOWN:
+            out.print(say("import.more", lang, n=len(summary.moves) - SHOWN), markup=False)
+    for warning in summary.warnings:
+        app.err.print(say("import.warning", lang, text=warning), markup=False)
+
+
+@cli.command("export")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--region", help="所属地区")
+@click.option("--department", help="责任单位")
+@click.option("--leader", help="包保领导")
+@click.option("--level", help="provincial|city|county / 省级|市级|县区级")
+@click.option("--category", help="industrial|infrastructure|… / 产业|基础设施|…")
+@click.option("--light", "lights_", multiple=True,
+              help="one of / 之一: " + ", ".join(LIGHT_CHOICES))
+@click.option("--kind", help="milestone kind / 节点类型 (开工, start, …)")
+@click.option("--project", help="project code / 项目编号")
+@click.option("--due-before", type=DATE, help="planned date on or before / 计划完成不晚于")
+@click.option("--due-after", type=DATE, help="planned date on or after / 计划完成不早于")
+@click.option("--open", "open_only", is_flag=True, help="open milestones only / 只含未完成节点")
+@click.option("--split", type=click.Choice(["level", "region"]),
+              help="one milestone sheet per level or region (.xlsx) / 按级别或地区分表")
+@click.option("--encoding", type=click.Choice(["utf-8-sig", "gb18030"]), default="utf-8-sig",
+              show_default=True, help="CSV encoding / CSV 编码")
+@common
+def export_cmd(app: App, file: Path, region: str | None, department: str | None,
+               leader: str | None, level: str | None, category: str | None,
+               lights_: tuple[str, ...], kind: str | None, project: str | None,
+               due_before: date | None, due_after: date | None, open_only: bool,
+               split: str | None, encoding: str) -> None:
+    """Export the ledger with its lights to .xlsx or .csv / 导出台账（含红黄绿灯）."""
+    suffix = file.suffix.lower()
+    if suffix not in (".xlsx", ".csv"):
+        raise UserError(say("export.suffix", app.lang, file=file))
+    if split and suffix == ".csv":
+        raise UserError(say("export.split_csv", app.lang))
+    chosen = tuple(value_code(x) for x in lights_)
+    for light in chosen:
+        if light not in LIGHT_CHOICES:
+            raise click.BadParameter(f"{light!r}: not one of {', '.join(LIGHT_CHOICES)}",
+                                     param_hint="--light")
+    kind_code = None
+    if kind:
+        kind_code = app.config.kind_code(kind)
+        if kind_code is None:
+            raise click.BadParameter(f"{kind!r}: not in the milestone kind catalogue",
+                                     param_hint="--kind")
+    flt = StatusFilter(region=region, department=department, leader=leader,
+                       level=value_code(level) if level else None,
+                       category=value_code(category) if category else None, lights=chosen,
+                       kind=kind_code, project=project, due_before=due_before,
+                       due_after=due_after, open_only=open_only)
+    done = export_ledger(app.database(), app.config, file, flt, lang=app.lang,
+                         split=split, encoding=encoding)  # type: ignore[arg-type]
+    app.console.print(say("export.done", app.lang, projects=done.projects,
+                          milestones=done.milestones, file=file), markup=False)
+
+
+@cli.command("template")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@common
+def template_cmd(app: App, file: Path) -> None:
+    """Write an empty ledger workbook to fill in / 生成台账模板."""
+    if file.suffix.lower() != ".xlsx":
+        raise UserError(say("template.suffix", app.lang, file=file))
+    write_template(file, app.config, app.lang)
+    app.console.print(say("template.done", app.lang, file=file), markup=False)

@@ -1,0 +1,176 @@
+"""What a ledger carries: one table of columns, the sheets they appear in, their parsers.
+
+Every column names its header as ledgers write it in Chinese and in English, the local
+variants we know of (more come from ``ledger.header_aliases`` in config.yaml), how its
+cells are read (:mod:`engine.ledger.values`) and which record it fills:
+
+- ``key``: the project code and the milestone name, which identify the rows;
+- ``project``: written to the project table's column ``field``;
+- ``milestone``: written to the milestone table's column ``field``;
+- ``report``: a progress report (进展报送): percent, completion date, report date;
+- ``info``: written on export (the light, its reason), ignored on import.
+
+Adding a column is one entry in :data:`COLUMNS` (and, for a new database column, the
+field on the model): e.g. ``Column("month_investment", "project", "本月完成投资（万元）",
+"Investment this month (10k yuan)", "amount")`` is read, validated, upserted, exported
+and put in the template without any other change.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+Record = Literal["key", "project", "milestone", "report", "info"]
+SheetKind = Literal["projects", "milestones", "progress"]
+Parser = Literal["code", "text", "email", "date", "amount", "percent", "int", "weight",
+                 "bool", "category", "level", "nature", "kind", "region", "pause"]
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    record: Record
+    zh: str
+    en: str
+    parse: Parser
+    aliases: tuple[str, ...] = ()
+    field: str = ""  # the database column; the key when empty
+
+    @property
+    def target(self) -> str:
+        return self.field or self.key
+
+    def header(self, lang: str) -> str:
+        return self.zh if lang == "zh" else self.en
+
+
+COLUMNS: tuple[Column, ...] = (
+    # -- keys ------------------------------------------------------------------------
+    Column("code", "key", "项目编号", "Project code", "code",
+           ("项目代码", "项目编码", "编号", "code", "project")),
+    Column("milestone", "key", "节点名称", "Milestone", "text",
+           ("节点", "节点任务", "任务名称", "节点任务名称", "milestone name", "node")),
+    # -- the project (重点项目台账) ---------------------------------------------------------
+    Column("project_name", "project", "项目名称", "Project name", "text", ("project name",),
+           field="name"),
+    Column("owner_company", "project", "建设单位", "Owner company", "text",
+           ("项目单位", "业主单位", "项目建设单位", "owner unit")),
+    Column("department", "project", "责任单位", "Responsible department", "text",
+           ("牵头单位", "责任部门", "主管部门", "牵头责任单位", "department")),
+    Column("region", "project", "所属地区", "Region", "region",
+           ("地区", "县(市)区", "所在地区", "属地", "区县", "县市区", "所在地")),
+    Column("category", "project", "项目类别", "Category", "category",
+           ("类别", "项目类型", "产业类别")),
+    Column("nature", "project", "建设性质", "Nature", "nature",
+           ("性质", "新建/续建", "新建续建", "新建或续建", "new or continuing")),
+    Column("level", "project", "项目级别", "Level", "level", ("级别", "项目层级")),
+    Column("total_investment", "project", "总投资（万元）", "Total investment (10k yuan)",
+           "amount", ("总投资", "计划总投资", "项目总投资", "total investment")),
+    Column("annual_plan", "project", "年度计划投资（万元）",
+           "Annual planned investment (10k yuan)", "amount",
+           ("年度计划投资", "年度投资计划", "年计划投资", "本年计划投资", "年度计划",
+            "annual plan", "annual planned investment")),
+    Column("leader", "project", "包保领导", "Guaranteeing leader", "text",
+           ("包保市领导", "包联领导", "包保县级领导", "包保责任领导", "leader")),
+    Column("leader_email", "project", "包保领导邮箱", "Leader e-mail", "email",
+           ("leader email",)),
+    Column("secretary", "project", "服务秘书", "Service secretary", "text",
+           ("服务专员", "secretary")),
+    Column("secretary_email", "project", "服务秘书邮箱", "Secretary e-mail", "email",
+           ("secretary email",)),
+    Column("department_email", "project", "责任单位邮箱", "Department e-mail", "email",
+           ("department email",)),
+    Column("outdoor", "project", "室外作业", "Outdoor works", "bool",
+           ("是否室外作业", "outdoor")),
+    Column("winter_pause", "project", "冬季停工期", "Winter pause", "pause",
+           ("冬休期", "冬季停工", "winter pause")),
+    # -- the milestone (节点任务) ------------------------------------------------------------
+    Column("seq", "milestone", "节点序号", "Order", "int", ("序号", "seq")),
+    Column("kind", "milestone", "节点类型", "Kind", "kind", ("节点类别", "kind")),
+    Column("planned_start", "milestone", "计划开始时间", "Planned start", "date",
+           ("计划开始日期", "计划开始", "开始时间", "planned start date", "start")),
+    Column("planned_date", "milestone", "计划完成时间", "Planned date", "date",
+           ("计划完成日期", "计划完成", "完成时限", "时间节点", "完成时间节点",
+            "planned finish", "due date", "planned")),
+    Column("baseline_date", "milestone", "原计划完成时间", "Baseline date", "date",
+           ("原计划完成日期", "基准完成时间", "baseline")),
+    Column("owner", "milestone", "责任人", "Owner", "text", ("节点责任人",)),
+    Column("owner_email", "milestone", "责任人邮箱", "Owner e-mail", "email",
+           ("owner email",)),
+    Column("weight", "milestone", "权重", "Weight", "weight"),
+    # -- progress (进展报送) ---------------------------------------------------------------
+    Column("percent", "report", "完成进度", "Progress", "percent",
+           ("形象进度", "进度", "完成比例", "完成率", "完成百分比", "percent", "progress (%)")),
+    Column("completed_on", "report", "实际完成时间", "Actual date", "date",
+           ("实际完成日期", "完成日期", "actual finish", "completed on", "actual")),
+    Column("report_date", "report", "报送日期", "Report date", "date",
+           ("最近报送日期", "填报日期", "上报日期", "报送时间", "last report", "reported on")),
+    Column("note", "report", "备注", "Note", "text", ("进展情况", "进展说明", "remarks")),
+    Column("reporter", "report", "报送人", "Reporter", "text", ("填报人", "上报人")),
+    # -- written on export, ignored on import ---------------------------------------------
+    Column("light", "info", "灯", "Light", "text", ("红黄绿灯", "灯色", "亮灯", "灯号")),
+    Column("reason", "info", "原因", "Reason", "text", ("亮灯原因",)),
+    Column("days_late", "info", "逾期天数", "Days late", "int"),
+)
+
+BY_KEY: dict[str, Column] = {c.key: c for c in COLUMNS}
+
+# What each kind of sheet takes from its rows; other recognised columns are ignored
+# with a warning (a progress sheet does not change project details, for instance).
+SHEET_RECORDS: dict[SheetKind, frozenset[Record]] = {
+    "projects": frozenset({"key", "project", "info"}),
+    "milestones": frozenset({"key", "project", "milestone", "report", "info"}),
+    "progress": frozenset({"key", "report", "info"}),
+}
+# Columns a sheet cannot do without; a progress sheet also needs 完成进度 or 实际完成时间.
+REQUIRED_COLUMNS: dict[SheetKind, tuple[str, ...]] = {
+    "projects": ("code",),
+    "milestones": ("code", "milestone"),
+    "progress": ("code", "milestone", "report_date"),
+}
+# Values a new project or milestone needs (an existing one may leave them blank).
+REQUIRED_FOR_NEW: dict[str, tuple[str, ...]] = {
+    "project": ("project_name", "region", "department"),
+    "milestone": ("planned_date",),
+}
+
+# Sheet names that say what a sheet is (compared without spaces, case-insensitively).
+SHEET_NAMES: dict[SheetKind, tuple[str, ...]] = {
+    "projects": ("项目", "项目表", "项目台账", "项目清单", "项目信息", "projects", "project"),
+    "milestones": ("节点", "节点任务", "节点表", "节点台账", "milestones", "milestone", "nodes"),
+    "progress": ("进展", "进展报送", "进展情况", "进度报送", "progress", "reports"),
+}
+
+# The order of columns on export and in the template.
+EXPORT_COLUMNS: dict[SheetKind, tuple[str, ...]] = {
+    "projects": ("code", "project_name", "region", "department", "owner_company", "category",
+                 "level", "nature", "total_investment", "annual_plan", "leader", "secretary",
+                 "outdoor", "winter_pause", "leader_email", "secretary_email",
+                 "department_email"),
+    "milestones": ("code", "project_name", "region", "seq", "milestone", "kind",
+                   "planned_start", "planned_date", "percent", "completed_on", "light",
+                   "reason", "days_late", "baseline_date", "report_date", "owner",
+                   "owner_email", "weight"),
+    "progress": ("code", "milestone", "report_date", "percent", "completed_on", "note",
+                 "reporter"),
+}
+
+
+# Columns not named above are appended on export in table order: these records' columns.
+_EXPORT_REST: dict[SheetKind, Record] = {"projects": "project", "milestones": "milestone",
+                                         "progress": "report"}
+
+
+def columns_for(kind: SheetKind) -> list[Column]:
+    """Every column a sheet of this kind takes, in table order (new columns included)."""
+    return [c for c in COLUMNS if c.record in SHEET_RECORDS[kind]]
+
+
+def export_columns(kind: SheetKind, flat: bool = False) -> list[Column]:
+    """The columns written for a sheet, in order; ``flat`` adds every project column
+    to a milestone sheet (a CSV holds one sheet, so it carries the projects too)."""
+    keys = list(EXPORT_COLUMNS[kind])
+    rest = {_EXPORT_REST[kind]} | ({"project"} if flat else set())
+    keys += [c.key for c in COLUMNS if c.record in rest and c.key not in keys]
+    return [BY_KEY[k] for k in keys]

@@ -1,0 +1,446 @@
+"""Records → the database in one transaction: upsert, re-plan, report, light at once.
+
+Projects are matched by 项目编号, milestones by 项目编号 + 节点名称. What the file says
+and the database already holds is left alone, so importing the same file twice changes
+nothing. A new planned date (or start) on a known milestone is a re-plan, as
+``lights replan`` does it: the baseline stays, the move is recorded with the reason
+"imported from FILE". A progress row is a progress report (append-only); so is a
+milestone row whose 完成进度/实际完成时间 differ from what is stored, dated by its
+报送日期 or, without one, today.
+
+Set-based throughout: existing rows are read with a few IN queries, changes are written
+with executemany, and the touched milestones are lit by the nightly run's Evaluator
+(the same rules, the same audit) before the transaction commits. Any problem, in the
+file or against the database, and nothing is written.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Connection, bindparam, insert, select, update
+from sqlalchemy.engine import Engine
+from sqlmodel import SQLModel
+
+from engine.actions import _as_of
+from engine.config import Config
+from engine.i18n import light_label
+from engine.ledger.columns import BY_KEY
+from engine.ledger.problems import LedgerInvalid, Problem, shown
+from engine.ledger.validate import Ledger, MilestoneIn, ReportIn, required_for_new
+from engine.ledger.words import say
+from engine.lifecycle import RefusedMove, fire
+from engine.models import Milestone, Project, utcnow
+from engine.run import OPEN_STATES, REPORTS, Evaluator, M, Move, P, T, _columns
+from rules.calendar import CalendarWarning
+
+CHUNK = 500  # ids per IN list: well inside SQLite's and PostgreSQL's parameter limits
+# Project fields whose change can change its milestones' lights.
+_LIGHT_FIELDS = frozenset({"outdoor", "winter_pause"})
+
+
+@dataclass
+class ImportSummary:
+    files: list[str]
+    as_of: date
+    dry_run: bool
+    projects: dict[str, int] = field(default_factory=lambda: dict(new=0, updated=0, same=0))
+    milestones: dict[str, int] = field(
+        default_factory=lambda: dict(new=0, updated=0, replanned=0, same=0))
+    reports: dict[str, int] = field(default_factory=lambda: dict(new=0, dup=0))
+    moves: list[Move] = field(default_factory=list)
+    changes: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    def change_lines(self, lang: str) -> list[str]:
+        return [say(key, lang, **params) for key, params in self.changes]
+
+    def as_json(self, lang: str) -> dict[str, Any]:
+        return {"files": self.files, "as_of": self.as_of.isoformat(), "dry_run": self.dry_run,
+                "projects": self.projects, "milestones": self.milestones,
+                "reports": self.reports,
+                "moves": [{"project": m.project, "milestone": m.milestone, "from": m.from_state,
+                           "to": m.to_state, "trigger": m.trigger, "reason": m.reason}
+                          for m in self.moves],
+                "changes": self.change_lines(lang), "warnings": self.warnings}
+
+
+def _chunks(items: Sequence[Any], size: int = CHUNK) -> Iterator[Sequence[Any]]:
+    for i in range(0, len(items), size):
+        yield items[i:i + size]
+
+
+def _defaults(model: type[SQLModel]) -> dict[str, Any]:
+    """Every optional field's default, as the ORM would fill it (Core does not)."""
+    return {name: f.get_default(call_default_factory=True)
+            for name, f in model.model_fields.items() if name != "id" and not f.is_required()}
+
+
+def _same(a: Any, b: Any) -> bool:
+    if isinstance(a, float) or isinstance(b, float):
+        return a is not None and b is not None and round(float(a), 6) == round(float(b), 6)
+    return a == b
+
+
+@dataclass
+class _Progress:
+    """A milestone's denormalised progress while the file's reports are applied."""
+
+    percent: float
+    last: date | None
+    actual: date | None
+
+
+class Loader:
+    """Plans the changes against the database, then writes them; one instance per import."""
+
+    def __init__(self, conn: Connection, config: Config, ledger: Ledger, lang: str,
+                 actor: str, today: date) -> None:
+        self.conn, self.config, self.ledger = conn, config, ledger
+        self.lang, self.actor, self.today = lang, actor, today
+        self.problems: list[Problem] = []
+        self.as_of = _as_of(conn, config, None)
+        self.summary = ImportSummary(ledger.files, self.as_of, False,
+                                     warnings=list(ledger.warnings))
+        self.reason = say("replan.reason", config.lang, file="、".join(ledger.files))
+        # filled by plan()
+        self.projects: dict[str, Any] = {}
+        self.milestones: dict[tuple[str, str], Any] = {}
+        self.project_inserts: list[dict[str, Any]] = []
+        self.project_updates: list[dict[str, Any]] = []
+        self.light_projects: set[int] = set()
+        self.milestone_inserts: dict[tuple[str, str], dict[str, Any]] = {}
+        self.milestone_updates: dict[tuple[str, str], dict[str, Any]] = {}
+        self.replans: list[tuple[tuple[str, str], dict[str, Any]]] = []
+        self.report_rows: list[tuple[tuple[str, str], dict[str, Any]]] = []
+
+    def problem(self, where: Any, why: str, value: Any = None, /, **params: Any) -> None:
+        self.problems.append(Problem(where, why, value, params))
+
+    # -- reading what is there ----------------------------------------------------------------
+    def _read_existing(self) -> None:
+        codes = sorted(set(self.ledger.projects) | {k[0] for k in self.ledger.milestones}
+                       | {r.code for r in self.ledger.reports})
+        for chunk in _chunks(codes):
+            for row in self.conn.execute(select(P).where(P.c.code.in_(chunk))):
+                self.projects[row.code] = row
+        by_id = {row.id: code for code, row in self.projects.items()}
+        for chunk in _chunks(sorted(by_id)):
+            for row in self.conn.execute(select(M).where(M.c.project_id.in_(chunk))):
+                self.milestones[(by_id[row.project_id], row.name)] = row
+
+    # -- planning ---------------------------------------------------------------------------------
+    def plan(self) -> None:
+        self._read_existing()
+        self._plan_projects()
+        progress = self._plan_milestones()
+        self._plan_reports(progress)
+        counts = self.summary.milestones
+        counts["updated"] = len(self.milestone_updates)
+        counts["same"] = sum(1 for key in self.ledger.milestones
+                             if key in self.milestones and key not in self.milestone_updates)
+
+    def _plan_projects(self) -> None:
+        defaults = _defaults(Project)
+        for code, rec in self.ledger.projects.items():
+            given = {BY_KEY[k].target: (k, c.value) for k, c in rec.values.items()}
+            row = self.projects.get(code)
+            if row is None:
+                for key in required_for_new(rec, "project"):
+                    self.problem(rec.where(key, self.lang), "required_new_project", code=code)
+                self.project_inserts.append({**defaults, "code": code,
+                                             **{t: val for t, (_, val) in given.items()}})
+                self.summary.projects["new"] += 1
+                self.summary.changes.append(("change.new_project", {
+                    "code": code, "name": rec.get("project_name", "")}))
+                continue
+            changed = {t: val for t, (_, val) in given.items()
+                       if not _same(val, getattr(row, t))}
+            if not changed:
+                self.summary.projects["same"] += 1
+                continue
+            self.project_updates.append({"id": row.id, **changed, "updated_at": utcnow()})
+            if _LIGHT_FIELDS & changed.keys():
+                self.light_projects.add(row.id)
+            self.summary.projects["updated"] += 1
+            self.summary.changes.append(("change.project", {"code": code, "fields": self._fields(
+                (k, getattr(row, t), val) for t, (k, val) in given.items() if t in changed)}))
+
+    def _fields(self, triples: Iterable[tuple[str, Any, Any]]) -> str:
+        sep = "；" if self.lang == "zh" else "; "
+        return sep.join(f"{BY_KEY[k].header(self.lang)} {shown('' if a is None else a)} → "
+                        f"{shown(b)}" for k, a, b in triples)
+
+    def _plan_milestones(self) -> dict[tuple[str, str], _Progress]:
+        defaults = _defaults(Milestone)
+        next_seq: dict[str, int] = defaultdict(int)
+        for (code, _), row in self.milestones.items():
+            next_seq[code] = max(next_seq[code], row.seq)
+        progress: dict[tuple[str, str], _Progress] = {
+            key: _Progress(row.percent, row.last_report_date, row.actual_date)
+            for key, row in self.milestones.items()}
+        for key, rec in self.ledger.milestones.items():
+            code = key[0]
+            if code not in self.projects and code not in self.ledger.projects:
+                self.problem(rec.where("code", self.lang), "no_project", code, code=code)
+                continue
+            row = self.milestones.get(key)
+            if row is None:
+                self._new_milestone(key, rec, defaults, next_seq)
+                progress[key] = _Progress(0.0, None, None)
+            else:
+                self._known_milestone(key, rec, row)
+        return progress
+
+    def _new_milestone(self, key: tuple[str, str], rec: MilestoneIn, defaults: dict[str, Any],
+                       next_seq: dict[str, int]) -> None:
+        code, name = key
+        for missing in required_for_new(rec, "milestone"):
+            self.problem(rec.where(missing, self.lang), "required_new_milestone", ref=rec.ref)
+        values = {BY_KEY[k].target: c.value for k, c in rec.values.items()}
+        if "seq" in values:
+            next_seq[code] = max(next_seq[code], values["seq"])
+        else:
+            next_seq[code] += 1
+            values["seq"] = next_seq[code]
+        values.setdefault("kind", self.config.kind_code(name) or "custom")
+        planned = values.get("planned_date")
+        values.setdefault("baseline_date", planned)
+        self.milestone_inserts[key] = {**defaults, "name": name, "state": "planned", **values}
+        self.summary.milestones["new"] += 1
+        self.summary.changes.append(("change.new_milestone", {
+            "ref": rec.ref, "date": shown(planned) if planned else "—"}))
+
+    def _known_milestone(self, key: tuple[str, str], rec: MilestoneIn, row: Any) -> None:
+        given = {BY_KEY[k].target: (k, c.value) for k, c in rec.values.items()
+                 if k != "baseline_date"}  # the baseline of a known milestone is kept
+        changed = {t: val for t, (_, val) in given.items()
+                   if not _same(val, getattr(row, t))}
+        start = changed.get("planned_start", row.planned_start)
+        planned = changed.get("planned_date", row.planned_date)
+        replan = bool({"planned_date", "planned_start"} & changed.keys())
+        if replan and start is not None and planned < start and not (
+                "planned_date" in rec.values and "planned_start" in rec.values):
+            cell = rec.values.get("planned_date") or rec.values["planned_start"]
+            self.problem(cell.where, "start_after_date", cell.raw, start=start.isoformat())
+        if replan:
+            try:
+                to_state = fire(row.state, "replan")
+            except RefusedMove:
+                cell = rec.values.get("planned_date") or rec.values["planned_start"]
+                self.problem(cell.where, "replan_refused", cell.raw,
+                             state=light_label(row.state, self.lang))
+                return
+            numbers = {"old_date": row.planned_date.isoformat(),
+                       "new_date": planned.isoformat()}
+            if "planned_start" in changed:
+                numbers |= {"old_start": row.planned_start.isoformat()
+                            if row.planned_start else None,
+                            "new_start": start.isoformat() if start else None}
+            self.replans.append((key, {"trigger": "replan", "from_state": row.state,
+                                       "to_state": to_state, "numbers": numbers}))
+            changed |= {"state": to_state, "state_since": self.as_of, "reason": self.reason,
+                        "light_rules": "replan", "light_facts": []}
+            self.summary.milestones["replanned"] += 1
+            self.summary.changes.append(("change.replan", {
+                "ref": rec.ref, "old": shown(row.planned_date), "new": shown(planned)}))
+        if changed:
+            self.milestone_updates[key] = {"id": row.id, **changed}
+            plain = [(k, getattr(row, t), val) for t, (k, val) in given.items()
+                     if t in changed and t not in ("planned_date", "planned_start")]
+            if plain:
+                self.summary.changes.append(("change.milestone", {
+                    "ref": rec.ref, "fields": self._fields(plain)}))
+
+    def _plan_reports(self, progress: dict[tuple[str, str], _Progress]) -> None:
+        known = self._known_reports()
+        ordered = sorted(enumerate(self.ledger.reports),
+                         key=lambda ir: (ir[1].get("report_date") or self.today, ir[0]))
+        for _, rec in ordered:
+            key = (rec.code, rec.name)
+            state = progress.get(key)
+            if state is None:
+                if key not in self.ledger.milestones:  # its own problem was noted there
+                    self.problem(rec.where("milestone", self.lang), "no_milestone", rec.name,
+                                 ref=rec.ref)
+                continue
+            report = self._report(rec, state, key in self.milestones)
+            if report is None:
+                continue
+            sig = (key, report["report_date"], round(report["percent"], 6),
+                   report["completed_on"])
+            if sig in known:
+                self.summary.reports["dup"] += 1
+                continue
+            known.add(sig)
+            self.report_rows.append((key, report))
+            self.summary.reports["new"] += 1
+            self.summary.changes.append(("change.report", {
+                "ref": rec.ref, "percent": f"{report['percent']:g}",
+                "date": shown(report["report_date"])}))
+            day = report["report_date"]
+            if state.last is None or day >= state.last:
+                state.percent, state.last = report["percent"], day
+            if report["completed_on"] is not None:
+                state.actual = report["completed_on"]
+        for key, state in progress.items():
+            row = self.milestones.get(key)
+            if row is None:
+                self.milestone_inserts[key].update(percent=state.percent,
+                                                   last_report_date=state.last,
+                                                   actual_date=state.actual)
+                continue
+            moved = {"percent": state.percent, "last_report_date": state.last,
+                     "actual_date": state.actual}
+            moved = {k: val for k, val in moved.items() if not _same(val, getattr(row, k))}
+            if moved:
+                self.milestone_updates.setdefault(key, {"id": row.id}).update(moved)
+
+    def _report(self, rec: ReportIn, state: _Progress, known: bool) -> dict[str, Any] | None:
+        """The report a record makes, or None when a milestone row repeats what is stored."""
+        percent, done = rec.get("percent"), rec.get("completed_on")
+        day = rec.get("report_date")
+        if percent is None and done is not None:
+            percent = 100.0
+        if rec.derived and known:
+            news = (percent is not None and not _same(percent, state.percent)) \
+                or (done is not None and done != state.actual) \
+                or (day is not None and (state.last is None or day > state.last))
+            if not news:
+                return None
+        return {"report_date": day or self.today,
+                "percent": state.percent if percent is None else percent,
+                "completed_on": done, "note": rec.get("note", ""),
+                "reporter": rec.get("reporter", "") or self.actor}
+
+    def _known_reports(self) -> set[tuple[Any, ...]]:
+        """Reports already stored for the milestones the file reports on."""
+        ids = {self.milestones[(r.code, r.name)].id: (r.code, r.name)
+               for r in self.ledger.reports if (r.code, r.name) in self.milestones}
+        known: set[tuple[Any, ...]] = set()
+        for chunk in _chunks(sorted(ids)):
+            for row in self.conn.execute(
+                    select(REPORTS.c.milestone_id, REPORTS.c.report_date, REPORTS.c.percent,
+                           REPORTS.c.completed_on).where(REPORTS.c.milestone_id.in_(chunk))):
+                known.add((ids[row.milestone_id], row.report_date, round(row.percent, 6),
+                           row.completed_on))
+        return known
+
+    # -- writing -------------------------------------------------------------------------------
+    def write(self) -> None:
+        conn, now = self.conn, utcnow()
+        if self.project_inserts:
+            conn.execute(insert(P), self.project_inserts)
+        _update_grouped(conn, P, self.project_updates)
+        project_ids = {code: row.id for code, row in self.projects.items()}
+        new_codes = [r["code"] for r in self.project_inserts]
+        for chunk in _chunks(new_codes):
+            project_ids.update({code: pid for code, pid in self.conn.execute(
+                select(P.c.code, P.c.id).where(P.c.code.in_(chunk)))})
+        if self.milestone_inserts:
+            conn.execute(insert(M), [{**v, "project_id": project_ids[code], "updated_at": now}
+                                     for (code, _), v in self.milestone_inserts.items()])
+        updated = list(self.milestone_updates.values())
+        for row in updated:
+            row["updated_at"] = now
+        _update_grouped(conn, M, updated)
+        milestone_ids = {key: row.id for key, row in self.milestones.items()}
+        codes_by_id = {pid: code for code, pid in project_ids.items()}
+        new_projects = sorted({project_ids[code] for code, _ in self.milestone_inserts})
+        for chunk in _chunks(new_projects):
+            for mid, pid, name in conn.execute(select(M.c.id, M.c.project_id, M.c.name)
+                                               .where(M.c.project_id.in_(chunk))):
+                milestone_ids.setdefault((codes_by_id[pid], name), mid)
+        if self.replans:
+            conn.execute(insert(T), [
+                {"milestone_id": milestone_ids[key], "run_id": None, "as_of": self.as_of,
+                 "rules": "manual:replan", "reason": self.reason,
+                 "numbers": [{"rule": "manual:replan", "numbers": move.pop("numbers")}],
+                 "actor": self.actor, "created_at": now, **move}
+                for key, move in self.replans])
+        if self.report_rows:
+            conn.execute(insert(REPORTS), [{"milestone_id": milestone_ids[key],
+                                            "created_at": now, **rep}
+                                           for key, rep in self.report_rows])
+        touched = {milestone_ids[key] for key in self.milestone_inserts}
+        touched |= {milestone_ids[key] for key in self.milestone_updates}
+        for chunk in _chunks(sorted(self.light_projects)):
+            touched.update(conn.execute(select(M.c.id).where(M.c.project_id.in_(chunk)))
+                           .scalars())
+        self._light(sorted(touched), milestone_ids)
+
+    def _light(self, ids: list[int], milestone_ids: dict[tuple[str, str], int]) -> None:
+        """Light the touched milestones now, as the nightly run would."""
+        evaluator = Evaluator(self.config, self.as_of)
+        moves: list[Move] = []
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", CalendarWarning)
+            for chunk in _chunks(ids, 5 * CHUNK):
+                rows = self.conn.execute(select(*_columns()).select_from(M.join(P)).where(
+                    M.c.id.in_(chunk), M.c.state.in_(OPEN_STATES), P.c.status == "active"
+                )).all()
+                evaluator.calendar.cover([d for r in rows for d in (r.planned_start,
+                                                                    r.planned_date)]
+                                         + [self.as_of])
+                found, updates, audits = evaluator.changes(rows)
+                evaluator.write(self.conn, None, updates, audits, actor=self.actor)
+                moves += found
+        self.summary.warnings += list(dict.fromkeys(str(w.message) for w in caught))
+        first: dict[int, Move] = {}
+        for key, move in self.replans:
+            mid = milestone_ids[key]
+            first[mid] = Move(mid, key[0], key[1], move["from_state"], move["to_state"],
+                              "replan", self.reason)
+        net: dict[int, Move] = dict(first)
+        for m in moves:
+            start = first.get(m.milestone_id)
+            net[m.milestone_id] = Move(m.milestone_id, m.project, m.milestone,
+                                       start.from_state if start else m.from_state, m.to_state,
+                                       m.trigger, m.reason)
+        self.summary.moves = [m for m in net.values() if m.from_state != m.to_state]
+
+
+def _update_grouped(conn: Connection, table: Any, rows: list[dict[str, Any]]) -> None:
+    """executemany per set of changed columns (rows change different fields)."""
+    groups: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
+    for row in rows:
+        groups[tuple(sorted(k for k in row if k != "id"))].append(row)
+    for keys, group in groups.items():
+        statement = update(table).where(table.c.id == bindparam("b_id")).values(
+            {k: bindparam(f"b_{k}") for k in keys})
+        conn.execute(statement, [{f"b_{k}": v for k, v in row.items()} for row in group])
+
+
+def import_ledger(engine: Engine, config: Config, ledger: Ledger, *, lang: str,
+                  actor: str = "", dry_run: bool = False,
+                  today: date | None = None) -> ImportSummary:
+    """Check the records against the database and write them, all or nothing.
+
+    Raises :class:`LedgerInvalid` with every problem (the file's and the database's)
+    before anything is written. ``dry_run`` does the whole import and rolls it back,
+    so what it reports is exactly what an import would do.
+    """
+    today = today or config.today()
+    with engine.connect() as conn:
+        transaction = conn.begin()
+        try:
+            loader = Loader(conn, config, ledger, lang, actor, today)
+            loader.plan()
+            problems = ledger.problems + loader.problems
+            if problems:
+                raise LedgerInvalid(problems)
+            loader.write()
+        except BaseException:
+            transaction.rollback()
+            raise
+        if dry_run:
+            transaction.rollback()
+        else:
+            transaction.commit()
+    loader.summary.dry_run = dry_run
+    return loader.summary

@@ -1,0 +1,113 @@
+"""Ledger files → sheets of raw cells, each row with its number as Excel shows it.
+
+.xlsx/.xlsm are read with openpyxl in read-only mode (streamed, formulas as their
+last computed values). A .csv file is one sheet named after the file; it may be
+UTF-8, UTF-8 with a BOM (what Excel's "CSV UTF-8" writes) or GB18030 (what Chinese
+Excel's plain "CSV" writes), comma- or tab-separated.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from openpyxl import load_workbook
+from openpyxl.utils.exceptions import InvalidFileException
+
+EXCEL_SUFFIXES = (".xlsx", ".xlsm")
+CSV_SUFFIXES = (".csv", ".txt", ".tsv")
+
+
+@dataclass(frozen=True)
+class Row:
+    number: int
+    values: Sequence[Any]
+    formats: Sequence[str | None] | None = None  # number formats of numeric Excel cells
+
+    def fmt(self, index: int) -> str | None:
+        if self.formats is None or index >= len(self.formats):
+            return None
+        return self.formats[index]
+
+
+@dataclass
+class Sheet:
+    file: str
+    name: str
+    rows: Iterator[Row]
+
+
+class Unreadable(Exception):
+    """A file that cannot be read as a ledger; ``why`` names the reason."""
+
+    def __init__(self, file: str, why: str, detail: str = "") -> None:
+        super().__init__(f"{file}: {why} {detail}".strip())
+        self.file, self.why, self.detail = file, why, detail
+
+
+def read_sheets(path: Path, shown: str | None = None) -> Iterator[Sheet]:
+    """Every sheet of the file, streamed; the workbook is closed when the caller is done."""
+    shown = shown or path.name
+    suffix = path.suffix.lower()
+    if suffix in EXCEL_SUFFIXES:
+        yield from _excel(path, shown)
+    elif suffix in CSV_SUFFIXES:
+        yield Sheet(shown, path.stem, _csv_rows(path, shown))
+    elif suffix == ".xls":
+        raise Unreadable(shown, "xls")
+    else:
+        raise Unreadable(shown, "suffix")
+
+
+def _excel(path: Path, shown: str) -> Iterator[Sheet]:
+    try:
+        book = load_workbook(path, read_only=True, data_only=True)
+    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        raise Unreadable(shown, "excel", str(exc).splitlines()[0] if str(exc) else "") from None
+    try:
+        for sheet in book.worksheets:
+            yield Sheet(shown, sheet.title, _excel_rows(sheet))
+    finally:
+        book.close()
+
+
+def _excel_rows(sheet: Any) -> Iterator[Row]:
+    for number, cells in enumerate(sheet.iter_rows(), start=1):
+        values = [c.value for c in cells]
+        formats = [getattr(c, "number_format", None) if isinstance(v, int | float) else None
+                   for c, v in zip(cells, values, strict=True)]
+        yield Row(number, values, formats)
+
+
+def decode(data: bytes, shown: str) -> str:
+    """UTF-8 (with or without BOM), else GB18030."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        try:
+            return data[3:].decode("utf-8")
+        except UnicodeDecodeError:
+            raise Unreadable(shown, "encoding") from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("gb18030")
+    except UnicodeDecodeError:
+        raise Unreadable(shown, "encoding") from None
+
+
+def _csv_rows(path: Path, shown: str) -> Iterator[Row]:
+    try:
+        content = decode(path.read_bytes(), shown)
+    except OSError as exc:
+        raise Unreadable(shown, "io", exc.strerror or "") from None
+    first = content.split("\n", 1)[0]
+    delimiter = "\t" if first.count("\t") > first.count(",") else ","
+    reader = csv.reader(io.StringIO(content, newline=""), delimiter=delimiter)
+    for number, values in enumerate(reader, start=1):
+        yield Row(number, values)

@@ -1,0 +1,427 @@
+"""Sheets → records (projects, milestones, progress reports) and every problem in them.
+
+Nothing here touches the database. What needs it (is this project new? does that
+milestone exist?) is checked by :mod:`engine.ledger.load` on these records, and both
+lists of problems are reported together, so a person fixes the file once.
+
+Rules the ledgers' own habits call for:
+
+- A blank cell gives nothing: it never erases a stored value. A new project or
+  milestone must give what it cannot do without (:data:`REQUIRED_FOR_NEW`).
+- In a milestone or progress sheet a blank 项目编号 is the one of the row above: that is
+  how a project's cells merged down over its milestones read.
+- A milestone sheet may carry project columns (a flat ledger, one row per milestone);
+  every row that names a project must then agree with the others about it.
+- Rows with 合计/总计/小计 in a cell are totals, not data; blank rows are passed over.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date
+from itertools import chain, islice
+from pathlib import Path
+from typing import Any
+
+from engine.config import Config
+from engine.i18n import VALUE_LABELS
+from engine.ledger import values as v
+from engine.ledger.columns import BY_KEY, REQUIRED_FOR_NEW
+from engine.ledger.headers import (
+    SCAN_ROWS,
+    Layout,
+    Placed,
+    find_header,
+    kind_by_name,
+    layout,
+)
+from engine.ledger.problems import Problem, Where, shown
+from engine.ledger.read import Row, Sheet, Unreadable, read_sheets
+from engine.ledger.words import say
+from engine.models import CATEGORIES, LEVELS, NATURES, Milestone, ProgressReport, Project
+
+TOTALS = frozenset({"合计", "总计", "小计", "合 计", "总 计"})
+# Sheets that are known not to be ledger sheets (the template's notes and lists).
+QUIET_SHEETS = frozenset({"说明", "填表说明", "选项", "notes", "lists"})
+_TABLES = {"project": Project.__table__, "milestone": Milestone.__table__,  # type: ignore
+           "report": ProgressReport.__table__}  # type: ignore[attr-defined]
+_KEY_COLUMNS = {"code": Project.__table__.c.code,  # type: ignore[attr-defined]
+                "milestone": Milestone.__table__.c.name}  # type: ignore[attr-defined]
+
+
+@dataclass
+class Cell:
+    value: Any
+    raw: Any
+    where: Where
+
+
+@dataclass
+class Record:
+    """Values read for one project, milestone or report, and where each came from."""
+
+    row: Where
+    placed: dict[str, Placed]
+    values: dict[str, Cell] = field(default_factory=dict)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        cell = self.values.get(key)
+        return default if cell is None else cell.value
+
+    def where(self, key: str, lang: str) -> Where:
+        """The cell of ``key`` on this record's row (its column named even when absent)."""
+        if key in self.values:
+            return self.values[key].where
+        placed = self.placed.get(key)
+        if placed is not None:
+            return replace(self.row, letter=placed.letter, header=placed.header)
+        return replace(self.row, header=BY_KEY[key].header(lang))
+
+
+@dataclass
+class ProjectIn(Record):
+    code: str = ""
+    listed: Where | None = None  # its row in a projects sheet, if it has one
+
+
+@dataclass
+class MilestoneIn(Record):
+    code: str = ""
+    name: str = ""
+
+    @property
+    def ref(self) -> str:
+        return f"{self.code}/{self.name}"
+
+
+@dataclass
+class ReportIn(Record):
+    code: str = ""
+    name: str = ""
+    derived: bool = False  # from a milestone row's 完成进度/实际完成时间, not a progress sheet
+
+    @property
+    def ref(self) -> str:
+        return f"{self.code}/{self.name}"
+
+
+@dataclass
+class Ledger:
+    files: list[str]
+    projects: dict[str, ProjectIn] = field(default_factory=dict)
+    milestones: dict[tuple[str, str], MilestoneIn] = field(default_factory=dict)
+    reports: list[ReportIn] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def _options(codes: Sequence[str]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for code in codes:
+        for text in (code, *VALUE_LABELS[code].values()):
+            out[v.squeeze(text).lower()] = code
+    return out
+
+
+_SYNONYMS = {"category": {"工业": "industrial", "现代服务业": "services", "医疗": "health",
+                          "卫生": "health", "基础设施建设": "infrastructure"},
+             "level": {"省重点": "provincial", "市重点": "city", "县级": "county",
+                       "区级": "county", "县(市)区级": "county", "县市区级": "county"},
+             "nature": {"新开工": "new", "新建项目": "new", "续建项目": "continuing"}}
+
+
+class Parsers:
+    """Reads one cell of a column: the value, or :class:`values.Invalid`."""
+
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self.regions = config.ledger.regions
+        kinds: dict[str, str] = {}
+        for kind in config.milestone_kinds:
+            for text in (kind.code, kind.zh, kind.en):
+                kinds[v.squeeze(text).lower()] = kind.code
+        self.choices: dict[str, dict[str, str]] = {
+            "kind": kinds,
+            "category": _options(CATEGORIES) | _SYNONYMS["category"],
+            "level": _options(LEVELS) | _SYNONYMS["level"],
+            "nature": _options(NATURES) | _SYNONYMS["nature"]}
+        self.labels: dict[str, dict[str, str]] = {
+            name: {lang: ("、" if lang == "zh" else ", ").join(
+                dict.fromkeys(self._label(name, code, lang) for code in opts.values()))
+                for lang in ("zh", "en")}
+            for name, opts in self.choices.items()}
+
+    def _label(self, name: str, code: str, lang: str) -> str:
+        if name == "kind":
+            return self.config.kind_label(code, lang)
+        return VALUE_LABELS[code][lang]
+
+    def __call__(self, placed: Placed, raw: Any, number_format: str | None) -> Any:
+        parse = placed.column.parse
+        if parse in ("text", "region"):
+            found = v.text(raw)
+            if parse == "region" and found is not None and self.regions \
+                    and found not in self.regions:
+                raise v.Invalid("region", options="、".join(self.regions))
+        elif parse == "code":
+            found = v.code(raw)
+        elif parse == "email":
+            found = v.email(raw)
+        elif parse == "date":
+            found = v.day(raw)
+        elif parse == "amount":
+            found = v.amount(raw, placed.unit)
+        elif parse == "percent":
+            found = v.percent(raw, number_format)
+        elif parse == "int":
+            found = v.integer(raw)
+        elif parse == "weight":
+            found = v.weight(raw)
+        elif parse == "bool":
+            found = v.boolean(raw)
+        elif parse == "pause":
+            found = v.pause(raw)
+        else:
+            try:
+                found = v.choice(raw, self.choices[parse])
+            except v.Invalid:
+                raise v.Invalid("choice", options=self.labels[parse]) from None
+        if isinstance(found, str):
+            limit = _max_length(placed.column.key)
+            if limit is not None and len(found) > limit:
+                raise v.Invalid("too_long", max=limit)
+        return found
+
+
+def _max_length(key: str) -> int | None:
+    column = BY_KEY[key]
+    if key in _KEY_COLUMNS:
+        return getattr(_KEY_COLUMNS[key].type, "length", None)
+    table = _TABLES.get(column.record)
+    if table is None or column.target not in table.c:
+        return None
+    return getattr(table.c[column.target].type, "length", None)
+
+
+class LedgerReader:
+    """Reads files into one :class:`Ledger`, noting every problem on the way."""
+
+    def __init__(self, config: Config, lang: str, today: date) -> None:
+        self.table = config.ledger.headers()
+        self.parse = Parsers(config)
+        self.lang = lang
+        self.today = today
+        self.ledger = Ledger(files=[])
+
+    def problem(self, where: Where, why: str, value: Any = None, /, **params: Any) -> None:
+        self.ledger.problems.append(Problem(where, why, value, params))
+
+    # -- files and sheets -----------------------------------------------------------------
+    def read(self, path: Path, shown_as: str | None = None) -> None:
+        shown_as = shown_as or path.name
+        self.ledger.files.append(shown_as)
+        recognised = False
+        try:
+            for sheet in read_sheets(path, shown_as):
+                recognised = self.sheet(sheet) or recognised
+        except Unreadable as exc:
+            self.problem(Where(exc.file), exc.why, detail=exc.detail)
+            return
+        if not recognised:
+            self.problem(Where(shown_as), "no_sheet")
+
+    def sheet(self, sheet: Sheet) -> bool:
+        """Read one sheet; False when it is not a ledger sheet."""
+        rows = iter(sheet.rows)
+        head = list(islice(rows, SCAN_ROWS))
+        found = find_header(((r.number, r.values) for r in head), self.table)
+        here = Where(sheet.file, sheet.name)
+        if found is None:
+            if kind_by_name(sheet.name):
+                self.problem(here, "no_header", n=SCAN_ROWS)
+                return True
+            if v.squeeze(sheet.name).lower() not in QUIET_SHEETS and \
+                    any(not v.is_blank(x) for r in head for x in r.values):
+                self.ledger.warnings.append(say("warn.skipped", self.lang,
+                                                where=here.text(self.lang)))
+            return False
+        number, header = found
+        lay = layout(sheet.name, number, header, self.table)
+        if lay.ignored:
+            self.ledger.warnings.append(say("warn.ignored", self.lang, where=here.text(self.lang),
+                                            columns="、".join(lay.ignored)))
+        for first, again in lay.duplicates:
+            self.problem(replace(here, row=number, letter=again.letter, header=again.header),
+                         "duplicate_column", letter=first.letter)
+        missing = lay.missing()
+        for key in missing:
+            why = "missing_progress" if lay.kind == "progress" and key == "percent" \
+                else "missing_column"
+            self.problem(replace(here, row=number, header=BY_KEY[key].header(self.lang)), why)
+        if missing:
+            return True
+        placed = {p.column.key: p for p in lay.placed}
+        previous_code: str | None = None
+        for row in chain((r for r in head if r.number > number), rows):
+            cells = self.cells(sheet, lay, row)
+            if cells is None:
+                continue
+            if lay.kind != "projects" and "code" not in cells and previous_code is not None:
+                cells["code"] = Cell(previous_code, None, _at(sheet, row, placed["code"]))
+            record_row = Where(sheet.file, sheet.name, row.number)
+            if lay.kind == "projects":
+                self.project_row(record_row, placed, cells)
+            elif lay.kind == "milestones":
+                self.milestone_row(record_row, placed, cells)
+            else:
+                self.progress_row(record_row, placed, cells)
+            if "code" in cells:
+                previous_code = cells["code"].value
+        return True
+
+    def cells(self, sheet: Sheet, lay: Layout, row: Row) -> dict[str, Cell] | None:
+        """The row's parsed cells by column key; None for a blank or a totals row."""
+        raw_values = row.values
+        if any(isinstance(x, str) and x.strip() in TOTALS for x in raw_values):
+            return None
+        out: dict[str, Cell] = {}
+        content = False
+        for placed in lay.placed:
+            raw = raw_values[placed.index] if placed.index < len(raw_values) else None
+            if v.is_blank(raw) or placed.column.record == "info":
+                continue
+            content = content or placed.column.key != "seq"
+            where = _at(sheet, row, placed)
+            try:
+                value = self.parse(placed, raw, row.fmt(placed.index))
+            except v.Invalid as exc:
+                self.problem(where, exc.why, raw, **exc.params)
+                continue
+            if value is not None:
+                out[placed.column.key] = Cell(value, raw, where)
+        return out if content else None
+
+    # -- rows ------------------------------------------------------------------------------
+    def _key(self, record_row: Where, placed: dict[str, Placed], cells: dict[str, Cell],
+             key: str) -> Any:
+        if key in cells:
+            return cells[key].value
+        p = placed[key]
+        self.problem(replace(record_row, letter=p.letter, header=p.header), "required")
+        return None
+
+    def _project(self, code: str, record_row: Where, placed: dict[str, Placed]) -> ProjectIn:
+        project = self.ledger.projects.get(code)
+        if project is None:
+            project = ProjectIn(record_row, placed, code=code)
+            self.ledger.projects[code] = project
+        return project
+
+    def _merge(self, project: ProjectIn, cells: dict[str, Cell]) -> None:
+        for key, cell in cells.items():
+            if BY_KEY[key].record != "project":
+                continue
+            known = project.values.get(key)
+            if known is None:
+                project.values[key] = cell
+            elif known.value != cell.value:
+                self.problem(cell.where, "conflict", cell.raw, other=shown(known.raw),
+                             where=known.where)
+
+    def project_row(self, record_row: Where, placed: dict[str, Placed],
+                    cells: dict[str, Cell]) -> None:
+        code = self._key(record_row, placed, cells, "code")
+        if code is None:
+            return
+        project = self._project(code, record_row, placed)
+        if project.listed is not None:
+            self.problem(cells["code"].where, "duplicate_project", cells["code"].raw,
+                         where=project.listed)
+            return
+        project.listed = cells["code"].where
+        self._merge(project, cells)
+
+    def milestone_row(self, record_row: Where, placed: dict[str, Placed],
+                      cells: dict[str, Cell]) -> None:
+        if not any(BY_KEY[k].record in ("key", "milestone", "report") for k in cells
+                   if k not in ("code", "seq")):
+            # a flat ledger's row for a project that has no milestone yet
+            code = self._key(record_row, placed, cells, "code")
+            if code is not None:
+                self._merge(self._project(code, record_row, placed), cells)
+            return
+        code = self._key(record_row, placed, cells, "code")
+        name = self._key(record_row, placed, cells, "milestone")
+        if code is not None:
+            self._merge(self._project(code, record_row, placed), cells)
+        self._report_checks(cells)
+        start, planned = cells.get("planned_start"), cells.get("planned_date")
+        if start and planned and planned.value < start.value:
+            self.problem(planned.where, "start_after_date", planned.raw,
+                         start=start.value.isoformat())
+        if code is None or name is None:
+            return
+        known = self.ledger.milestones.get((code, name))
+        if known is not None:
+            self.problem(cells["milestone"].where, "duplicate_milestone", name, code=code,
+                         name=name, where=known.row)
+            return
+        mine = {k: c for k, c in cells.items() if BY_KEY[k].record == "milestone"}
+        self.ledger.milestones[(code, name)] = MilestoneIn(record_row, placed, mine, code=code,
+                                                           name=name)
+        report = {k: c for k, c in cells.items() if BY_KEY[k].record == "report"}
+        if {"percent", "completed_on", "report_date"} & report.keys():
+            self.ledger.reports.append(ReportIn(record_row, placed, report, code=code,
+                                                name=name, derived=True))
+
+    def progress_row(self, record_row: Where, placed: dict[str, Placed],
+                     cells: dict[str, Cell]) -> None:
+        code = self._key(record_row, placed, cells, "code")
+        name = self._key(record_row, placed, cells, "milestone")
+        day = self._key(record_row, placed, cells, "report_date")
+        if "percent" not in cells and "completed_on" not in cells:
+            self.problem(record_row, "no_progress")
+        self._report_checks(cells)
+        if code is None or name is None or day is None:
+            return
+        report = {k: c for k, c in cells.items() if BY_KEY[k].record == "report"}
+        self.ledger.reports.append(ReportIn(record_row, placed, report, code=code, name=name))
+
+    def _report_checks(self, cells: dict[str, Cell]) -> None:
+        for key in ("completed_on", "report_date"):
+            cell = cells.get(key)
+            if cell and cell.value > self.today:
+                self.problem(cell.where, "future", cell.raw, today=self.today.isoformat())
+        done, pct = cells.get("completed_on"), cells.get("percent")
+        if done and pct and pct.value < 100:
+            self.problem(pct.where, "done_below_100", pct.raw, percent=f"{pct.value:g}")
+
+    # -- the whole ledger ------------------------------------------------------------------
+    def finish(self) -> Ledger:
+        for project in self.ledger.projects.values():
+            total, annual = project.values.get("total_investment"), \
+                project.values.get("annual_plan")
+            if total and annual and total.value > 0 and annual.value > total.value:
+                self.problem(annual.where, "annual_over_total", annual.raw,
+                             total=f"{total.value:f}")
+        return self.ledger
+
+
+def _at(sheet: Sheet, row: Row, placed: Placed) -> Where:
+    return Where(sheet.file, sheet.name, row.number, placed.letter, placed.header)
+
+
+def read_ledger(paths: Sequence[Path], config: Config, lang: str, today: date,
+                shown_as: Sequence[str] | None = None) -> Ledger:
+    """Every file's ledger sheets as one set of records, and every problem in them."""
+    reader = LedgerReader(config, lang, today)
+    for i, path in enumerate(paths):
+        reader.read(path, shown_as[i] if shown_as else None)
+    return reader.finish()
+
+
+def required_for_new(record: Record, what: str) -> list[str]:
+    """The values a new project or milestone lacks."""
+    return [k for k in REQUIRED_FOR_NEW[what] if k not in record.values]
+

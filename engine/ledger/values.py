@@ -1,0 +1,275 @@
+"""Cell values as ledgers write them → typed values; pure functions, no database.
+
+Each parser takes what a cell holds (text from a CSV, or the number, date or text
+openpyxl read) and returns the value, None for a blank cell, or raises
+:class:`Invalid` with a reason code (worded in :mod:`engine.ledger.words`).
+
+Every text is compared after Unicode NFKC normalisation (full-width digits and
+punctuation become ASCII: ２０２６／１０／３１ → 2026/10/31) and with stray spaces
+removed; names keep their own characters and only lose spaces at the ends.
+
+The percent rule (one rule for every progress column): a number with ``%`` is a
+percentage (60% = 60%, 1% = 1%); a number without it is a percentage when it is above
+1 (60 = 60%) and a fraction from 0 to 1 (0.6 = 60%, 1 = 100%). So 1% must be written
+with its ``%``. A cell Excel formats as a percentage holds the fraction and reads the
+same (0.6 shown as 60% is 60%).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Mapping
+from datetime import date, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Any
+
+from rules.calendar import PauseWindow
+
+MIN_YEAR, MAX_YEAR = 1990, 2100
+CENT = Decimal("0.01")
+UNIT_FACTORS: dict[str, Decimal] = {"万元": Decimal(1), "亿元": Decimal(10000),
+                                    "元": Decimal("0.0001")}
+_CELL_UNITS = {"万元": "万元", "万": "万元", "亿元": "亿元", "亿": "亿元", "元": "元"}
+
+
+class Invalid(ValueError):
+    """A cell that cannot be read; ``why`` names the reason, ``params`` fill its words."""
+
+    def __init__(self, why: str, **params: Any) -> None:
+        super().__init__(why)
+        self.why = why
+        self.params = params
+
+
+def squeeze(value: Any) -> str:
+    """NFKC, every whitespace removed: the form in which values and headers compare."""
+    return "".join(unicodedata.normalize("NFKC", str(value)).split())
+
+
+def is_blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _number_text(value: float | int) -> str:
+    """A number as it should read as text (1001.0 → 1001)."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def text(value: Any) -> str | None:
+    """A name, unit or person: spaces at the ends removed, nothing else changed."""
+    if is_blank(value):
+        return None
+    if isinstance(value, datetime):
+        value = value.date()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return _number_text(value)
+    return str(value).strip()
+
+
+def code(value: Any) -> str | None:
+    """A project code: full-width letters and digits normalised, spaces removed."""
+    if is_blank(value):
+        return None
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return _number_text(value)
+    return squeeze(value) or None
+
+
+_EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def email(value: Any) -> str | None:
+    if is_blank(value):
+        return None
+    found = squeeze(value)
+    if not _EMAIL_RE.match(found):
+        raise Invalid("email")
+    return found
+
+
+# -- dates ------------------------------------------------------------------------
+_DATE_RE = re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?$")
+_COMPACT_RE = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
+_TIME_RE = re.compile(r"[T\s]+\d{1,2}:\d{2}(:\d{2}(\.\d*)?)?\s*$")
+_EXCEL_EPOCH = date(1899, 12, 30)
+
+
+def _checked(year: int, month: int, day: int) -> date:
+    try:
+        found = date(year, month, day)
+    except ValueError:
+        raise Invalid("date") from None
+    if not MIN_YEAR <= year <= MAX_YEAR:
+        raise Invalid("date_year", lo=MIN_YEAR, hi=MAX_YEAR)
+    return found
+
+
+def day(value: Any) -> date | None:
+    """2026-10-31, 2026/10/31, 2026.10.31, 2026年10月31日, 20261031, an Excel date cell,
+    or an Excel date serial that lost its date format (46326); a time of day is dropped."""
+    if is_blank(value):
+        return None
+    if isinstance(value, datetime):
+        return _checked(value.year, value.month, value.day)
+    if isinstance(value, date):
+        return _checked(value.year, value.month, value.day)
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        if float(value).is_integer() and 10000 <= value <= 99999:
+            found = _EXCEL_EPOCH + timedelta(days=int(value))
+            return _checked(found.year, found.month, found.day)
+        if float(value).is_integer():
+            value = str(int(value))
+        else:
+            raise Invalid("date")
+    found = squeeze(_TIME_RE.sub("", unicodedata.normalize("NFKC", str(value))))
+    match = _DATE_RE.match(found) or _COMPACT_RE.match(found)
+    if not match:
+        raise Invalid("date")
+    return _checked(*(int(g) for g in match.groups()))
+
+
+# -- amounts and numbers --------------------------------------------------------------
+_AMOUNT_RE = re.compile(r"^([+-]?(?:\d+(?:\.\d*)?|\.\d+))(万元|万|亿元|亿|元)?$")
+
+
+def amount(value: Any, unit: str | None = None) -> Decimal | None:
+    """An amount in 万元 (2 decimals, rounded half up). A unit in the cell (3000万元,
+    1.5亿元, 1.5亿) wins over the header's (总投资（亿元）); with neither it is 万元."""
+    if is_blank(value):
+        return None
+    if isinstance(value, bool):
+        raise Invalid("amount")
+    if isinstance(value, int | float | Decimal):
+        number = Decimal(str(value))
+    else:
+        found = squeeze(value).replace(",", "").replace("，", "")
+        match = _AMOUNT_RE.match(found)
+        if not match:
+            raise Invalid("amount")
+        number = Decimal(match.group(1))
+        if match.group(2):
+            unit = _CELL_UNITS[match.group(2)]
+    try:
+        result = (number * UNIT_FACTORS[unit or "万元"]).quantize(CENT, ROUND_HALF_UP)
+    except InvalidOperation:
+        raise Invalid("amount") from None
+    if result < 0:
+        raise Invalid("negative")
+    return result
+
+
+def _is_percent_format(number_format: str | None) -> bool:
+    """True for an Excel format that scales by 100 (a % outside quotes)."""
+    if not number_format or "%" not in number_format:
+        return False
+    return "%" in re.sub(r'"[^"]*"|\\.', "", number_format)
+
+
+_NUMBER_RE = re.compile(r"^([+-]?(?:\d+(?:\.\d*)?|\.\d+))(%)?$")
+
+
+def percent(value: Any, number_format: str | None = None) -> float | None:
+    """A percentage by the one rule in this module's docstring; 0 to 100."""
+    if is_blank(value):
+        return None
+    if isinstance(value, bool):
+        raise Invalid("percent")
+    if isinstance(value, int | float):
+        number = float(value)
+        points = number * 100 if _is_percent_format(number_format) or 0 <= number <= 1 \
+            else number
+    else:
+        match = _NUMBER_RE.match(squeeze(value))
+        if not match:
+            raise Invalid("percent")
+        number = float(match.group(1))
+        points = number if match.group(2) or not 0 <= number <= 1 else number * 100
+    points = round(points, 6) + 0.0  # 0.333 * 100 → 33.3, and -0.0 → 0.0
+    if points < 0:
+        raise Invalid("percent_negative")
+    if points > 100:
+        raise Invalid("percent_over", points=f"{points:g}")
+    return points
+
+
+def integer(value: Any) -> int | None:
+    if is_blank(value):
+        return None
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        if float(value).is_integer():
+            return int(value)
+        raise Invalid("integer")
+    found = squeeze(value)
+    if not re.fullmatch(r"[+-]?\d+(\.0*)?", found):
+        raise Invalid("integer")
+    return int(float(found))
+
+
+def weight(value: Any) -> float | None:
+    if is_blank(value):
+        return None
+    try:
+        number = float(value) if isinstance(value, int | float) else float(squeeze(value))
+    except ValueError:
+        raise Invalid("number") from None
+    if number < 0 or number != number:
+        raise Invalid("negative")
+    return number
+
+
+_TRUE = {"是", "y", "yes", "true", "1", "√", "✓", "室外"}
+_FALSE = {"否", "n", "no", "false", "0", "×", "x", "室内"}
+
+
+def boolean(value: Any) -> bool | None:
+    if is_blank(value):
+        return None
+    if isinstance(value, bool):
+        return value
+    found = squeeze(_number_text(value) if isinstance(value, int | float) else value).lower()
+    if found in _TRUE:
+        return True
+    if found in _FALSE:
+        return False
+    raise Invalid("bool")
+
+
+def pause(value: Any) -> str | None:
+    """Winter pause windows of a project: '11-01..03-31' (several by commas) or 'none'."""
+    if is_blank(value):
+        return None
+    found = squeeze(value).replace("，", ",").replace("~", "..").replace("至", "..")
+    if found.lower() in ("none", "无", "不停工"):
+        return "none"
+    try:
+        for part in found.split(","):
+            PauseWindow.parse(part)
+    except ValueError:
+        raise Invalid("pause") from None
+    return found
+
+
+# -- fixed choices --------------------------------------------------------------------
+_SUFFIXES = ("重点项目", "项目", "重点", "类")
+
+
+def choice(value: Any, options: Mapping[str, str]) -> str | None:
+    """The code for a fixed value written as its code or label in either language.
+
+    ``options`` maps squeezed, lower-cased spellings to codes; a trailing 项目/重点/类
+    is ignored (省级重点项目 = 省级, 产业类 = 产业).
+    """
+    if is_blank(value):
+        return None
+    found = squeeze(value).lower()
+    if found in options:
+        return options[found]
+    for suffix in _SUFFIXES:
+        if found.endswith(suffix) and found.removesuffix(suffix) in options:
+            return options[found.removesuffix(suffix)]
+    raise Invalid("choice")
