@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
+from typing import Any
 
 from aiosmtpd.controller import Controller
 
@@ -64,10 +65,11 @@ class Recorder:
 
 
 @contextmanager
-def smtp_server() -> Iterator[tuple[Recorder, int]]:
+def smtp_server(port: int | None = None, **kwargs: Any) -> Iterator[tuple[Recorder, int]]:
+    """A server on 127.0.0.1 (``kwargs`` go to aiosmtpd's SMTP: tls_context=…)."""
     handler = Recorder()
-    port = free_port()
-    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    port = port or free_port()
+    controller = Controller(handler, hostname="127.0.0.1", port=port, **kwargs)
     controller.start()
     try:
         yield handler, port
