@@ -8,11 +8,12 @@ that has not ended yet, and every figure comes from the history as it stood then
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, func, select
 from sqlalchemy.engine import Engine
 
 from engine.bulletins.history import AsOf
@@ -20,7 +21,8 @@ from engine.bulletins.periods import Kind, Period, containing
 from engine.bulletins.ranking import Ranked, positions, rank, top_and_bottom
 from engine.bulletins.rates import Figures, ProjectFigures, Snapshot, snapshot
 from engine.config import Config
-from engine.run import M, P
+from engine.run import REPORTS, Evaluator, M, P
+from rules.calendar import CalendarWarning
 from rules.investment import PRESETS, InvestmentParams, Preset
 from rules.lights import SEVERITY, Finding, Light
 
@@ -51,6 +53,7 @@ class NodeRow:
     days_late: int
     findings: list[tuple[str, dict[str, Any]]]
     stored_reason: str
+    id: int = 0
 
 
 @dataclass
@@ -123,6 +126,7 @@ def _build(conn: Connection, config: Config, period: Period, as_of: date | None,
     until = containing(NEXT_KIND[period.kind], period.end + timedelta(days=1)).end
     at = AsOf(day, conn.dialect.name, config.zone)
     red = _nodes(conn, at, at.state == "red")
+    _explain_again(conn, config, at, red)
     red.sort(key=lambda r: (-r.days_late, r.region, r.project, r.milestone))
     due = _nodes(conn, at, at.planned > day, at.planned <= until, at.state.in_(OPEN_STATES))
     due.sort(key=lambda r: (r.planned, r.region, r.project, r.milestone))
@@ -148,8 +152,8 @@ def _behind(p: ProjectFigures) -> float:
 def _nodes(conn: Connection, at: AsOf, *where: Any) -> list[NodeRow]:
     """Nodes matching ``where`` as they stood at the date, with their findings then."""
     sq = at.state_sq
-    query = (select(P.c.code, P.c.name.label("project_name"), M.c.name, M.c.kind, P.c.region,
-                    P.c.department, P.c.leader, at.planned.label("planned"),
+    query = (select(M.c.id, P.c.code, P.c.name.label("project_name"), M.c.name, M.c.kind,
+                    P.c.region, P.c.department, P.c.leader, at.planned.label("planned"),
                     at.state.label("light"), sq.c.numbers, sq.c.reason)
              .select_from(at.milestones()).where(at.entered(), *where))
     out = []
@@ -159,12 +163,50 @@ def _nodes(conn: Connection, at: AsOf, *where: Any) -> list[NodeRow]:
         late = (at.as_of - row.planned).days if row.light == "red" else 0
         out.append(NodeRow(row.code, row.project_name, row.name, row.kind, row.region,
                            row.department, row.leader, row.planned, row.light,
-                           max(late, 0), findings, row.reason or ""))
+                           max(late, 0), findings, row.reason or "", row.id))
     return out
 
 
+def _explain_again(conn: Connection, config: Config, at: AsOf, rows: list[NodeRow]) -> None:
+    """Each red node's reason as of the date, by the same rules, from the reports then.
+
+    The audit row is written when a node turns red, so its numbers (days late, 序时进度)
+    are those of that night; the bulletin's date needs them as of its own date. One
+    query for all the listed nodes, with each one's latest progress report on or before
+    the date; a node the rules no longer find red keeps the reason it turned red with.
+    """
+    if not rows:
+        return
+    latest = (select(REPORTS.c.milestone_id, func.max(REPORTS.c.id).label("rid"))
+              .where(REPORTS.c.report_date <= at.as_of)
+              .group_by(REPORTS.c.milestone_id).subquery("latest_report"))
+    query = (select(M.c.id, at.planned.label("planned_date"), M.c.planned_start,
+                    M.c.actual_date, P.c.outdoor, P.c.winter_pause,
+                    REPORTS.c.percent.label("then_percent"),
+                    REPORTS.c.report_date.label("then_report"))
+             .select_from(at.milestones()
+                          .outerjoin(latest, latest.c.milestone_id == M.c.id)
+                          .outerjoin(REPORTS, REPORTS.c.id == latest.c.rid))
+             .where(at.entered(), at.state == "red"))
+    evaluator = Evaluator(config, at.as_of)
+    found: dict[int, list[tuple[str, dict[str, Any]]]] = {}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", CalendarWarning)  # the snapshot reports them
+        for row in conn.execute(query):
+            verdict = evaluator.verdict(row, row.then_percent or 0.0, row.then_report)
+            if verdict.light == Light.RED:
+                found[row.id] = [(f.rule, dict(f.numbers)) for f in verdict.findings]
+    for node in rows:
+        if node.id in found:
+            node.findings = found[node.id]
+
+
 def _notes(b: Bulletin) -> list[tuple[str, dict[str, Any]]]:
-    """What a reader must know to read the figures right (keys of the words table)."""
+    """What a reader must know to read the figures right (keys of the words table).
+
+    Projects entered after the date are not a note: the text of a past bulletin must
+    not change when the ledger grows (the CLI says it on stderr instead).
+    """
     notes: list[tuple[str, dict[str, Any]]] = []
     if b.partial:
         notes.append(("note.partial", {"as_of": b.as_of, "end": b.period.end}))
@@ -172,8 +214,6 @@ def _notes(b: Bulletin) -> list[tuple[str, dict[str, Any]]]:
         notes.append(("note.no_run", {"as_of": b.as_of}))
     if not b.compared:
         notes.append(("note.no_previous", {"end": b.previous.end}))
-    if b.now.later_projects:
-        notes.append(("note.later_projects", {"n": b.now.later_projects, "as_of": b.as_of}))
     for text in b.now.warnings:
         notes.append(("note.calendar", {"text": text}))
     return notes

@@ -4,7 +4,7 @@ Everything is computed from the history as it stood at the date (:mod:`.history`
 one query for the projects and their investment figures, one GROUP BY for the
 lights, one for the nodes due in the period, one for the production nodes and one
 for the start nodes. The per-project figures are then added up by programme,
-region, department, category and level: every rate is a sum over a sum, so the
+region, department, category, level and nature (新建/续建): every rate is a sum over a sum, so the
 groups add up exactly to the programme.
 
 Definitions (README "Bulletins"):
@@ -41,7 +41,7 @@ from rules.calendar import CalendarWarning, Pause, WorkCalendar
 from rules.investment import InvestmentFacts, evaluate_investment, year_share
 from rules.lights import Finding
 
-DIMENSIONS = ("programme", "region", "department", "category", "level")
+DIMENSIONS = ("programme", "region", "department", "category", "level", "nature")
 EXCLUDED = ("cancelled", "suspended")
 FINISHED = ("done", "done_late")
 ZERO = Decimal(0)
@@ -214,7 +214,7 @@ def snapshot(conn: Connection, config: Config, as_of: date, window: tuple[date, 
                       expected=(plan * Decimal(repr(share))).quantize(Decimal("0.01")),
                       funds=Decimal(row.funds_in_place or 0))
         groups = {"programme": "", "region": row.region, "department": row.department,
-                  "category": row.category, "level": row.level}
+                  "category": row.category, "level": row.level, "nature": row.nature}
         projects[row.id] = ProjectFigures(row.id, row.code, row.name, groups, row.leader, fig,
                                           started_on=row.started_on, pause=pause)
 

@@ -78,7 +78,7 @@ def view(b: Bulletin, lang: str, with_charts: bool = False) -> dict[str, Any]:
         "compared_with": w("compared_with", lang, label=b.previous.label(lang),
                            as_of=prev_as_of),
         "w": lambda key, **kw: w(key, lang, **kw),
-        "overview": _overview(now, lang),
+        "overview": _overview(b, lang),
         "rates": [{"label": w(f"rate.{k}", lang), "now": now.rates()[k].text(),
                    "before": before.rates()[k].text(),
                    "change": points(now.rates()[k].percent, before.rates()[k].percent, lang)}
@@ -95,8 +95,8 @@ def view(b: Bulletin, lang: str, with_charts: bool = False) -> dict[str, Any]:
                                                   before.invest_lights.get(k, 0))}
                           for k in ("red", "yellow", "green")],
         "rankings": [_ranking(b, dim, lang) for dim in ("region", "department")],
-        "groups": [_group_table(b, dim, lang) for dim in ("category", "level", "region",
-                                                           "department")],
+        "groups": [_group_table(b, dim, lang) for dim in ("category", "level", "nature",
+                                                           "region", "department")],
         "red": [_node(r, lang) for r in b.red_nodes],
         "red_count": w("red_count", lang, n=len(b.red_nodes)),
         "flagged": [_flagged(p, lang) for p in b.flagged],
@@ -109,14 +109,20 @@ def view(b: Bulletin, lang: str, with_charts: bool = False) -> dict[str, Any]:
     return out
 
 
-def _overview(f: Figures, lang: str) -> list[dict[str, str]]:
+def _overview(b: Bulletin, lang: str) -> list[dict[str, str]]:
     def yis(v: Any) -> str:
         return w("o.yi", lang, v=yi(v))
 
+    f = b.programme
+    natures = b.now.groups["nature"]
+    new = natures.get("new", Figures()).total_investment
+    cont = natures.get("continuing", Figures()).total_investment
     return [
         {"label": w("o.projects", lang),
          "value": w("o.projects_split", lang, n=f.projects, new=f.new, cont=f.continuing)},
-        {"label": w("o.total", lang), "value": yis(f.total_investment)},
+        {"label": w("o.total", lang),
+         "value": w("o.total_split", lang, all=yis(f.total_investment), new=yis(new),
+                    cont=yis(cont))},
         {"label": w("o.plan", lang), "value": yis(f.annual_plan)},
         {"label": w("o.completed", lang),
          "value": f"{yis(f.completed)}（{f.investment_rate.text()}）" if lang == "zh"
@@ -161,9 +167,9 @@ def _group_table(b: Bulletin, dim: str, lang: str) -> dict[str, Any]:
 
 
 def _order(dim: str, value: str) -> tuple[int, str]:
-    from engine.models import CATEGORIES, LEVELS
+    from engine.models import CATEGORIES, LEVELS, NATURES
 
-    known = {"category": CATEGORIES, "level": LEVELS}.get(dim, ())
+    known = {"category": CATEGORIES, "level": LEVELS, "nature": NATURES}.get(dim, ())
     return (known.index(value) if value in known else len(known), value)
 
 

@@ -63,6 +63,9 @@ WORDS: dict[str, dict[str, str]] = {
     "col.department": {"zh": "责任单位", "en": "Department"},
     "col.category": {"zh": "项目类别", "en": "Category"},
     "col.level": {"zh": "项目级别", "en": "Level"},
+    "col.nature": {"zh": "建设性质", "en": "New or continuing"},
+    "o.total_split": {"zh": "{all}（新建{new}，续建{cont}）",
+                      "en": "{all} ({new} new, {cont} continuing)"},
     "col.programme": {"zh": "全部项目", "en": "Programme"},
     "col.due": {"zh": "到期节点", "en": "Nodes due"},
     "col.on_time": {"zh": "按期完成", "en": "Done on time"},
@@ -140,13 +143,42 @@ WORDS: dict[str, dict[str, str]] = {
                             "en": "{n} projects entered after {as_of} are not counted."},
     "note.calendar": {"zh": "注意：{text}", "en": "Warning: {text}"},
     "csv.section": {"zh": "维度", "en": "dimension"},
+    # the command line
+    "cli.one_period": {"zh": "请给出一个期间：--week、--half、--month、--quarter 或 --year 之一",
+                       "en": "give one period: one of --week, --half, --month, --quarter or "
+                             "--year"},
+    "cli.bad_period": {"zh": "--{kind}：{text!r} 不是有效的{what}，格式如 {example}",
+                       "en": "--{kind}: {text!r} is not a {what} like {example}"},
+    "kind.week": {"zh": "周", "en": "week"},
+    "kind.half": {"zh": "半月", "en": "half month"},
+    "kind.month": {"zh": "月份", "en": "month"},
+    "kind.quarter": {"zh": "季度", "en": "quarter"},
+    "kind.year": {"zh": "年份", "en": "year"},
+    "cli.not_begun": {"zh": "{period}尚未开始（{start}起），无法生成通报",
+                      "en": "{period} has not begun yet (it starts {start}): no bulletin"},
+    "cli.written": {"zh": "已生成{label}通报：{path}（数据截至{as_of}）",
+                    "en": "Bulletin for {label} written to {path} (figures as of {as_of})"},
+    "cli.queued": {"zh": "已加入发送队列：{n}封（已在队列中而跳过{skipped}封）；"
+                         "用 lights send 发送",
+                   "en": "Queued {n} messages ({skipped} already queued); lights send delivers "
+                         "them"},
+    "cli.no_recipients": {"zh": "config.yaml 的 bulletins.send_to 为空：没有收件人",
+                          "en": "bulletins.send_to in the configuration is empty: nobody to "
+                                "send to"},
+    "cli.invested": {"zh": "已记录：{project} {day} 本月完成{month}万元，本年累计{ytd}万元，"
+                           "到位资金{funds}万元，实际开工{started}",
+                     "en": "Recorded: {project} on {day}: {month} this month, {ytd} this year, "
+                           "{funds} funds in place (10k yuan), started {started}"},
+    "demo.bulletin": {"zh": "月度通报（{label}）：{path}",
+                      "en": "Monthly bulletin ({label}): {path}"},
 }
 
 RATE_KEYS = ("start", "investment", "schedule", "funds", "production", "node")
 LIGHT_ORDER = ("red", "yellow", "green", "planned", "done", "done_late", "suspended",
                "cancelled")
 DIM_LABEL = {"programme": "col.programme", "region": "col.region",
-             "department": "col.department", "category": "col.category", "level": "col.level"}
+             "department": "col.department", "category": "col.category", "level": "col.level",
+             "nature": "col.nature"}
 
 
 def w(key: str, lang: str, **values: Any) -> str:
@@ -191,7 +223,7 @@ def group_label(dim: str, value: str, lang: str) -> str:
     """A group's name: category and level codes in words, names as they are."""
     if dim == "programme":
         return WORDS["col.programme"][lang]
-    if dim in ("category", "level"):
+    if dim in ("category", "level", "nature"):
         return value_label(value, lang)
     return value
 

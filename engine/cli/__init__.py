@@ -20,6 +20,7 @@ def main() -> None:
 
 
 # Command modules register themselves on `cli` (imported last: they import `cli`).
+import engine.cli.bulletins  # noqa: E402
 import engine.cli.ledger  # noqa: E402
 import engine.cli.notices  # noqa: E402, F401
 from engine.cli import core, scheduler  # noqa: E402, F401

@@ -100,11 +100,11 @@ class Loader:
     """Plans the changes against the database, then writes them; one instance per import."""
 
     def __init__(self, conn: Connection, config: Config, ledger: Ledger, lang: str,
-                 actor: str, today: date) -> None:
+                 actor: str, today: date, as_of: date | None = None) -> None:
         self.conn, self.config, self.ledger = conn, config, ledger
         self.lang, self.actor, self.today = lang, actor, today
         self.problems: list[Problem] = []
-        self.as_of = _as_of(conn, config, None)
+        self.as_of = _as_of(conn, config, as_of)
         self.summary = ImportSummary(ledger.files, self.as_of, False,
                                      warnings=list(ledger.warnings))
         self.reason = say("replan.reason", config.lang, file="、".join(ledger.files))
@@ -286,8 +286,8 @@ class Loader:
             day = report["report_date"]
             if state.last is None or day >= state.last:
                 state.percent, state.last = report["percent"], day
-            if report["completed_on"] is not None:
-                state.actual = report["completed_on"]
+            if report["completed_on"] is not None:  # a completion is 100%, whatever its date
+                state.actual, state.percent = report["completed_on"], report["percent"]
         for key, state in progress.items():
             row = self.milestones.get(key)
             if row is None:
@@ -417,19 +417,21 @@ def _update_grouped(conn: Connection, table: Any, rows: list[dict[str, Any]]) ->
 
 
 def import_ledger(engine: Engine, config: Config, ledger: Ledger, *, lang: str,
-                  actor: str = "", dry_run: bool = False,
-                  today: date | None = None) -> ImportSummary:
+                  actor: str = "", dry_run: bool = False, today: date | None = None,
+                  as_of: date | None = None) -> ImportSummary:
     """Check the records against the database and write them, all or nothing.
 
     Raises :class:`LedgerInvalid` with every problem (the file's and the database's)
     before anything is written. ``dry_run`` does the whole import and rolls it back,
-    so what it reports is exactly what an import would do.
+    so what it reports is exactly what an import would do. The touched milestones are
+    lit as of ``as_of``: by default today, or the latest run's date if that is later
+    (as ``lights progress`` does); ``today`` bounds report and completion dates.
     """
     today = today or config.today()
     with engine.connect() as conn:
         transaction = conn.begin()
         try:
-            loader = Loader(conn, config, ledger, lang, actor, today)
+            loader = Loader(conn, config, ledger, lang, actor, today, as_of)
             loader.plan()
             problems = ledger.problems + loader.problems
             if problems:

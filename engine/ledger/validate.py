@@ -41,6 +41,7 @@ from engine.ledger.read import Row, Sheet, Unreadable, read_sheets
 from engine.ledger.words import say
 from engine.models import CATEGORIES, LEVELS, NATURES, Milestone, ProgressReport, Project
 
+FAILED = object()  # a cell that could not be read (its problem is noted)
 TOTALS = frozenset({"合计", "总计", "小计", "合 计", "总 计"})
 # Sheets that are known not to be ledger sheets (the template's notes and lists).
 QUIET_SHEETS = frozenset({"说明", "填表说明", "选项", "notes", "lists"})
@@ -64,6 +65,7 @@ class Record:
     row: Where
     placed: dict[str, Placed]
     values: dict[str, Cell] = field(default_factory=dict)
+    failed: set[str] = field(default_factory=set)  # columns whose cell could not be read
 
     def get(self, key: str, default: Any = None) -> Any:
         cell = self.values.get(key)
@@ -213,6 +215,7 @@ class LedgerReader:
         self.lang = lang
         self.today = today
         self.ledger = Ledger(files=[])
+        self.failed: set[str] = set()  # the current row's columns that could not be read
 
     def problem(self, where: Where, why: str, value: Any = None, /, **params: Any) -> None:
         self.ledger.problems.append(Problem(where, why, value, params))
@@ -264,9 +267,11 @@ class LedgerReader:
         placed = {p.column.key: p for p in lay.placed}
         previous_code: str | None = None
         for row in chain((r for r in head if r.number > number), rows):
-            cells = self.cells(sheet, lay, row)
-            if cells is None:
+            found = self.cells(sheet, lay, row)
+            if found is None:
                 continue
+            self.failed = {k for k, c in found.items() if c.value is FAILED}
+            cells = {k: c for k, c in found.items() if c.value is not FAILED}
             if lay.kind != "projects" and "code" not in cells and previous_code is not None:
                 cells["code"] = Cell(previous_code, None, _at(sheet, row, placed["code"]))
             record_row = Where(sheet.file, sheet.name, row.number)
@@ -278,10 +283,12 @@ class LedgerReader:
                 self.progress_row(record_row, placed, cells)
             if "code" in cells:
                 previous_code = cells["code"].value
+        self.failed = set()
         return True
 
     def cells(self, sheet: Sheet, lay: Layout, row: Row) -> dict[str, Cell] | None:
-        """The row's parsed cells by column key; None for a blank or a totals row."""
+        """The row's parsed cells by column key; None for a blank or a totals row. A cell
+        that cannot be read is a problem, and its key maps to :data:`FAILED`."""
         raw_values = row.values
         if any(isinstance(x, str) and x.strip() in TOTALS for x in raw_values):
             return None
@@ -297,6 +304,7 @@ class LedgerReader:
                 value = self.parse(placed, raw, row.fmt(placed.index))
             except v.Invalid as exc:
                 self.problem(where, exc.why, raw, **exc.params)
+                out[placed.column.key] = Cell(FAILED, raw, where)
                 continue
             if value is not None:
                 out[placed.column.key] = Cell(value, raw, where)
@@ -307,6 +315,8 @@ class LedgerReader:
              key: str) -> Any:
         if key in cells:
             return cells[key].value
+        if key in self.failed:
+            return None
         p = placed[key]
         self.problem(replace(record_row, letter=p.letter, header=p.header), "required")
         return None
@@ -316,6 +326,7 @@ class LedgerReader:
         if project is None:
             project = ProjectIn(record_row, placed, code=code)
             self.ledger.projects[code] = project
+        project.failed |= {k for k in self.failed if BY_KEY[k].record == "project"}
         return project
 
     def _merge(self, project: ProjectIn, cells: dict[str, Cell]) -> None:
@@ -353,7 +364,7 @@ class LedgerReader:
             return
         code = self._key(record_row, placed, cells, "code")
         name = self._key(record_row, placed, cells, "milestone")
-        if code is not None:
+        if code is not None and any(BY_KEY[k].record == "project" for k in cells):
             self._merge(self._project(code, record_row, placed), cells)
         self._report_checks(cells)
         start, planned = cells.get("planned_start"), cells.get("planned_date")
@@ -368,7 +379,8 @@ class LedgerReader:
                          name=name, where=known.row)
             return
         mine = {k: c for k, c in cells.items() if BY_KEY[k].record == "milestone"}
-        self.ledger.milestones[(code, name)] = MilestoneIn(record_row, placed, mine, code=code,
+        self.ledger.milestones[(code, name)] = MilestoneIn(record_row, placed, mine,
+                                                           set(self.failed), code=code,
                                                            name=name)
         report = {k: c for k, c in cells.items() if BY_KEY[k].record == "report"}
         if {"percent", "completed_on", "report_date"} & report.keys():
@@ -380,7 +392,7 @@ class LedgerReader:
         code = self._key(record_row, placed, cells, "code")
         name = self._key(record_row, placed, cells, "milestone")
         day = self._key(record_row, placed, cells, "report_date")
-        if "percent" not in cells and "completed_on" not in cells:
+        if not {"percent", "completed_on"} & (cells.keys() | self.failed):
             self.problem(record_row, "no_progress")
         self._report_checks(cells)
         if code is None or name is None or day is None:
@@ -423,5 +435,6 @@ def read_ledger(paths: Sequence[Path], config: Config, lang: str, today: date,
 
 def required_for_new(record: Record, what: str) -> list[str]:
     """The values a new project or milestone lacks."""
-    return [k for k in REQUIRED_FOR_NEW[what] if k not in record.values]
+    return [k for k in REQUIRED_FOR_NEW[what]
+            if k not in record.values and k not in record.failed]
 

@@ -136,9 +136,9 @@ WORDS: dict[str, dict[str, str]] = {
 }
 
 
-def why(code: str, lang: str, **params: Any) -> str:
+def why(code: str, lang: str, /, **params: Any) -> str:
     return WHY[code][lang].format(**params)
 
 
-def say(key: str, lang: str, **params: Any) -> str:
+def say(key: str, lang: str, /, **params: Any) -> str:
     return WORDS[key][lang].format(**params)

@@ -1,0 +1,109 @@
+"""The bulletin commands: ``lights bulletin`` (通报) and ``lights invest`` (投资报送)."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import click
+
+from engine.bulletins.build import BulletinError, build
+from engine.bulletins.periods import EXAMPLES, KINDS, BadPeriod, Period, parse
+from engine.bulletins.render import FORMATS, render
+from engine.bulletins.words import w, wan
+from engine.cli import cli
+from engine.cli.common import BY, DATE, App, UserError, common
+from engine.investment import parse_amount, record_investment
+from rules.reasons import format_day
+
+SUFFIXES = {".html": "html", ".htm": "html", ".md": "md", ".markdown": "md", ".csv": "csv"}
+
+
+def _period(app: App, given: dict[str, str | None]) -> Period:
+    chosen = [(kind, text) for kind, text in given.items() if text]
+    if len(chosen) != 1:
+        raise UserError(w("cli.one_period", app.lang))
+    kind, text = chosen[0]
+    try:
+        return parse(kind, text)  # type: ignore[arg-type]
+    except BadPeriod:
+        raise UserError(w("cli.bad_period", app.lang, kind=kind, text=text,
+                          what=w(f"kind.{kind}", app.lang), example=EXAMPLES[kind])) from None
+
+
+def _format(fmt: str | None, out: str | None) -> str:
+    if fmt:
+        return fmt
+    if out:
+        return SUFFIXES.get(Path(out).suffix.lower(), "html")
+    return "md"
+
+
+@cli.command()
+@click.option("--week", metavar="2026-W47", help="ISO week / 周")
+@click.option("--half", metavar="2026-11-1", help="half month: 1 = 1st–15th, 2 = 16th–end / 半月")
+@click.option("--month", metavar="2026-10", help="month / 月")
+@click.option("--quarter", metavar="2026Q3", help="quarter / 季度")
+@click.option("--year", metavar="2026", help="year / 年")
+@click.option("--format", "fmt", type=click.Choice(FORMATS),
+              help="html, md or csv (default: from --out's suffix, else md)")
+@click.option("--out", type=click.Path(dir_okay=False), help="write to this file / 输出文件")
+@click.option("--as-of", type=DATE,
+              help="for a period not over yet: figures as of this date (default today)")
+@click.option("--send", is_flag=True,
+              help="queue it for bulletins.send_to in the notices outbox / 发送")
+@common
+def bulletin(app: App, week: str | None, half: str | None, month: str | None,
+             quarter: str | None, year: str | None, fmt: str | None, out: str | None,
+             as_of: date | None, send: bool) -> None:
+    """A bulletin ranking regions and departments (通报): week, half month … year."""
+    period = _period(app, dict(zip(KINDS, (week, half, month, quarter, year), strict=True)))
+    fmt = _format(fmt, out)
+    engine = app.database()
+    try:
+        made = build(engine, app.config, period, as_of=as_of)
+    except BulletinError:
+        raise UserError(w("cli.not_begun", app.lang, period=period.label(app.lang),
+                          start=period.start)) from None
+    if made.now.later_projects:
+        app.err.print(w("note.later_projects", app.lang, n=made.now.later_projects,
+                        as_of=made.as_of), markup=False)
+    text = render(made, fmt, app.lang)
+    if out:
+        Path(out).write_text(text, encoding="utf-8")
+        app.console.print(w("cli.written", app.lang, path=out, label=period.label(app.lang),
+                            as_of=made.as_of), markup=False)
+    elif not send:
+        click.echo(text, nl=False)
+    if send:
+        from engine.bulletins.send import queue_bulletin
+
+        queued = queue_bulletin(engine, app.config, made, app.lang)
+        app.console.print(w("cli.queued", app.lang, n=queued.queued, skipped=queued.skipped),
+                          markup=False)
+
+
+@cli.command()
+@click.argument("project")
+@click.option("--date", "report_date", type=DATE, help="report date (default today) / 报送日期")
+@click.option("--month-amount", help="本月完成投资, 万元 (1200, 1200万, 0.12亿)")
+@click.option("--ytd", help="本年累计完成投资, 万元 (default: previous + this month)")
+@click.option("--funds", help="本年到位资金, 万元 (default: as last reported)")
+@click.option("--started", type=DATE, help="实际开工（复工）时间")
+@click.option("--note", default="", help="note / 备注")
+@BY
+@common
+def invest(app: App, project: str, report_date: date | None, month_amount: str | None,
+           ytd: str | None, funds: str | None, started: date | None, note: str,
+           actor: str) -> None:
+    """Record a project's investment report (投资报送): amounts in 万元."""
+    rec = record_investment(
+        app.database(), project, report_date=report_date or app.config.today(),
+        month_amount=parse_amount(month_amount, "--month-amount"),
+        ytd_amount=parse_amount(ytd, "--ytd"), funds_in_place=parse_amount(funds, "--funds"),
+        actual_start=started, note=note, reporter=actor)
+    started_text = format_day(rec.actual_start, app.lang) if rec.actual_start else "—"
+    app.console.print(w("cli.invested", app.lang, project=rec.project,
+                        day=format_day(rec.report_date, app.lang), month=wan(rec.month_amount),
+                        ytd=wan(rec.ytd_amount), funds=wan(rec.funds_in_place),
+                        started=started_text), markup=False)

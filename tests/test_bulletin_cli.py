@@ -1,0 +1,135 @@
+"""`lights bulletin` and `lights invest` through the real entry point."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from engine.config import load_config
+from engine.db import open_database
+from engine.investment import IR
+from notifications.models import OutboxMessage
+from tests.bulletin_builders import small_programme
+
+LIGHTS = str(Path(sys.executable).with_name("lights"))
+OUTBOX = OutboxMessage.__table__  # type: ignore[attr-defined]
+
+
+def lights(cwd: Path, *args: str) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LIGHTS_")}
+    env["COLUMNS"] = "200"
+    return subprocess.run([LIGHTS, *args], cwd=cwd, env=env, capture_output=True, text=True,
+                          timeout=120)
+
+
+@pytest.fixture
+def workdir(tmp_path: Path, monkeypatch) -> Path:
+    monkeypatch.chdir(tmp_path)
+    engine = open_database(f"sqlite:///{tmp_path / 'lights.db'}", create=True)
+    small_programme(engine, load_config(env={}))
+    engine.dispose()
+    return tmp_path
+
+
+def test_monthly_bulletin_as_markdown_on_stdout(workdir):
+    out = lights(workdir, "bulletin", "--month", "2026-10")
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.startswith("# 重点项目推进情况月度通报\n")
+    assert "| 节点完成率 | 66.7% |" in out.stdout
+
+
+def test_html_to_a_file_named_by_out(workdir):
+    out = lights(workdir, "bulletin", "--month", "2026-10", "--out", "oct.html", "--lang", "en")
+    assert out.returncode == 0, out.stderr
+    assert "written to oct.html (figures as of Oct 31, 2026)" in out.stdout
+    html = (workdir / "oct.html").read_text(encoding="utf-8")
+    assert html.startswith("<!DOCTYPE html>") and html.count("<svg") == 4
+    assert "@page { size: A4;" in html
+
+
+def test_csv_and_every_period_kind(workdir):
+    for flag, value in (("--week", "2026-W44"), ("--half", "2026-10-2"), ("--month", "2026-10"),
+                        ("--quarter", "2026Q3"), ("--year", "2026")):
+        out = lights(workdir, "bulletin", flag, value, "--format", "csv", "--as-of",
+                     "2026-11-23")
+        assert out.returncode == 0, (flag, out.stderr)
+        assert out.stdout.splitlines()[0].startswith("维度,名称,项目数")
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    ((), "lights: 请给出一个期间：--week、--half、--month、--quarter 或 --year 之一\n"),
+    (("--month", "2026-10", "--year", "2026"),
+     "lights: 请给出一个期间：--week、--half、--month、--quarter 或 --year 之一\n"),
+    (("--month", "2026-13"), "lights: --month：'2026-13' 不是有效的月份，格式如 2026-10\n"),
+    (("--week", "2026-W60", "--lang", "en"),
+     "lights: --week: '2026-W60' is not a week like 2026-W47\n"),
+    (("--month", "2026-12", "--as-of", "2026-11-23"),
+     "lights: 2026年12月尚未开始（2026年12月1日起），无法生成通报\n"),
+    (("--month", "2026-10", "--send"),
+     "lights: config.yaml 的 bulletins.send_to 为空：没有收件人\n"),
+])
+def test_bad_input_is_one_sentence(workdir, args, message):
+    out = lights(workdir, "bulletin", *args)
+    assert (out.returncode, out.stderr, out.stdout) == (1, message, "")
+
+
+def test_send_queues_once_per_recipient(workdir):
+    (workdir / "config.yaml").write_text(
+        "bulletins:\n  send_to:\n    - {name: 市重点项目办, email: zdxmb@songjiang.example}\n"
+        "    - {name: 市督查室, email: dcs@songjiang.example}\n", encoding="utf-8")
+    first = lights(workdir, "bulletin", "--month", "2026-10", "--send")
+    assert first.returncode == 0, first.stderr
+    assert "已加入发送队列：2封（已在队列中而跳过0封）" in first.stdout
+    again = lights(workdir, "bulletin", "--month", "2026-10", "--send")
+    assert "已加入发送队列：0封（已在队列中而跳过2封）" in again.stdout
+    engine = open_database(f"sqlite:///{workdir / 'lights.db'}")
+    with engine.connect() as conn:
+        rows = conn.execute(select(OUTBOX.c.recipient, OUTBOX.c.kind, OUTBOX.c.subject,
+                                   OUTBOX.c.status, OUTBOX.c.html, OUTBOX.c.text)).all()
+    engine.dispose()
+    assert sorted(r.recipient for r in rows) == ["dcs@songjiang.example",
+                                                 "zdxmb@songjiang.example"]
+    row = rows[0]
+    assert (row.kind, row.status) == ("bulletin", "pending")
+    assert row.subject == "重点项目推进情况月度通报 · 2026年10月"
+    assert "<svg" in row.html and row.text.startswith("# 重点项目推进情况月度通报")
+
+
+def test_invest_records_a_report_and_derives_what_is_left_out(workdir):
+    out = lights(workdir, "invest", "C1", "--date", "2026-10-31", "--month-amount", "120",
+                 "--funds", "0.05亿", "--started", "2026-10-08")
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == ("已记录：C1 2026年10月31日 本月完成120万元，本年累计120万元，"
+                                  "到位资金500万元，实际开工2026年10月8日")
+    out = lights(workdir, "invest", "C1", "--date", "2026-11-30", "--ytd", "200万", "--lang",
+                 "en")
+    assert out.stdout.strip() == ("Recorded: C1 on Nov 30, 2026: 80 this month, 200 this year, "
+                                  "500 funds in place (10k yuan), started Oct 8, 2026")
+    engine = open_database(f"sqlite:///{workdir / 'lights.db'}")
+    with engine.connect() as conn:
+        rows = conn.execute(select(IR.c.month_amount, IR.c.ytd_amount, IR.c.funds_in_place)
+                            .order_by(IR.c.id)).all()
+    engine.dispose()
+    assert [tuple(map(str, r)) for r in rows[-2:]] == [("120.00", "120.00", "500.00"),
+                                                       ("80.00", "200.00", "500.00")]
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (("C1", "--month-amount", "12O"),
+     "lights: 输入有误：--month-amount: '12O' is not an amount in 万元 like 1200 or 3.5亿\n"),
+    (("C1",), "lights: 输入有误：give at least one of --month-amount, --ytd, --funds, "
+              "--started\n"),
+    (("NOPE", "--ytd", "1"), "lights: 找不到项目：NOPE\n"),
+    (("C1", "--date", "2026-10-01", "--started", "2026-10-08"),
+     "lights: 输入有误：start date 2026-10-08 is after the report date 2026-10-01\n"),
+    (("C1", "--date", "2026-10-31", "--month-amount", "50", "--ytd", "20"),
+     "lights: 输入有误：year to date 20.00 万元 is less than this month's 50.00 万元\n"),
+])
+def test_invest_bad_input_is_one_sentence(workdir, args, message):
+    out = lights(workdir, "invest", *args)
+    assert (out.returncode, out.stderr) == (1, message)

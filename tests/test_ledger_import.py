@@ -1,0 +1,415 @@
+"""Importing ledgers into real databases (a SQLite file and PostgreSQL): upsert, re-plan,
+progress, every problem at once, nothing half-written."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from engine import actions
+from engine.config import load_config
+from engine.ledger.load import ImportSummary, import_ledger
+from engine.ledger.problems import LedgerInvalid
+from engine.ledger.validate import read_ledger
+from engine.run import REPORTS, M, P, T
+from tests.ledger_files import (
+    MILESTONE_HEADERS,
+    MILESTONES,
+    PROGRESS,
+    PROGRESS_HEADERS,
+    PROJECT_HEADERS,
+    PROJECTS,
+    csv_file,
+    ledger_xlsx,
+    workbook,
+)
+
+AS_OF = TODAY = date(2026, 11, 23)
+
+
+def load(engine, config, *paths: Path, **options: Any) -> ImportSummary:
+    ledger = read_ledger(list(paths), config, options.pop("lang", "zh"), TODAY)
+    return import_ledger(engine, config, ledger, lang="zh", today=TODAY, as_of=AS_OF,
+                         **options)
+
+
+def problems(engine, config, *paths: Path, lang: str = "zh") -> list[Any]:
+    with pytest.raises(LedgerInvalid) as caught:
+        load(engine, config, *paths, lang=lang)
+    return caught.value.problems
+
+
+def snapshot(engine) -> dict[str, list[tuple]]:
+    """Every row of every table the import writes, in id order."""
+    with engine.connect() as conn:
+        return {t.name: [tuple(r) for r in conn.execute(select(t).order_by(t.c.id))]
+                for t in (P, M, REPORTS, T)}
+
+
+def milestone(engine, code: str, name: str) -> Any:
+    with engine.connect() as conn:
+        return conn.execute(select(M).join(P).where(P.c.code == code, M.c.name == name)).one()
+
+
+def project(engine, code: str) -> Any:
+    with engine.connect() as conn:
+        return conn.execute(select(P).where(P.c.code == code)).one()
+
+
+def moves_of(engine, code: str, name: str) -> list[Any]:
+    mid = milestone(engine, code, name).id
+    with engine.connect() as conn:
+        return conn.execute(select(T).where(T.c.milestone_id == mid).order_by(T.c.id)).all()
+
+
+def reports_of(engine, code: str, name: str) -> list[Any]:
+    mid = milestone(engine, code, name).id
+    with engine.connect() as conn:
+        return conn.execute(select(REPORTS).where(REPORTS.c.milestone_id == mid)
+                            .order_by(REPORTS.c.id)).all()
+
+
+# -- a ledger as offices keep it ---------------------------------------------------------------
+def test_a_ledger_as_offices_keep_it_is_imported_and_lit(engine, config, tmp_path):
+    summary = load(engine, config, ledger_xlsx(tmp_path / "台账.xlsx"), actor="市发改委")
+
+    assert summary.projects == {"new": 2, "updated": 0, "same": 0}
+    assert summary.milestones == {"new": 4, "updated": 0, "replanned": 0, "same": 0}
+    assert summary.reports == {"new": 4, "dup": 0}
+    hospital = project(engine, "HB-002")
+    assert (hospital.name, hospital.region, hospital.department, hospital.level,
+            hospital.category, hospital.nature) == (
+        "第二人民医院门诊楼扩建工程", "南岗区", "市卫健委", "provincial", "health", "continuing")
+    assert hospital.total_investment == Decimal("12000.00")  # 1.2亿元
+    assert hospital.annual_plan == Decimal("3000.00")
+    assert project(engine, "HB-001").category == "industrial"
+
+    start = milestone(engine, "HB-001", "开工")
+    assert (start.kind, start.planned_start, start.planned_date, start.baseline_date) == \
+        ("start", date(2026, 3, 2), date(2026, 10, 31), date(2026, 10, 31))
+    # The milestone row's 60% (reported 11-20) and the progress row's 70% (11-22).
+    assert [(r.report_date, r.percent) for r in reports_of(engine, "HB-001", "开工")] == \
+        [(date(2026, 11, 20), 60.0), (date(2026, 11, 22), 70.0)]
+    assert (start.percent, start.last_report_date) == (70.0, date(2026, 11, 22))
+    assert start.state == "red" and start.reason.startswith("计划2026年10月31日完成，已逾期23天")
+    permit = milestone(engine, "HB-002", "施工许可")
+    assert (permit.percent, permit.actual_date, permit.state) == (100.0, date(2026, 5, 20), "done")
+    assert milestone(engine, "HB-002", "主体完工").percent == 80.0  # 0.8 is 80%
+    assert [m.trigger for m in moves_of(engine, "HB-001", "开工")] == ["miss"]
+    assert moves_of(engine, "HB-001", "开工")[0].actor == "市发改委"
+    assert {(m.project, m.milestone, m.to_state) for m in summary.moves} >= {
+        ("HB-001", "开工", "red"), ("HB-002", "施工许可", "done")}
+
+
+def test_importing_the_same_file_twice_changes_nothing(engine, config, tmp_path):
+    path = ledger_xlsx(tmp_path / "台账.xlsx")
+    load(engine, config, path)
+    before = snapshot(engine)
+
+    again = load(engine, config, path)
+
+    assert snapshot(engine) == before
+    assert again.projects == {"new": 0, "updated": 0, "same": 2}
+    assert again.milestones == {"new": 0, "updated": 0, "replanned": 0, "same": 4}
+    # The progress row and the milestone row's 60% of 11-20 (no longer the latest) are
+    # both stored already: neither is added again.
+    assert again.reports == {"new": 0, "dup": 2}
+    assert again.moves == [] and again.changes == []
+
+
+def test_a_changed_planned_date_is_a_replan_with_the_baseline_kept(engine, config, tmp_path):
+    load(engine, config, ledger_xlsx(tmp_path / "台账.xlsx"))
+    moved = [list(row) for row in MILESTONES]
+    moved[0][4] = "2027年6月30日"
+    changed = ledger_xlsx(tmp_path / "台账-调整.xlsx", milestones=moved)
+
+    summary = load(engine, config, changed, actor="李主任")
+
+    assert summary.milestones["replanned"] == 1 and summary.milestones["updated"] == 1
+    start = milestone(engine, "HB-001", "开工")
+    assert (start.planned_date, start.baseline_date) == (date(2027, 6, 30), date(2026, 10, 31))
+    assert start.state != "red"
+    trail = moves_of(engine, "HB-001", "开工")
+    assert [m.trigger for m in trail][:2] == ["miss", "replan"]
+    replan = trail[1]
+    assert replan.reason == "由台账 台账-调整.xlsx 导入" and replan.actor == "李主任"
+    assert replan.numbers == [{"rule": "manual:replan",
+                               "numbers": {"old_date": "2026-10-31", "new_date": "2027-06-30"}}]
+    assert trail[-1].to_state == start.state  # lit again at once
+    assert ("HB-001", "开工", "red") in {(m.project, m.milestone, m.from_state)
+                                        for m in summary.moves}
+    before = snapshot(engine)
+    load(engine, config, changed)
+    assert snapshot(engine) == before
+
+
+def test_english_reasons_when_configured_in_english(engine, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    english = load_config(env={"LIGHTS_LANG": "en"})
+    load(engine, english, ledger_xlsx(tmp_path / "a.xlsx"))
+    moved = [list(row) for row in MILESTONES]
+    moved[0][4] = date(2026, 12, 31)
+    load(engine, english, ledger_xlsx(tmp_path / "b.xlsx", milestones=moved))
+    assert moves_of(engine, "HB-001", "开工")[1].reason == "imported from b.xlsx"
+
+
+def test_a_suspended_milestone_is_not_replanned_by_a_ledger(engine, config, tmp_path):
+    load(engine, config, ledger_xlsx(tmp_path / "台账.xlsx"))
+    actions.suspend(engine, config, "HB-001/开工", reason="资金未到位")
+    before = snapshot(engine)
+    moved = [list(row) for row in MILESTONES]
+    moved[0][4] = date(2026, 12, 31)
+
+    found = problems(engine, config, ledger_xlsx(tmp_path / "台账2.xlsx", milestones=moved))
+
+    assert [(p.where.sheet, p.where.row, p.where.letter, p.why) for p in found] == [
+        ("节点", 2, "E", "replan_refused")]
+    assert "节点状态为“暂停”，不能调整计划" in found[0].text("zh")
+    assert snapshot(engine) == before
+
+
+def test_progress_rows_are_reports_and_move_the_milestone(engine, config, tmp_path):
+    load(engine, config, ledger_xlsx(tmp_path / "台账.xlsx"))
+    path = workbook(tmp_path / "进展11月.xlsx", {"进展": [
+        PROGRESS_HEADERS,
+        ["HB-001", "开工", "2026-11-21", None, "2026-11-21", "已开工", "王工"],
+        ["HB-001", "开工", "2026-11-01", "65%", None, "补报", "王工"],  # older: kept, not current
+        ["HB-002", "主体完工", "2026-11-23", "85", None, None, None],
+    ]})
+
+    summary = load(engine, config, path)
+
+    assert summary.reports == {"new": 3, "dup": 0}
+    assert summary.milestones["updated"] == 2
+    start = milestone(engine, "HB-001", "开工")
+    assert (start.percent, start.actual_date, start.state) == (100.0, date(2026, 11, 21),
+                                                               "done_late")
+    reports = reports_of(engine, "HB-001", "开工")
+    assert {(r.report_date, r.percent, r.completed_on, r.note) for r in reports} >= {
+        (date(2026, 11, 21), 100.0, date(2026, 11, 21), "已开工"),
+        (date(2026, 11, 1), 65.0, None, "补报")}
+    assert start.last_report_date == date(2026, 11, 22)  # the newest report still wins
+    wing = milestone(engine, "HB-002", "主体完工")
+    assert (wing.percent, wing.last_report_date) == (85.0, date(2026, 11, 23))
+
+
+def test_dry_run_reports_what_would_change_and_writes_nothing(engine, config, tmp_path):
+    load(engine, config, ledger_xlsx(tmp_path / "台账.xlsx"))
+    before = snapshot(engine)
+    moved = [list(row) for row in MILESTONES]
+    moved[0][4] = date(2027, 6, 30)
+    projects = [list(row) for row in PROJECTS]
+    projects[0][10] = "刘副市长"
+
+    summary = load(engine, config, ledger_xlsx(tmp_path / "b.xlsx", projects=projects,
+                                               milestones=moved), dry_run=True)
+
+    assert snapshot(engine) == before
+    assert summary.dry_run and summary.milestones["replanned"] == 1
+    assert summary.projects["updated"] == 1
+    lines = summary.change_lines("zh")
+    assert "项目 HB-001：包保领导 张副市长 → 刘副市长" in lines
+    assert "调整计划 HB-001/开工：2026-10-31 → 2027-06-30" in lines
+    assert any(m.milestone == "开工" and m.from_state == "red" for m in summary.moves)
+
+
+# -- every problem at once -----------------------------------------------------------------------
+def test_every_problem_is_reported_at_once_and_nothing_is_written(engine, tmp_path,
+                                                                   monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    config = load_config(env={}, overrides={("ledger", "regions"): ["双城区", "南岗区"]})
+    load(engine, config, ledger_xlsx(tmp_path / "台账.xlsx"))
+    before = snapshot(engine)
+    bad = workbook(tmp_path / "有错的台账.xlsx", {
+        "项目": [
+            PROJECT_HEADERS,
+            ["HB-003", "新区污水处理厂", "", "市住建局", "松北区", "基础设施", "新建", "市级",
+             "-500"],
+            ["HB-003", "新区污水处理厂", "", "市住建局", "南岗区"],
+            ["HB-004", None, "", "市住建局", "南岗区"],
+            ["HB-005", "冷链物流园", "", "市商务局", "双城区", "服务业", "新建", "国家级", 5000,
+             9000],
+        ],
+        "节点": [
+            MILESTONE_HEADERS,
+            ["HB-001", "开工", "开工", "2026-10-01", "2026-03-01"],
+            ["HB-001", "竣工", "竣工", None, "2026-13-01"],
+            ["HB-001", "设备安装", "设备安装", None, "2027-03-01", "120"],
+            ["HB-009", "开工", "开工", None, "2027-03-01"],
+            ["HB-001", "开工", "开工", None, "2026-10-31"],
+            ["HB-001", "投产", "开盘", None, "2027-10-01"],
+            ["HB-001", "达效"],
+            ["HB-001", "入统", "入统", None, "2026-12-31", None, "2026-12-25"],
+        ],
+        "进展": [
+            PROGRESS_HEADERS,
+            ["HB-001", "不存在的节点", "2026-11-20", "50%"],
+            ["HB-001", "开工", "2026-11-20"],
+        ],
+    })
+
+    found = problems(engine, config, bad)
+
+    assert [(p.where.sheet, p.where.row, p.where.letter, p.why, p.value) for p in found] == [
+        ("节点", 2, "E", "start_after_date", "2026-03-01"),
+        ("节点", 3, "E", "date", "2026-13-01"),
+        ("节点", 4, "F", "percent_over", "120"),
+        ("节点", 5, "A", "no_project", "HB-009"),
+        ("节点", 6, "B", "duplicate_milestone", "开工"),
+        ("节点", 7, "C", "choice", "开盘"),
+        ("节点", 8, "E", "required_new_milestone", None),
+        ("节点", 9, "G", "future", "2026-12-25"),
+        ("进展", 2, "B", "no_milestone", "不存在的节点"),
+        ("进展", 3, None, "no_progress", None),
+        ("项目", 2, "E", "region", "松北区"),
+        ("项目", 2, "I", "negative", "-500"),
+        ("项目", 3, "A", "duplicate_project", "HB-003"),
+        ("项目", 4, "B", "required_new_project", None),
+        ("项目", 5, "H", "choice", "国家级"),
+        ("项目", 5, "J", "annual_over_total", 9000),
+    ]
+    assert all(p.where.file == "有错的台账.xlsx" for p in found)
+    text = [p.text("zh") for p in found]
+    assert "有错的台账.xlsx「节点」 第2行 E列「计划完成时间」 “2026-03-01”：" \
+           "计划完成时间早于计划开始时间 2026-10-01" in text
+    assert "有错的台账.xlsx「项目」 第3行 A列「项目编号」 “HB-003”：" \
+           "项目编号重复：「项目」第2行已有" in text
+    assert "有错的台账.xlsx「节点」 第5行 A列「项目编号」 “HB-009”：项目 HB-009 既不在本文件中，" \
+           "也不在数据库中" in text
+    assert "有错的台账.xlsx「项目」 第2行 E列「所属地区」 “松北区”：不是已配置的地区" \
+           "（config.yaml 的 ledger.regions）：双城区、南岗区" in text
+    assert "有错的台账.xlsx「节点」 第6行 B列「节点名称」 “开工”：节点重复：项目 HB-001 的“开工”" \
+           "「节点」第2行已有" in text
+    english = [p.text("en") for p in found]
+    assert "有错的台账.xlsx, sheet 节点, row 4, column F (完成进度), “120”: progress 120% " \
+           "is over 100%" in english
+    assert snapshot(engine) == before  # nothing half-written
+
+
+def test_missing_columns_and_unreadable_files(engine, config, tmp_path):
+    no_date_column = workbook(tmp_path / "a.xlsx", {"进展": [["项目编号", "节点名称", "完成进度"],
+                                                           ["HB-001", "开工", "60"]]})
+    (tmp_path / "old.xls").write_bytes(b"\xd0\xcf\x11\xe0 not really")
+    (tmp_path / "broken.xlsx").write_text("not a zip", encoding="utf-8")
+    (tmp_path / "latin.csv").write_bytes(b"\xff\xfe\xfa header\n")
+    nothing = workbook(tmp_path / "nothing.xlsx", {"Sheet1": [["联系人", "电话"], ["张三", "1"]]})
+
+    found = problems(engine, config, no_date_column, tmp_path / "old.xls",
+                     tmp_path / "broken.xlsx", tmp_path / "latin.csv", nothing)
+
+    assert sorted((p.where.file, p.why) for p in found) == [
+        ("a.xlsx", "missing_column"), ("broken.xlsx", "excel"), ("latin.csv", "encoding"),
+        ("nothing.xlsx", "no_sheet"), ("old.xls", "xls")]
+    missing = next(p for p in found if p.why == "missing_column")
+    assert missing.text("zh") == "a.xlsx「进展」 第1行 —列「报送日期」：缺少此列"
+
+
+# -- files and sheets as they come -------------------------------------------------------------
+@pytest.mark.parametrize("encoding", ["utf-8-sig", "gb18030", "utf-8"])
+def test_csv_files_in_the_encodings_excel_writes(engine, config, tmp_path, encoding):
+    files = [csv_file(tmp_path / "项目.csv", [PROJECT_HEADERS, *PROJECTS], encoding),
+             csv_file(tmp_path / "节点.csv", [MILESTONE_HEADERS, *MILESTONES], encoding),
+             csv_file(tmp_path / "进展.csv", [PROGRESS_HEADERS, *PROGRESS], encoding)]
+    if encoding == "gb18030":
+        assert b"\xef\xbb\xbf" not in files[0].read_bytes()[:3]
+        with pytest.raises(UnicodeDecodeError):
+            files[0].read_bytes().decode("utf-8")
+
+    summary = load(engine, config, *files)
+
+    assert summary.projects["new"] == 2 and summary.milestones["new"] == 4
+    assert project(engine, "HB-002").total_investment == Decimal("12000.00")
+    assert milestone(engine, "HB-001", "开工").percent == 70.0
+
+
+def test_tab_separated_csv_named_by_its_headers(engine, config, tmp_path):
+    path = csv_file(tmp_path / "export-1.csv", [PROJECT_HEADERS, *PROJECTS], delimiter="\t")
+    assert load(engine, config, path).projects["new"] == 2
+
+
+def test_a_flat_ledger_with_project_cells_merged_down_its_milestones(engine, config, tmp_path):
+    header = ["序号", "项目编号", "项目名称", "所属地区", "责任单位", "节点名称", "计划完成时间",
+              "形象进度"]
+    path = workbook(tmp_path / "flat.xlsx", {"2026年重点项目": [
+        ["2026年重点项目推进台账"],
+        header,
+        [1, "HB-001", "玉米深加工", "双城区", "市工信局", "开工", "2026-10-31", "60%"],
+        [None, None, None, None, None, "主体完工", "2027-06-30", None],
+        [None, None, None, None, None, None, None, None],
+        [2, "HB-002", "医院门诊楼", "南岗区", "市卫健委", "施工许可", "2026-05-31", "100%"],
+        [3, "HB-003", "物流园", "南岗区", "市商务局"],  # a project with no milestone yet
+    ]}, merges={"2026年重点项目": ["A1:H1", "A3:A4", "B3:B4", "C3:C4", "D3:D4", "E3:E4"]})
+
+    summary = load(engine, config, path)
+
+    assert summary.projects["new"] == 3 and summary.milestones["new"] == 3
+    assert milestone(engine, "HB-001", "主体完工").planned_date == date(2027, 6, 30)
+    assert project(engine, "HB-003").department == "市商务局"
+
+
+def test_a_flat_ledger_must_agree_with_itself_about_a_project(engine, config, tmp_path):
+    header = ["项目编号", "项目名称", "所属地区", "责任单位", "节点名称", "计划完成时间"]
+    path = workbook(tmp_path / "flat.xlsx", {"节点": [
+        header,
+        ["HB-001", "玉米深加工", "双城区", "市工信局", "开工", "2026-10-31"],
+        ["HB-001", "玉米深加工项目", "双城区", "市工信局", "竣工", "2027-10-31"],
+    ]})
+    found = problems(engine, config, path)
+    assert [(p.where.row, p.where.letter, p.why) for p in found] == [(3, "B", "conflict")]
+    assert found[0].text("zh").endswith("与「节点」第2行的“玉米深加工”不一致")
+
+
+def test_local_header_variants_from_the_configuration(engine, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "config.yaml").write_text(
+        "ledger:\n  header_aliases:\n    项目编号: [统一编号]\n    planned_date: [节点时限]\n",
+        encoding="utf-8")
+    config = load_config(tmp_path / "config.yaml", env={})
+    path = workbook(tmp_path / "local.xlsx", {
+        "项目": [["统一编号", "项目名称", "属地", "牵头单位"],
+               ["HB-001", "玉米深加工", "双城区", "市工信局"]],
+        "节点": [["统一编号", "节点任务", "节点时限"], ["HB-001", "开工", "2026-10-31"]],
+    })
+    summary = load(engine, config, path)
+    assert summary.milestones["new"] == 1
+    assert milestone(engine, "HB-001", "开工").planned_date == date(2026, 10, 31)
+
+
+def test_english_headers_and_values(engine, config, tmp_path):
+    path = workbook(tmp_path / "en.xlsx", {
+        "projects": [["Project code", "Project name", "Region", "Responsible department",
+                      "Category", "Level", "Nature", "Total investment (100m yuan)"],
+                     ["HB-001", "Corn processing", "Shuangcheng", "Industry bureau",
+                      "industrial", "Provincial", "continuing", 2.5]],
+        "milestones": [["Project code", "Milestone", "Kind", "Planned date", "Progress (%)"],
+                       ["HB-001", "Start", "Start of works", "2026/10/31", "0.6"]],
+    })
+    load(engine, config, path)
+    corn = project(engine, "HB-001")
+    assert (corn.level, corn.nature, corn.total_investment) == ("provincial", "continuing",
+                                                                Decimal("25000.00"))
+    start = milestone(engine, "HB-001", "Start")
+    assert (start.kind, start.percent) == ("start", 60.0)
+
+
+def test_excel_cells_of_every_kind(engine, config, tmp_path):
+    """Excel date cells, percent-formatted cells, numbers stored as text, full-width text."""
+    path = workbook(tmp_path / "cells.xlsx", {"节点": [
+        ["项目编号", "项目名称", "所属地区", "责任单位", "节点名称", "计划完成时间", "完成进度",
+         "报送日期"],
+        ["ＨＢ－００１", " 玉米深加工 ", "双城区", "市工信局", "开工", date(2026, 10, 31), 0.625,
+         46346],
+        ["HB-001", None, None, None, "竣工", "２０２７年９月３０日", "８０％", "2026. 11. 20"],
+    ]}, formats={"节点": {"G2": "0.0%"}})
+    load(engine, config, path)
+    start = milestone(engine, "HB-001", "开工")
+    assert (start.planned_date, start.percent, start.last_report_date) == (
+        date(2026, 10, 31), 62.5, date(2026, 11, 20))
+    assert project(engine, "HB-001").name == "玉米深加工"
+    done = milestone(engine, "HB-001", "竣工")
+    assert (done.planned_date, done.percent) == (date(2027, 9, 30), 80.0)

@@ -1,0 +1,165 @@
+"""Ledger cells and headers as real ledgers write them (pure parsers, no files)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+import pytest
+
+from engine.config import ConfigError, load_config
+from engine.ledger import values as v
+from engine.ledger.headers import HeaderTable, column_letter, split
+
+
+@pytest.mark.parametrize("raw", [
+    "2026-10-31", "2026/10/31", "2026.10.31", "2026年10月31日", "2026-10-31 00:00:00",
+    datetime(2026, 10, 31), datetime(2026, 10, 31, 14, 30), date(2026, 10, 31),
+    46326,  # an Excel date serial whose cell lost its date format
+    "20261031", "２０２６年１０月３１日", "２０２６／１０／３１", " 2026 - 10 - 31 ",
+    "2026年 10月 31日", "\u30002026.10.31\u3000", "2026/10/31T08:00",
+])
+def test_dates_in_every_form_ledgers_write(raw):
+    assert v.day(raw) == date(2026, 10, 31)
+
+
+def test_single_digit_months_and_days():
+    assert v.day("2026/3/1") == date(2026, 3, 1)
+    assert v.day("2026年3月1日") == date(2026, 3, 1)
+
+
+@pytest.mark.parametrize(("raw", "why"), [
+    ("2026-13-01", "date"), ("2026-02-30", "date"), ("明年三月", "date"), ("2026年10月", "date"),
+    ("10/31/2026", "date"), (3.5, "date"), ("1899-12-31", "date_year"), (1000, "date"),
+    (99999, "date_year"),
+])
+def test_bad_dates_say_why(raw, why):
+    with pytest.raises(v.Invalid) as caught:
+        v.day(raw)
+    assert caught.value.why == why
+
+
+@pytest.mark.parametrize(("raw", "unit", "expected"), [
+    (3000, None, "3000.00"),
+    (3000.5, None, "3000.50"),
+    ("3000", None, "3000.00"),
+    ("3000万元", None, "3000.00"),
+    ("3000万", None, "3000.00"),
+    ("1.5亿元", None, "15000.00"),
+    ("1.5亿", None, "15000.00"),
+    (1.5, "亿元", "15000.00"),          # 总投资（亿元） in the header
+    ("2000万元", "亿元", "2000.00"),     # the cell's unit wins over the header's
+    ("1,234.5", None, "1234.50"),
+    ("３０００万元", None, "3000.00"),
+    (" 3000 万元 ", None, "3000.00"),
+    (5000000, "元", "500.00"),
+    ("0.125", None, "0.13"),            # 2 decimals of 万元, rounded half up
+])
+def test_amounts_in_wan_or_yi_in_the_cell_or_the_header(raw, unit, expected):
+    assert v.amount(raw, unit) == Decimal(expected)
+
+
+@pytest.mark.parametrize(("raw", "why"), [("-3", "negative"), (-0.5, "negative"),
+                                          ("三千万", "amount"), ("3000美元", "amount")])
+def test_bad_amounts(raw, why):
+    with pytest.raises(v.Invalid) as caught:
+        v.amount(raw)
+    assert caught.value.why == why
+
+
+@pytest.mark.parametrize(("raw", "number_format", "expected"), [
+    (60, None, 60.0), ("60", None, 60.0), ("60%", None, 60.0), (0.6, None, 60.0),
+    ("0.6", None, 60.0), (1, None, 100.0), ("1%", None, 1.0), (0, None, 0.0),
+    ("62.5%", None, 62.5), ("６０％", None, 60.0), (" 60 % ", None, 60.0),
+    (0.6, "0%", 60.0), (0.625, "0.0%", 62.5), (0.01, "0%", 1.0),
+    (60, '0"%"', 60.0),                 # a literal % sign in the format does not scale
+    (0.333, None, 33.3),                # no float noise (0.333 * 100 = 33.300000000000004)
+])
+def test_percent_one_rule(raw, number_format, expected):
+    assert v.percent(raw, number_format) == expected
+
+
+@pytest.mark.parametrize(("raw", "number_format", "why"), [
+    ("120", None, "percent_over"), ("101%", None, "percent_over"),
+    (1.5, "0%", "percent_over"),        # an Excel percent cell showing 150%
+    ("-5", None, "percent_negative"), ("六成", None, "percent"), ("60%%", None, "percent"),
+])
+def test_bad_percents(raw, number_format, why):
+    with pytest.raises(v.Invalid) as caught:
+        v.percent(raw, number_format)
+    assert caught.value.why == why
+
+
+def test_codes_and_names():
+    assert v.code("ＨＢ－００１ ") == "HB-001"
+    assert v.code(1001.0) == "1001"
+    assert v.text("  玉米深加工（一期）\u3000") == "玉米深加工（一期）"  # own characters kept
+    assert v.text(None) is None and v.text("   ") is None
+
+
+@pytest.mark.parametrize(("raw", "expected"), [
+    ("是", True), ("否", False), ("Y", True), ("no", False), (1, True), (0, False),
+    (True, True), ("室内", False)])
+def test_yes_no(raw, expected):
+    assert v.boolean(raw) is expected
+
+
+def test_choices_accept_codes_labels_and_ledger_suffixes():
+    options = {"省级": "provincial", "provincial": "provincial", "产业": "industrial"}
+    assert v.choice("省级", options) == "provincial"
+    assert v.choice("Provincial", options) == "provincial"
+    assert v.choice("省级重点项目", options) == "provincial"
+    assert v.choice("产业类", options) == "industrial"
+    with pytest.raises(v.Invalid):
+        v.choice("国家级", options)
+
+
+def test_pause_windows():
+    assert v.pause("11-01..03-31") == "11-01..03-31"
+    assert v.pause("11-01至03-31") == "11-01..03-31"
+    assert v.pause("无") == "none"
+    with pytest.raises(v.Invalid):
+        v.pause("冬天")
+
+
+@pytest.mark.parametrize(("header", "base", "unit"), [
+    ("总投资（万元）", "总投资", "万元"),
+    ("总投资(亿元)", "总投资", "亿元"),
+    ("总投资亿元", "总投资", "亿元"),
+    ("Total investment (10k yuan)", "totalinvestment", "万元"),
+    ("完成进度（%）", "完成进度", None),
+    ("2026年计划投资", "年度计划投资", None),
+    ("*项目编号", "项目编号", None),
+    ("计划完成\n时间", "计划完成时间", None),
+])
+def test_header_units_and_spellings(header, base, unit):
+    assert split(header) == (base, unit)
+
+
+def test_headers_in_chinese_english_and_local_variants():
+    table = HeaderTable({"项目编号": ["统一编号"], "leader": ["包抓领导"]})
+    for header, key in [("项目编号", "code"), ("Project code", "code"), ("项目代码", "code"),
+                        ("统一编号", "code"), ("包抓领导", "leader"), ("形象进度", "percent"),
+                        ("总投资（亿元）", "total_investment"),
+                        ("2026年度计划投资（万元）", "annual_plan"),
+                        ("PLANNED DATE", "planned_date"),
+                        ("县（市）区", "region")]:
+        found = table.match(header)
+        assert found is not None and found[0].key == key, header
+    assert table.match("总投资（亿元）")[1] == "亿元"
+    assert table.match("联系电话") is None
+
+
+def test_bad_aliases_in_the_config_name_the_key(tmp_path):
+    path = tmp_path / "config.yaml"
+    path.write_text("ledger:\n  header_aliases:\n    项目编码2: [x]\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"ledger.header_aliases: '项目编码2' is not a ledger"):
+        load_config(path, env={})
+    path.write_text("ledger:\n  header_aliases:\n    项目编号: [项目名称]\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="already names the column 项目名称"):
+        load_config(path, env={})
+
+
+def test_column_letters():
+    assert [column_letter(i) for i in (0, 25, 26, 27, 701, 702)] == \
+        ["A", "Z", "AA", "AB", "ZZ", "AAA"]
