@@ -269,7 +269,7 @@ class Loader:
                     self.problem(rec.where("milestone", self.lang), "no_milestone", rec.name,
                                  ref=rec.ref)
                 continue
-            report = self._report(rec, state, key in self.milestones)
+            report = self._report(rec, state)
             if report is None:
                 continue
             sig = (key, report["report_date"], round(report["percent"], 6),
@@ -301,13 +301,14 @@ class Loader:
             if moved:
                 self.milestone_updates.setdefault(key, {"id": row.id}).update(moved)
 
-    def _report(self, rec: ReportIn, state: _Progress, known: bool) -> dict[str, Any] | None:
-        """The report a record makes, or None when a milestone row repeats what is stored."""
+    def _report(self, rec: ReportIn, state: _Progress) -> dict[str, Any] | None:
+        """The report a record makes; None when a milestone row says nothing new (the
+        stored values, or 0% never reported for a new milestone)."""
         percent, done = rec.get("percent"), rec.get("completed_on")
         day = rec.get("report_date")
         if percent is None and done is not None:
             percent = 100.0
-        if rec.derived and known:
+        if rec.derived:
             news = (percent is not None and not _same(percent, state.percent)) \
                 or (done is not None and done != state.actual) \
                 or (day is not None and (state.last is None or day > state.last))
