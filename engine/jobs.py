@@ -24,12 +24,14 @@ from engine.nightly import nightly
 from engine.once import JobContext, JobResult, JobSpec
 
 TARGETS: dict[str, str] = {
-    # retry_pending(engine, config) -> Mapping[str, int] | int | None: send what is
-    # pending in the outbox and due for a retry; cheap when nothing is pending.
-    "outbox_retry": "notifications.outbox:retry_pending",
-    # alert_admins(engine, config, subject: str, text: str) -> None: queue an e-mail to
-    # the administrators through the outbox.
-    "alert_admins": "notifications.outbox:alert_admins",
+    # retry_outbox(engine, config) -> Mapping[str, int]: send what waits in the outbox
+    # and is due for a retry; one query when nothing is pending.
+    "outbox_retry": "engine.mail:retry_outbox",
+    # alert_admins(engine, config, kind, job, night, detail) -> int: e-mail the
+    # administrators through the outbox ("failed" or "missed"); how many were told.
+    "alert_admins": "engine.mail:alert_admins",
+    # outbox_counts(engine, night) -> Mapping[str, int] | None: the night's notices.
+    "outbox_counts": "engine.mail:outbox_counts",
     # scheduled_bulletin(engine, config, kind, as_of) -> Mapping[str, Any] | None: make
     # (and send) the bulletin of the last complete period of `kind` before `as_of`;
     # kind is "week", "month", "quarter" or "year".
@@ -74,9 +76,10 @@ def nightly_job(ctx: JobContext, night: date, lock: RunLock) -> JobResult:
     """Evaluate every open milestone as of the night, then dispatch (engine.nightly)."""
     summary = nightly(ctx.engine, ctx.config, night, mode="nightly", job="nightly", lock=lock,
                       should_stop=ctx.stop.is_set)
-    fields = {"evaluated": summary.evaluated, "moves": summary.moves, "counts": summary.counts,
+    counts = {light: n for light, n in summary.counts.items() if n}
+    fields = {"evaluated": summary.evaluated, "moves": summary.moves, "counts": counts,
               "moves_by_trigger": summary.moves_by_trigger or None,
-              "notices": getattr(summary, "notices", None),
+              "notices": _optional("outbox_counts", ctx.engine, night),
               "warnings": len(summary.warnings) or None}
     return JobResult(summary.status, summary.run_id, {k: v for k, v in fields.items()
                                                       if v is not None})
@@ -118,44 +121,43 @@ def _call(name: str, *args: Any) -> Any:
     return func(*args)
 
 
+def _optional(name: str, *args: Any) -> Any:
+    """What an optional target returns, None when it is missing or fails (logs only)."""
+    try:
+        func = target(name)
+        return func(*args) if func is not None else None
+    except Exception as exc:
+        event("optional_failed", logging.WARNING, target=TARGETS[name],
+              reason=f"{type(exc).__name__}: {exc}")
+        return None
+
+
 # -- telling the administrators ----------------------------------------------------------
-ALERTS = {
-    "failed": {"zh": ("夜间评估失败：{night}", "{night} 的夜间评估失败：{detail}\n"
-                      "请查看 lights runs 与调度日志；"
-                      "修复后可运行 lights scheduler --once nightly。"),
-               "en": ("Nightly run failed: {night}", "The nightly run for {night} failed: "
-                      "{detail}\nSee lights runs and the scheduler log; once fixed, run "
-                      "lights scheduler --once nightly.")},
-    "missed": {"zh": ("夜间评估错过：{night}", "{night} 的夜间评估没有运行（{detail}）。"
-                      "请确认调度服务在运行；可运行 lights scheduler --once nightly 补做。"),
-               "en": ("Nightly run missed: {night}", "The nightly run for {night} did not "
-                      "run ({detail}). Check that the scheduler service is running; "
-                      "lights scheduler --once nightly runs it now.")},
-}
-
-
-def alert_admins(ctx: JobContext, kind: str, night: date, detail: str) -> None:
+def alert_admins(ctx: JobContext, kind: str, night: date, detail: str,
+                 job: str = "nightly") -> None:
     """E-mail the administrators through the outbox about a failed or missed night."""
     if not ctx.config.scheduler.alert_admins:
         return
-    subject, body = (s.format(night=night, detail=detail)
-                     for s in ALERTS[kind][ctx.config.lang])
     try:
         func = target("alert_admins")
         if func is None:
-            event("admins_not_alerted", logging.WARNING, kind=kind, as_of=night,
+            event("admins_not_alerted", logging.WARNING, job=job, kind=kind, as_of=night,
                   reason=f"{TARGETS['alert_admins']} is not installed yet")
             return
-        func(ctx.engine, ctx.config, subject, body)
+        told = func(ctx.engine, ctx.config, kind, job, night, detail)
     except Exception as exc:  # the alert must not hide the failure it reports
-        event("admins_not_alerted", logging.ERROR, kind=kind, as_of=night,
+        event("admins_not_alerted", logging.ERROR, job=job, kind=kind, as_of=night,
               reason=f"{type(exc).__name__}: {exc}")
         return
-    event("admins_alerted", logging.WARNING, kind=kind, as_of=night)
+    if told:
+        event("admins_alerted", logging.WARNING, job=job, kind=kind, as_of=night, told=told)
+    else:
+        event("admins_not_alerted", logging.WARNING, job=job, kind=kind, as_of=night,
+              reason="no administrator (contact role admin) to tell")
 
 
 def _on_failure(ctx: JobContext, job: str, night: date, error: str) -> None:
-    alert_admins(ctx, "failed", night, error)
+    alert_admins(ctx, "failed", night, error, job)
 
 
 JOBS: dict[str, JobSpec] = {spec.name: spec for spec in (

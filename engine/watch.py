@@ -93,7 +93,10 @@ def recent_runs(conn: Connection, config: Config, last: int) -> list[dict[str, A
                      "evaluated": r.evaluated, "moves": r.moves, "counts": r.counts or {},
                      "error": r.error or ""})
     if inspect(conn).has_table(JOB_RUNS.name):
-        for j in conn.execute(select(JOB_RUNS).where(JOB_RUNS.c.job != "nightly")
+        # The other jobs, and nightly attempts that failed before their Run row existed
+        # (one in progress has its Run row already).
+        in_progress = (JOB_RUNS.c.job == "nightly") & (JOB_RUNS.c.status == "running")
+        for j in conn.execute(select(JOB_RUNS).where(JOB_RUNS.c.run_id.is_(None), ~in_progress)
                               .order_by(JOB_RUNS.c.started_at.desc()).limit(last)):
             rows.append({"run": None, "job": j.job, "mode": "scheduled", "as_of": j.night,
                          "status": j.status, "started": _local(j.started_at, zone),

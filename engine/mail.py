@@ -1,0 +1,97 @@
+"""The scheduler's use of the notices outbox (issue #3): alerts and counts.
+
+- :func:`alert_admins` puts an e-mail to every administrator (contact role ``admin``)
+  into the outbox and sends it, like any notice: at least once, never doubled (its
+  dedup key is the job, the night and the kind, so a night that fails again after a
+  restart does not alert twice).
+- :func:`outbox_counts` gives the night's digests by status, for the logs.
+
+:mod:`engine.jobs` reaches this module through ``importlib``; it imports the notices
+package, which may change while both are being written.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from html import escape
+from typing import Any
+
+from sqlalchemy import func, insert, inspect, select
+from sqlalchemy.engine import Engine
+
+from engine.config import Config
+from engine.models import utcnow
+from notifications.digest import message_id
+from notifications.dispatch import dispatch
+from notifications.models import OutboxMessage
+from notifications.plan import load_directory, mail_domain
+
+OUTBOX = OutboxMessage.__table__  # type: ignore[attr-defined]
+
+ALERTS = {
+    "failed": {"zh": ("【重点项目红黄绿灯】夜间评估失败：{night}",
+                      "{night} 的夜间评估（{job}）失败：\n{detail}\n\n"
+                      "请查看 lights runs 与调度日志；"
+                      "修复后可运行 lights scheduler --once {job}。"),
+               "en": ("[Lights] Nightly run failed: {night}",
+                      "The nightly run ({job}) for {night} failed:\n{detail}\n\n"
+                      "See lights runs and the scheduler log; once fixed, run "
+                      "lights scheduler --once {job}.")},
+    "missed": {"zh": ("【重点项目红黄绿灯】夜间评估错过：{night}",
+                      "{night} 的夜间评估（{job}）没有运行：{detail}。\n\n"
+                      "请确认调度服务在运行；lights scheduler --once {job} 可立即补做。"),
+               "en": ("[Lights] Nightly run missed: {night}",
+                      "The nightly run ({job}) for {night} did not run: {detail}.\n\n"
+                      "Check that the scheduler service is running; "
+                      "lights scheduler --once {job} runs it now.")},
+}
+
+
+def alert_admins(engine: Engine, config: Config, kind: str, job: str, night: date,
+                 detail: str) -> int:
+    """E-mail the administrators about a failed or missed night; how many were told."""
+    with engine.begin() as conn:
+        admins = load_directory(conn, config).admins()
+        keys = {f"alert:{kind}:{job}:{night}:{a.email}": a for a in admins}
+        if not keys:
+            return 0
+        known = set(conn.execute(select(OUTBOX.c.dedup_key)
+                                 .where(OUTBOX.c.dedup_key.in_(list(keys)))).scalars())
+        rows = []
+        for key, person in keys.items():
+            if key in known:
+                continue
+            lang = person.lang if person.lang in ("zh", "en") else config.lang
+            subject, text = (s.format(night=night, job=job, detail=detail)
+                             for s in ALERTS[kind][lang])
+            rows.append({"dedup_key": key, "message_id": message_id(key, mail_domain(config)),
+                         "kind": "alert", "as_of": night, "recipient": person.email,
+                         "recipient_name": person.name, "lang": lang, "subject": subject,
+                         "text": text, "html": f"<pre>{escape(text)}</pre>", "threads": [],
+                         "status": "pending", "created_at": utcnow()})
+        if rows:
+            conn.execute(insert(OUTBOX), rows)
+    dispatch(engine, config, wait=False)
+    return len(keys)
+
+
+def outbox_counts(engine: Engine, night: date) -> dict[str, int] | None:
+    """The night's messages in the outbox by status; None without the notices' tables."""
+    with engine.connect() as conn:
+        if not inspect(conn).has_table(OUTBOX.name):
+            return None
+        rows = conn.execute(select(OUTBOX.c.status, func.count()).where(OUTBOX.c.as_of == night)
+                            .group_by(OUTBOX.c.status)).all()
+    return {status: n for status, n in rows}
+
+
+def retry_outbox(engine: Engine, config: Config) -> dict[str, Any]:
+    """Send what waits in the outbox and is due (nothing to do: one query)."""
+    with engine.connect() as conn:
+        pending = conn.execute(select(func.count()).select_from(OUTBOX)
+                               .where(OUTBOX.c.status == "pending")).scalar()
+    if not pending:
+        return {"pending": 0}
+    result = dispatch(engine, config, wait=False)
+    return {"pending": pending, "sent": result.sent, "failed": result.failed,
+            "deferred": result.deferred}
