@@ -19,6 +19,7 @@ after the chunk in progress (``should_stop``).
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import logging
@@ -37,6 +38,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.pool import NullPool
 from sqlmodel import Field, SQLModel, create_engine
+
+from engine.models import Run, utcnow
 
 log = logging.getLogger("lights.lock")
 
@@ -291,13 +294,30 @@ def under_run_lock(func: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(func)
     def wrapper(engine: Engine, config: Any, *args: Any, lock: RunLock | None = None,
                 **kwargs: Any) -> Any:
-        if lock is not None or kwargs.get("dry_run"):
-            if lock is not None:
-                kwargs["should_stop"] = lock.should_stop(kwargs.get("should_stop"))
+        if kwargs.get("dry_run"):
             return func(engine, config, *args, **kwargs)
-        job = kwargs.get("job") or kwargs.get("mode") or "run"
-        with RunLock.for_config(engine, config, job) as held:
-            kwargs["should_stop"] = held.should_stop(kwargs.get("should_stop"))
+        with contextlib.ExitStack() as stack:
+            if lock is None:
+                job = kwargs.get("job") or kwargs.get("mode") or "run"
+                lock = stack.enter_context(RunLock.for_config(engine, config, job))
+            close_abandoned_runs(engine, lock)
+            kwargs["should_stop"] = lock.should_stop(kwargs.get("should_stop"))
             return func(engine, config, *args, **kwargs)
 
     return wrapper
+
+
+def close_abandoned_runs(engine: Engine, lock: RunLock) -> int:
+    """Mark as failed the runs left ``running`` by a process that died holding the lock.
+
+    Whoever holds the lock is the only one running, so a Run row still ``running``
+    now was abandoned (its committed chunks stay; running the night again finishes it).
+    """
+    runs = Run.__table__  # type: ignore[attr-defined]
+    with engine.begin() as conn:
+        closed = conn.execute(update(runs).where(runs.c.status == "running").values(
+            status="failed", finished_at=utcnow(),
+            error="abandoned: the process running it ended without recording how")).rowcount
+    if closed:
+        log.warning("marked %d abandoned run(s) as failed (lock taken by %s)", closed, lock.owner)
+    return closed

@@ -65,13 +65,14 @@ def wait_for(what: Callable[[], T], timeout: float = 30, every: float = 0.05) ->
         time.sleep(every)
 
 
-def write_config(path: Path, **scheduler: Any) -> Path:
-    """config.yaml with a scheduler section; the run in chunks of 100 milestones."""
+def write_config(path: Path, sections: dict[str, Any] | None = None, **scheduler: Any) -> Path:
+    """config.yaml with a scheduler section (and ``sections``); runs in chunks of 100."""
     base = {"weekly_summary": None, "monthly_bulletin": None, "quarterly_bulletin": None,
             "annual_bulletin": None, "outbox_retry_minutes": None,
             "lock": {"heartbeat_seconds": 0.5, "expiry_seconds": 3}}
-    path.write_text(yaml.safe_dump({"run": {"chunk_size": 100},
-                                    "scheduler": {**base, **scheduler}}), encoding="utf-8")
+    path.write_text(yaml.safe_dump({"run": {"chunk_size": 100}, **(sections or {}),
+                                    "scheduler": {**base, **scheduler}}, allow_unicode=True),
+                    encoding="utf-8")
     return path
 
 

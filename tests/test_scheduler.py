@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import signal
 from datetime import date, datetime, timedelta
+from email import policy
+from email.parser import BytesParser
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -15,11 +17,11 @@ from engine.config import ConfigError, load_config
 from engine.db import open_database
 from engine.jobs import JOBS
 from engine.lock import RunLock
-from engine.models import Milestone, Run, Transition
+from engine.models import Milestone, Run, Transition, utcnow
 from engine.once import J, JobContext, execute
 from engine.scheduler import decide_on_start, previous_fire
 from engine.scheduler_config import cron_trigger
-from tests.sched_helpers import programme, start_lights, wait_for, write_config
+from tests.sched_helpers import programme, start_holder, start_lights, wait_for, write_config
 
 ZONE = ZoneInfo("Asia/Shanghai")
 AT = datetime(2026, 11, 24, 9, 0, tzinfo=ZONE)
@@ -264,4 +266,66 @@ def test_sigterm_mid_run_commits_the_chunk_and_the_next_start_resumes(sqlite_url
     assert _nightly_runs(engine) == [(night, "interrupted"), (night, "ok")]
     assert _count(engine, Transition) == total  # every milestone moved exactly once
     assert _count(engine, Milestone, Milestone.state == "red") == total
+    engine.dispose()
+
+
+def test_a_night_missed_beyond_the_grace_is_reported_not_run(sqlite_url, tmp_path, config):
+    engine = open_database(sqlite_url, create=True)
+    programme(engine, 10)
+    cron, missed = _daily_cron_minutes_ago(30)
+    assert execute(JobContext(engine, config), JOBS["nightly"], missed - timedelta(days=2),
+                   "test").status == "ok"
+    log = tmp_path / "scheduler.jsonl"
+    admin = {"name": "重点项目办", "email": "admin@city.example", "role": "admin"}
+    write_config(tmp_path / "config.yaml", {"notices": {"contacts": [admin]}}, nightly=cron,
+                 catch_up_grace_hours=0.25, log_file=str(log))
+    proc = start_lights(tmp_path, sqlite_url, "scheduler", log=tmp_path / "stderr.txt")
+    try:
+        wait_for(lambda: any(e["event"] == "scheduler_started" for e in _events(log)))
+    finally:
+        assert _stop(proc) == 0
+    start = next(e for e in _events(log) if e["event"] == "on_start")
+    assert (start["decision"], start["as_of"]) == ("missed", missed.isoformat())
+    assert len(_nightly_runs(engine)) == 1  # beyond the grace: not run, but told
+    [mail] = (tmp_path / "outbox").rglob("*.eml")
+    message = BytesParser(policy=policy.default).parse(mail.open("rb"))
+    assert message["Subject"] == f"【重点项目红黄绿灯】夜间评估错过：{missed}"
+    assert message["To"].addresses[0].addr_spec == "admin@city.example"
+    engine.dispose()
+
+
+def test_a_run_left_running_by_a_killed_process_is_closed_and_the_night_rerun(engine, config):
+    programme(engine, 10)
+    night = date.today()
+    with engine.begin() as conn:  # what a process killed mid-run leaves behind
+        conn.execute(Run.__table__.insert().values(
+            as_of=night, mode="nightly", job="nightly", status="running", started_at=utcnow(),
+            counts={}, moves_by_trigger={}, warnings=[]))
+    outcome = execute(JobContext(engine, config), JOBS["nightly"], night, "test")
+    assert outcome.status == "ok"
+    assert _nightly_runs(engine) == [(night, "failed"), (night, "ok")]
+    with engine.connect() as conn:
+        error = conn.execute(select(Run.error).order_by(Run.id).limit(1)).scalar()
+    assert error.startswith("abandoned")
+
+
+def test_a_standby_scheduler_takes_over_when_the_runner_dies(sqlite_url, tmp_path):
+    engine = open_database(sqlite_url, create=True)
+    programme(engine, 50)
+    cron, night = _daily_cron_minutes_ago(5)
+    log = tmp_path / "scheduler.jsonl"
+    write_config(tmp_path / "config.yaml", nightly=cron, log_file=str(log))
+    runner = start_holder(sqlite_url, job="nightly", heartbeat=0.5, expiry=3)
+    proc = start_lights(tmp_path, sqlite_url, "scheduler", log=tmp_path / "stderr.txt")
+    try:
+        wait_for(lambda: any(e.get("reason") == "lock_busy" for e in _events(log)))
+        runner.kill()  # the other machine dies mid-night
+        runner.wait()
+        wait_for(lambda: any(e["event"] == "job_finished" for e in _events(log)))
+    finally:
+        runner.kill()
+        assert _stop(proc) == 0
+    assert _nightly_runs(engine) == [(night, "ok")]
+    started = next(e for e in _events(log) if e["event"] == "job_started")
+    assert f"(pid {runner.pid})" in started["recovered_lock_from"]
     engine.dispose()

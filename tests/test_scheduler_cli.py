@@ -176,3 +176,22 @@ def test_a_bad_schedule_stops_the_service_with_one_sentence(home):
     assert out.returncode == 1
     assert out.stderr.startswith("lights: 配置有误：config.yaml: scheduler.nightly: write the day")
     assert len(out.stderr.strip().splitlines()) == 1
+
+
+def test_the_outbox_retry_sends_what_waits_in_the_outbox(home):
+    cwd, url = home
+    leader = {"name": "张副市长", "email": "leader@city.example", "role": "leader"}
+    (cwd / "config.yaml").write_text(yaml.safe_dump(
+        {"notices": {"contacts": [leader], "send_after_run": False}}, allow_unicode=True),
+        encoding="utf-8")
+    engine = open_database(url)
+    programme(engine, 10)
+    engine.dispose()
+    assert lights(cwd, url, "scheduler", "--once", "nightly").returncode == 0
+    assert not list(cwd.rglob("*.eml"))  # the night's digest waits in the outbox
+    out = lights(cwd, url, "scheduler", "--once", "outbox_retry", "--lang", "en")
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.startswith(f"outbox_retry done for {TODAY}") and "sent=1" in out.stdout
+    assert len(list(cwd.rglob("*.eml"))) == 1
+    again = lights(cwd, url, "scheduler", "--once", "outbox_retry", "--lang", "en")
+    assert "pending=0" in again.stdout and len(list(cwd.rglob("*.eml"))) == 1

@@ -7,21 +7,24 @@ import sys
 from typing import Any
 
 import click
+from rich import box
 from rich.table import Table
 from rich.text import Text
 
 from engine import logs
 from engine.cli import cli
 from engine.cli.common import App, UserError, common
+from engine.i18n import light_label
 from engine.jobs import JOBS, missing
 from engine.once import JobContext, Outcome
 from engine.scheduler import run_once, serve
-from engine.views import counts_line
 from engine.watch import check, recent_runs
 
 WORDS: dict[str, dict[str, str]] = {
     "once.ok": {"zh": "{job} 已完成：{as_of}，运行 #{run}，用时 {secs} 秒",
                 "en": "{job} done for {as_of} (run #{run}, {secs} s)"},
+    "once.ok_job": {"zh": "{job} 已完成：{as_of}，用时 {secs} 秒 {fields}",
+                    "en": "{job} done for {as_of} ({secs} s) {fields}"},
     "once.done_before": {"zh": "{job} 在 {as_of} 已运行过（运行 #{run}），不再重复；"
                                "如需重新评估请用 lights run",
                          "en": "{job} already ran for {as_of} (run #{run}) and is not run "
@@ -43,7 +46,7 @@ WORDS: dict[str, dict[str, str]] = {
     "col.as_of": {"zh": "评估日期", "en": "As of"},
     "col.status": {"zh": "状态", "en": "Status"},
     "col.started": {"zh": "开始时间", "en": "Started"},
-    "col.duration": {"zh": "用时(秒)", "en": "Seconds"},
+    "col.duration": {"zh": "秒", "en": "Secs"},
     "col.evaluated": {"zh": "节点", "en": "Evaluated"},
     "col.moves": {"zh": "变化", "en": "Moves"},
     "col.counts": {"zh": "灯数", "en": "Lights"},
@@ -67,6 +70,7 @@ WORDS: dict[str, dict[str, str]] = {
                           "en": "CRITICAL: the last nightly run #{run} (as of {as_of}) was "
                                 "interrupted and not finished since"},
 }
+STYLES = {"red": "bold red", "yellow": "bold yellow", "green": "bold green"}
 STATUS_STYLES = {"ok": "green", "failed": "bold red", "interrupted": "yellow", "running": "cyan"}
 
 
@@ -96,8 +100,11 @@ def scheduler_cmd(app: App, once: str | None) -> None:
 
 
 def _outcome_line(o: Outcome, lang: str) -> str:
+    if o.status == "ok" and o.run_id is None:
+        return say("once.ok_job", lang, job=o.job, as_of=o.night, secs=f"{o.duration_s:.2f}",
+                   fields=" ".join(f"{k}={v}" for k, v in o.fields.items()))
     if o.status == "ok":
-        return say("once.ok", lang, job=o.job, as_of=o.night, run=o.run_id or "—",
+        return say("once.ok", lang, job=o.job, as_of=o.night, run=o.run_id,
                    secs=f"{o.duration_s:.2f}")
     if o.status == "stood_by":
         if o.holder is not None:
@@ -127,21 +134,31 @@ def runs_cmd(app: App, last: int, fmt: str) -> None:
 
 
 def _runs_table(rows: list[dict[str, Any]], lang: str) -> Table:
-    table = Table(title=say("runs.title", lang), header_style="bold")
+    table = Table(title=say("runs.title", lang), header_style="bold", box=box.SIMPLE_HEAD)
     for key in ("run", "job", "as_of", "status", "started", "duration", "evaluated", "moves",
-                "counts", "error"):
-        table.add_column(say(f"col.{key}", lang), overflow="fold")
+                "counts"):
+        table.add_column(say(f"col.{key}", lang), no_wrap=True)
+    errors = any(r["error"] for r in rows)
+    if errors:
+        table.add_column(say("col.error", lang), overflow="fold", min_width=20)
     for r in rows:
         status = WORDS.get(f"status.{r['status']}", {}).get(lang, r["status"])
         table.add_row(
             str(r["run"] or "—"), r["job"], str(r["as_of"]),
             Text(status, style=STATUS_STYLES.get(r["status"], "")),
-            r["started"].strftime("%Y-%m-%d %H:%M:%S") if r["started"] else "—",
-            "—" if r["duration_s"] is None else f"{r['duration_s']:.1f}",
+            r["started"].strftime("%m-%d %H:%M:%S") if r["started"] else "—",
+            "—" if r["duration_s"] is None else f"{r['duration_s']:.2f}",
             "—" if r["evaluated"] is None else str(r["evaluated"]),
             "—" if r["moves"] is None else str(r["moves"]),
-            counts_line(r["counts"], lang), r["error"])
+            _open_lights(r["counts"], lang), *([r["error"]] if errors else []))
     return table
+
+
+def _open_lights(counts: dict[str, int], lang: str) -> Text:
+    """Red, yellow and green counts: what a run is about, in a narrow column."""
+    parts = [(f"{light_label(light, lang)} {counts[light]}", STYLES[light])
+             for light in ("red", "yellow", "green") if counts.get(light)]
+    return Text("  ").join(Text(text, style=style) for text, style in parts)
 
 
 @cli.command("check")
