@@ -20,7 +20,6 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 import rules.milestone  # noqa: F401  (registers the default rules)
 from engine.bulletins.config import BulletinsConfig
-from engine.scheduler_config import SchedulerConfig
 from engine.ledger.settings import LedgerConfig
 from engine.scheduler_config import SchedulerConfig
 from notifications.config import NotificationsConfig
@@ -128,7 +127,6 @@ class Config(Section):
     ledger: LedgerConfig = Field(default_factory=LedgerConfig)
     notices: NotificationsConfig = Field(default_factory=NotificationsConfig)
     bulletins: BulletinsConfig = Field(default_factory=BulletinsConfig)
-    scheduler: SchedulerConfig = Field(default_factory=SchedulerConfig)
     scheduler: SchedulerConfig = Field(default_factory=SchedulerConfig)
 
     source: str = Field(DEFAULT_CONFIG_NAME, exclude=True)

@@ -118,10 +118,6 @@ WORDS: dict[str, dict[str, str]] = {
                             "持有运行锁，本次未运行；请等它结束后再试",
                       "en": "A run is in progress: {job} on {host} (pid {pid}) has held the run "
                             "lock since {since}; nothing was done. Try again when it has finished"},
-    "err.lock_busy": {"zh": "评估正在进行：{job}（主机 {host}，进程 {pid}，{since} 开始）"
-                            "持有运行锁，本次未运行；请等它结束后再试",
-                      "en": "A run is in progress: {job} on {host} (pid {pid}) has held the run "
-                            "lock since {since}; nothing was done. Try again when it has finished"},
     "what.project": {"zh": "项目", "en": "project"},
     "what.milestone": {"zh": "节点", "en": "milestone"},
 }

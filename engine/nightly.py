@@ -13,7 +13,6 @@ from sqlalchemy.engine import Engine
 
 from engine.config import Config
 from engine.lock import under_run_lock
-from engine.lock import under_run_lock
 from engine.run import Progress, RunSummary, Stage, run
 from notifications.night import after_run, notices_stage
 
@@ -23,7 +22,6 @@ def stages(config: Config) -> list[Stage]:
     return [*notices_stage(config)]
 
 
-@under_run_lock  # one run at a time: a second one is refused, naming the holder
 @under_run_lock  # one run at a time: a second one is refused, naming the holder
 def nightly(engine: Engine, config: Config, as_of: date | None = None, *,
             dry_run: bool = False, replay: bool = False, mode: str = "nightly", job: str = "",

@@ -30,7 +30,6 @@ from engine.db import NoDatabase, open_database
 from engine.i18n import light_label, t, trigger_label
 from engine.lifecycle import RefusedMove
 from engine.lock import LockBusy
-from engine.lock import LockBusy
 from engine.run import RunRefused
 
 
@@ -111,10 +110,6 @@ def common(func: Callable[..., Any]) -> Callable[..., Any]:
             fail(err, t("err.not_found", used, what=t(f"what.{exc.what}", used), ref=exc.ref))
         except RunRefused as exc:
             fail(err, t("err.refused_run", used, as_of=exc.as_of, latest=exc.latest))
-        except LockBusy as exc:
-            h = exc.holder
-            fail(err, t("err.lock_busy", used, job=h.job, host=h.host, pid=h.pid,
-                         since=h.since_text(config.zone)))
         except LockBusy as exc:
             h = exc.holder
             fail(err, t("err.lock_busy", used, job=h.job, host=h.host, pid=h.pid,
