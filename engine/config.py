@@ -78,6 +78,9 @@ class MilestoneKind(Section):
     code: str
     zh: str
     en: str
+    # Work on the site itself: the winter pause applies to it on outdoor projects.
+    # Paperwork (approvals, permits) and indoor steps go on through the winter.
+    site_work: bool = False
 
 
 DEFAULT_KINDS = [
@@ -95,6 +98,7 @@ DEFAULT_KINDS = [
     ("statistics", "入统", "In statistics"),
     ("custom", "其他", "Other"),
 ]
+SITE_WORK_KINDS = frozenset({"start", "structure", "completion"})
 
 
 class RunConfig(Section):
@@ -122,7 +126,8 @@ class Config(Section):
     winter_pause: WinterPauseConfig = Field(default_factory=WinterPauseConfig)
     rules: list[dict[str, Any]] = Field(default_factory=_default_rules)
     milestone_kinds: list[MilestoneKind] = Field(
-        default_factory=lambda: [MilestoneKind(code=c, zh=z, en=e) for c, z, e in DEFAULT_KINDS])
+        default_factory=lambda: [MilestoneKind(code=c, zh=z, en=e, site_work=c in SITE_WORK_KINDS)
+                                 for c, z, e in DEFAULT_KINDS])
     run: RunConfig = Field(default_factory=RunConfig)
     ledger: LedgerConfig = Field(default_factory=LedgerConfig)
     notices: NotificationsConfig = Field(default_factory=NotificationsConfig)
@@ -167,6 +172,11 @@ class Config(Section):
 
     def new_calendar(self) -> WorkCalendar:
         return WorkCalendar(self.calendar.kind, self.calendar.uncovered_years)
+
+    @cached_property
+    def site_work_kinds(self) -> frozenset[str]:
+        """Kinds the winter pause applies to (on outdoor projects)."""
+        return frozenset(k.code for k in self.milestone_kinds if k.site_work)
 
     def kind_label(self, code: str, lang: str) -> str:
         for kind in self.milestone_kinds:

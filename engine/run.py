@@ -121,7 +121,7 @@ def _facts_json(verdict: Verdict) -> list[dict[str, Any]]:
 
 
 def _columns() -> list[Any]:
-    return [M.c.id, M.c.state, M.c.planned_start, M.c.planned_date, M.c.percent,
+    return [M.c.id, M.c.kind, M.c.state, M.c.planned_start, M.c.planned_date, M.c.percent,
             M.c.actual_date, M.c.last_report_date, M.c.light_facts, M.c.name,
             P.c.code, P.c.outdoor, P.c.winter_pause]
 
@@ -136,6 +136,7 @@ class Evaluator:
         self.calendar = calendar or config.new_calendar()
         self.ctx = Context(as_of, self.calendar, config.rule_chain)
         self.default_pause = config.winter_pause.pause
+        self.site_work = config.site_work_kinds
 
     def cover(self, conn: Connection, where: Any) -> None:
         """Build the working-day table for every year the milestones span."""
@@ -149,7 +150,8 @@ class Evaluator:
         facts = MilestoneFacts(
             planned_date=row.planned_date, planned_start=row.planned_start, percent=percent,
             actual_date=row.actual_date, last_report=last_report,
-            pause=_pause(row.outdoor, row.winter_pause, self.default_pause))
+            pause=_pause(row.outdoor and row.kind in self.site_work, row.winter_pause,
+                         self.default_pause))
         return evaluate(facts, self.ctx)
 
     def changes(self, rows: Iterable[Any]) -> tuple[list[Move], list[dict[str, Any]],
@@ -306,8 +308,14 @@ def _replay(engine: Engine, config: Config, as_of: date, summary: RunSummary,
     """
     evaluator = Evaluator(config, as_of)
     where = M.c.state.notin_([Light.CANCELLED.value, Light.SUSPENDED.value])
+    # The report with the latest date on or before as_of (a report filed late for an
+    # earlier date must not win); the last filed among those of that date.
+    last_day = (select(REPORTS.c.milestone_id, func.max(REPORTS.c.report_date).label("day"))
+                .where(REPORTS.c.report_date <= as_of)
+                .group_by(REPORTS.c.milestone_id).subquery())
     latest_report = (select(REPORTS.c.milestone_id, func.max(REPORTS.c.id).label("rid"))
-                     .where(REPORTS.c.report_date <= as_of)
+                     .join(last_day, and_(last_day.c.milestone_id == REPORTS.c.milestone_id,
+                                          last_day.c.day == REPORTS.c.report_date))
                      .group_by(REPORTS.c.milestone_id).subquery())
     with engine.begin() as conn:
         with warnings.catch_warnings(record=True) as caught:

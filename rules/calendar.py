@@ -79,6 +79,7 @@ class WorkCalendar:
         self._workday: list[bool] = []
         self._cum: list[int] = []
         self._cum_paused: dict[Pause, list[int]] = {}
+        self._cum_outside: dict[Pause, list[int]] = {}
 
     # -- building ---------------------------------------------------------------
     def cover(self, days: Iterable[date]) -> None:
@@ -111,7 +112,7 @@ class WorkCalendar:
         self._first_year, self._last_year = first_year, last_year
         self._base = start.toordinal()
         self._workday, self._cum = workday, cum
-        self._cum_paused = {}
+        self._cum_paused, self._cum_outside = {}, {}
 
     def _china_workdays(self, days: list[date], first_year: int, last_year: int) -> list[bool]:
         official = {y: _official_workday(date(y, 1, 1)) is not None
@@ -166,12 +167,27 @@ class WorkCalendar:
             cum = self._paused_table(pause)
         return cum[j] - cum[i]
 
+    def days_outside(self, start: date, end: date, pause: Pause = ()) -> int:
+        """Calendar days in ``[start, end)`` outside the pause windows; 0 if end <= start."""
+        if end <= start:
+            return 0
+        if not pause:
+            return (end - start).days
+        i, j = self._index(start), self._index(end)
+        cum = self._cum_outside.get(pause)
+        if cum is None:
+            self._paused_table(pause)
+            cum = self._cum_outside[pause]
+        return cum[j] - cum[i]
+
     def _paused_table(self, pause: Pause) -> list[int]:
         base = date.fromordinal(self._base)
         cum = [0] * (len(self._workday) + 1)
+        outside = [0] * (len(self._workday) + 1)
         for i, flag in enumerate(self._workday):
-            day = base + timedelta(i)
-            counts = flag and not any(w.contains(day) for w in pause)
-            cum[i + 1] = cum[i] + counts
+            open_day = not any(w.contains(base + timedelta(i)) for w in pause)
+            cum[i + 1] = cum[i] + (flag and open_day)
+            outside[i + 1] = outside[i] + open_day
         self._cum_paused[pause] = cum
+        self._cum_outside[pause] = outside
         return cum

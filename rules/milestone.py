@@ -149,17 +149,21 @@ def stale_report(f: MilestoneFacts, ctx: Context, p: StaleReportParams) -> Findi
     Silence before the planned start does not count: the N days run from the later
     of the last report and the planned start (a report filed before the start must
     not make the node stale on its first day). ``days_quiet`` is the true number of
-    days since the last report (since the start if there was none).
+    days since the last report (since the start if there was none). Days inside the
+    winter pause of paused site works do not count either: the site is closed.
     """
     since = f.last_report or f.planned_start
     if since is None or ctx.as_of < (f.planned_start or since):
         return None
     counted_from = max(d for d in (f.last_report, f.planned_start) if d is not None)
-    if (ctx.as_of - counted_from).days <= p.days:
+    if ctx.calendar.days_outside(counted_from, ctx.as_of, f.pause) <= p.days:
         return None
     quiet = (ctx.as_of - since).days
-    return Finding("stale_report", Light.YELLOW, {"last_report": f.last_report,
-                                                  "days_quiet": quiet, "limit": p.days})
+    numbers = {"last_report": f.last_report, "days_quiet": quiet, "limit": p.days}
+    paused = quiet - ctx.calendar.days_outside(since, ctx.as_of, f.pause)
+    if paused:
+        numbers["paused_days"] = paused
+    return Finding("stale_report", Light.YELLOW, numbers)
 
 
 # -- combining ------------------------------------------------------------------

@@ -42,8 +42,8 @@ TEMPLATES: dict[str, dict[Lang, str]] = {
               "(below {min_percent})",
     },
     "stale_report": {
-        "zh": "已{days_quiet}天未报送进展（上限{limit}天）",
-        "en": "no progress report for {days_quiet_en} (limit {limit})",
+        "zh": "已{days_quiet}天未报送进展（上限{limit}天{paused_zh}）",
+        "en": "no progress report for {days_quiet_en} (limit {limit}{paused_en})",
     },
     "not_started": {
         "zh": "计划{planned_start}开始，{planned_date}完成",
@@ -94,6 +94,9 @@ def _words(numbers: Mapping[str, Any], lang: Lang) -> dict[str, str]:
         if key in numbers:
             n = int(numbers[key])
             out[f"{key}_en"] = f"{n} {unit}" + ("" if n == 1 else "s")
+    paused = int(numbers.get("paused_days") or 0)
+    out["paused_zh"] = f"，冬季停工{paused}天不计" if paused else ""
+    out["paused_en"] = f", {paused} winter-pause days not counted" if paused else ""
     late = int(numbers.get("days_late") or 0)
     out["late_zh"] = f"，逾期{late}天" if late else ""
     out["late_en"] = f", {out['days_late_en']} late" if late else ""

@@ -193,3 +193,37 @@ def test_a_failing_stage_rolls_its_chunk_back_and_marks_the_run_failed(engine, c
     with Session(engine) as s:
         failed = s.exec(select(Run)).one()[0]
     assert failed.status == "failed" and "outbox full" in failed.error
+
+
+def test_replay_takes_the_latest_report_by_date_not_by_filing_order(engine, config):
+    ids = _programme(engine)
+    ref = str(ids["ahead"])
+    actions.record_progress(engine, config, ref, 70, report_date=date(2026, 10, 10))
+    # Filed afterwards, for an earlier date: the 2026-10-10 report still wins.
+    actions.record_progress(engine, config, ref, 20, report_date=date(2026, 9, 1))
+    replay = run(engine, config, date(2026, 10, 15), replay=True)
+    with Session(engine) as s:
+        light = s.exec(select(ReplayLight).where(ReplayLight.run_id == replay.run_id,
+                                                 ReplayLight.milestone_id == ids["ahead"])).one()[0]
+    assert any(f["numbers"].get("percent") == 70 for f in light.facts)
+
+
+def test_winter_pause_applies_to_site_work_only(engine, config):
+    """A permit due in December on an outdoor project is not paused; its site works are."""
+    pid = add_project(engine, "W1", outdoor=True)
+    permit = add_milestone(engine, pid, "施工许可", date(2026, 12, 20), kind="construction_permit",
+                           planned_start=date(2026, 9, 1), percent=60,
+                           last_report_date=date(2026, 11, 10))
+    works = add_milestone(engine, pid, "主体完工", date(2027, 6, 30), kind="structure",
+                          planned_start=date(2026, 9, 1), percent=45,
+                          last_report_date=date(2026, 11, 10))
+    run(engine, config, date(2026, 12, 15))
+    permit_row, works_row = _milestone(engine, permit), _milestone(engine, works)
+    # The permit's expected progress kept growing through the pause: ~94% expected at
+    # 60% (and it is due soon, and quiet for 35 days: paperwork has no winter break).
+    assert permit_row.state == "red"
+    assert permit_row.light_rules == "schedule_lag,due_soon,stale_report"
+    # The site works froze at 11-15 (45% expected, as on 11-14) and nobody reports
+    # from a closed site: 35 days quiet, but only 5 outside the pause.
+    assert works_row.state == "green"
+    assert "stale_report" not in works_row.light_rules

@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, select
 from sqlalchemy.engine import Engine
 
-from engine.bulletins.history import AsOf
+from engine.bulletins.history import AsOf, latest_progress
 from engine.bulletins.periods import Kind, Period, containing
 from engine.bulletins.ranking import Ranked, positions, rank, top_and_bottom
 from engine.bulletins.rates import Figures, ProjectFigures, Snapshot, snapshot
@@ -177,10 +177,8 @@ def _explain_again(conn: Connection, config: Config, at: AsOf, rows: list[NodeRo
     """
     if not rows:
         return
-    latest = (select(REPORTS.c.milestone_id, func.max(REPORTS.c.id).label("rid"))
-              .where(REPORTS.c.report_date <= at.as_of)
-              .group_by(REPORTS.c.milestone_id).subquery("latest_report"))
-    query = (select(M.c.id, at.planned.label("planned_date"), M.c.planned_start,
+    latest = latest_progress(at.as_of)
+    query = (select(M.c.id, M.c.kind, at.planned.label("planned_date"), M.c.planned_start,
                     M.c.actual_date, P.c.outdoor, P.c.winter_pause,
                     REPORTS.c.percent.label("then_percent"),
                     REPORTS.c.report_date.label("then_report"))

@@ -8,7 +8,7 @@ here reads a milestone's *current* state or date:
 - its planned date at a date is the ``old_date`` of the first re-plan recorded after
   it, else its current planned date;
 - a project counts from the day its ledger row was entered (``created_at``, in the
-  configured timezone);
+  configured timezone) or from its first record dated on or before the date;
 - a project's investment figures are those of its latest report dated on or before
   the date within the same year.
 
@@ -25,7 +25,7 @@ from sqlalchemy import Date, and_, cast, func, literal, or_, select, type_coerce
 from sqlalchemy.sql import ColumnElement, Subquery
 
 from engine.investment import IR
-from engine.run import M, P, T
+from engine.run import REPORTS, M, P, T
 
 
 def cutoff(as_of: date, zone: ZoneInfo) -> datetime:
@@ -34,8 +34,20 @@ def cutoff(as_of: date, zone: ZoneInfo) -> datetime:
 
 
 def entered_by(as_of: date, zone: ZoneInfo) -> ColumnElement[bool]:
-    """Projects already in the ledger at the end of ``as_of``."""
-    return P.c.created_at < cutoff(as_of, zone)
+    """Projects that were part of the programme's history at the end of ``as_of``.
+
+    Entered in the ledger by then, or with a record dated on or before it (an
+    investment report, a progress report, a move): a ledger imported today with last
+    month's reports counts in last month's bulletin, and a project added next month
+    does not change this month's.
+    """
+    reported = select(IR.c.id).where(IR.c.project_id == P.c.id, IR.c.report_date <= as_of)
+    progress = (select(REPORTS.c.id).select_from(REPORTS.join(M, M.c.id == REPORTS.c.milestone_id))
+                .where(M.c.project_id == P.c.id, REPORTS.c.report_date <= as_of))
+    moved = (select(T.c.id).select_from(T.join(M, M.c.id == T.c.milestone_id))
+             .where(M.c.project_id == P.c.id, T.c.as_of <= as_of))
+    return or_(P.c.created_at < cutoff(as_of, zone), reported.exists(), progress.exists(),
+               moved.exists())
 
 
 def last_transition(as_of: date) -> Subquery:
@@ -56,6 +68,19 @@ def first_replan_after(as_of: date, dialect: str) -> Subquery:
     old_date: Any = cast(old, Date) if dialect == "postgresql" else old
     return (select(first.c.milestone_id, old_date.label("old_date"))
             .select_from(first.join(T, T.c.id == first.c.tid)).subquery("planned_then"))
+
+
+def latest_progress(as_of: date) -> Subquery:
+    """Each milestone's progress report then: the latest report date on or before
+    ``as_of`` (a report filed late for an earlier day does not win), the last filed of
+    that day. Columns: milestone_id, rid (the report's id)."""
+    last_day = (select(REPORTS.c.milestone_id, func.max(REPORTS.c.report_date).label("day"))
+                .where(REPORTS.c.report_date <= as_of)
+                .group_by(REPORTS.c.milestone_id).subquery("last_day"))
+    return (select(REPORTS.c.milestone_id, func.max(REPORTS.c.id).label("rid"))
+            .join(last_day, and_(last_day.c.milestone_id == REPORTS.c.milestone_id,
+                                 last_day.c.day == REPORTS.c.report_date))
+            .group_by(REPORTS.c.milestone_id).subquery("latest_report"))
 
 
 class AsOf:

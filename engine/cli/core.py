@@ -34,6 +34,7 @@ def init(app: App) -> None:
 @common
 def demo(app: App) -> None:
     """Build the demo programme and light it / 生成演示数据并评估."""
+    from engine.bulletins import demo as demo_bulletins
     from engine.demo import DEMO_AS_OF, build_demo, is_demo_only, reset_database
     from notifications.demo import add_demo_contacts, deliver_demo_mail, demo_config
 
@@ -46,6 +47,7 @@ def demo(app: App) -> None:
                               reports=info.reports))
     config = demo_config(app.config)  # notices as .eml files in ./outbox, never SMTP
     add_demo_contacts(engine)
+    month = demo_bulletins.prepare(engine, app.config, DEMO_AS_OF)  # investment, month ends
     summary = nightly(engine, config, DEMO_AS_OF, mode="manual", job="demo")
     app.console.print(views.run_summary(summary, app.lang))
     app.console.print(deliver_demo_mail(engine, config).describe(app.lang), markup=False)
@@ -54,6 +56,8 @@ def demo(app: App) -> None:
     app.console.print(views.project_table(worst, app.lang))
     if worst:
         app.console.print(app.say("demo.next", code=worst[0]["project"]))
+    app.console.print(demo_bulletins.write_bulletin(engine, app.config, month, app.lang),
+                      markup=False)
 
 
 @cli.command("run")
