@@ -76,7 +76,10 @@ def _print_summary(app: App, summary: ImportSummary) -> None:
     if len(lines) > SHOWN:
         out.print("  " + say("import.more", lang, n=len(lines) - SHOWN), markup=False)
     if summary.moves:
-        out.print(views.moves_table(summary.moves[:SHOWN], lang))
+        table = views.moves_table(summary.moves[:SHOWN], lang)
+        if not summary.dry_run:
+            table.title = say("import.moved", lang)
+        out.print(table)
         if len(summary.moves) > SHOWN:
             out.print(say("import.more", lang, n=len(summary.moves) - SHOWN), markup=False)
     for warning in summary.warnings:

@@ -190,8 +190,11 @@ class _XlsxWriter:
         for i, width in enumerate(_widths(columns, rows, self.lang), start=1):
             ws.column_dimensions[get_column_letter(i)].width = width
         ws.freeze_panes = "A2"
-        last = get_column_letter(len(columns))
-        ws.auto_filter.ref = f"A1:{last}{len(rows) + 1}"
+        ref = f"A1:{get_column_letter(len(columns))}{len(rows) + 1}"
+        ws.auto_filter.ref = ref
+        # openpyxl's write-only sheets leave out <dimension>; without it every reader
+        # (openpyxl's included) must scan the whole sheet first to learn its size.
+        ws.calculate_dimension = lambda: ref
         header = []
         for col in columns:
             cell = WriteOnlyCell(ws, col.header(self.lang))

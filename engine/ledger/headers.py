@@ -113,10 +113,10 @@ class Placed:
     column: Column
     unit: str | None
     header: str
+    letter: str = field(init=False)
 
-    @property
-    def letter(self) -> str:
-        return column_letter(self.index)
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "letter", column_letter(self.index))
 
 
 @dataclass

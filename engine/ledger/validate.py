@@ -17,7 +17,7 @@ Rules the ledgers' own habits call for:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from itertools import chain, islice
@@ -27,7 +27,7 @@ from typing import Any
 from engine.config import Config
 from engine.i18n import VALUE_LABELS
 from engine.ledger import values as v
-from engine.ledger.columns import BY_KEY, REQUIRED_FOR_NEW
+from engine.ledger.columns import BY_KEY, COLUMNS, REQUIRED_FOR_NEW
 from engine.ledger.headers import (
     SCAN_ROWS,
     Layout,
@@ -41,6 +41,7 @@ from engine.ledger.read import Row, Sheet, Unreadable, read_sheets
 from engine.ledger.words import say
 from engine.models import CATEGORIES, LEVELS, NATURES, Milestone, ProgressReport, Project
 
+CellParser = Callable[[Any, "str | None"], Any]
 FAILED = object()  # a cell that could not be read (its problem is noted)
 TOTALS = frozenset({"合计", "总计", "小计", "合 计", "总 计"})
 # Sheets that are known not to be ledger sheets (the template's notes and lists).
@@ -51,11 +52,20 @@ _KEY_COLUMNS = {"code": Project.__table__.c.code,  # type: ignore[attr-defined]
                 "milestone": Milestone.__table__.c.name}  # type: ignore[attr-defined]
 
 
-@dataclass
+@dataclass(slots=True)
 class Cell:
+    """A cell's value and what was in it; where it is, worked out only when needed."""
+
     value: Any
     raw: Any
-    where: Where
+    file: str
+    sheet: str
+    row: int
+    placed: Placed
+
+    @property
+    def where(self) -> Where:
+        return Where(self.file, self.sheet, self.row, self.placed.letter, self.placed.header)
 
 
 @dataclass
@@ -159,41 +169,51 @@ class Parsers:
             return self.config.kind_label(code, lang)
         return VALUE_LABELS[code][lang]
 
-    def __call__(self, placed: Placed, raw: Any, number_format: str | None) -> Any:
+    def for_column(self, placed: Placed) -> CellParser:
+        """The function that reads this column's cells (chosen once per sheet)."""
         parse = placed.column.parse
-        if parse in ("text", "region"):
-            found = v.text(raw)
-            if parse == "region" and found is not None and self.regions \
-                    and found not in self.regions:
-                raise v.Invalid("region", options="、".join(self.regions))
-        elif parse == "code":
-            found = v.code(raw)
-        elif parse == "email":
-            found = v.email(raw)
-        elif parse == "date":
-            found = v.day(raw)
+        simple: dict[str, Callable[[Any], Any]] = {
+            "text": v.text, "code": v.code, "email": v.email, "date": v.day,
+            "int": v.integer, "weight": v.weight, "bool": v.boolean, "pause": v.pause}
+        if parse in simple:
+            one = simple[parse]
+
+            def read(raw: Any, _fmt: str | None) -> Any:
+                return one(raw)
+        elif parse == "region":
+            regions = frozenset(self.regions)
+            listed = "、".join(self.regions)
+
+            def read(raw: Any, _fmt: str | None) -> Any:
+                found = v.text(raw)
+                if regions and found is not None and found not in regions:
+                    raise v.Invalid("region", options=listed)
+                return found
         elif parse == "amount":
-            found = v.amount(raw, placed.unit)
+            unit = placed.unit
+
+            def read(raw: Any, _fmt: str | None) -> Any:
+                return v.amount(raw, unit)
         elif parse == "percent":
-            found = v.percent(raw, number_format)
-        elif parse == "int":
-            found = v.integer(raw)
-        elif parse == "weight":
-            found = v.weight(raw)
-        elif parse == "bool":
-            found = v.boolean(raw)
-        elif parse == "pause":
-            found = v.pause(raw)
+            read = v.percent
         else:
-            try:
-                found = v.choice(raw, self.choices[parse])
-            except v.Invalid:
-                raise v.Invalid("choice", options=self.labels[parse]) from None
-        if isinstance(found, str):
-            limit = _max_length(placed.column.key)
-            if limit is not None and len(found) > limit:
+            options, labels = self.choices[parse], self.labels[parse]
+
+            def read(raw: Any, _fmt: str | None) -> Any:
+                try:
+                    return v.choice(raw, options)
+                except v.Invalid:
+                    raise v.Invalid("choice", options=labels) from None
+        limit = _max_length(placed.column.key)
+        if limit is None:
+            return read
+
+        def checked(raw: Any, fmt: str | None) -> Any:
+            found = read(raw, fmt)
+            if isinstance(found, str) and len(found) > limit:
                 raise v.Invalid("too_long", max=limit)
-        return found
+            return found
+        return checked
 
 
 def _max_length(key: str) -> int | None:
@@ -212,6 +232,7 @@ class LedgerReader:
     def __init__(self, config: Config, lang: str, today: date) -> None:
         self.table = config.ledger.headers()
         self.parse = Parsers(config)
+        self.records = {c.key: c.record for c in COLUMNS}
         self.lang = lang
         self.today = today
         self.ledger = Ledger(files=[])
@@ -265,15 +286,18 @@ class LedgerReader:
         if missing:
             return True
         placed = {p.column.key: p for p in lay.placed}
+        readers = [(p, self.parse.for_column(p)) for p in lay.placed
+                   if p.column.record != "info"]
         previous_code: str | None = None
         for row in chain((r for r in head if r.number > number), rows):
-            found = self.cells(sheet, lay, row)
+            found = self.cells(sheet, lay, readers, row)
             if found is None:
                 continue
             self.failed = {k for k, c in found.items() if c.value is FAILED}
             cells = {k: c for k, c in found.items() if c.value is not FAILED}
             if lay.kind != "projects" and "code" not in cells and previous_code is not None:
-                cells["code"] = Cell(previous_code, None, _at(sheet, row, placed["code"]))
+                cells["code"] = Cell(previous_code, None, sheet.file, sheet.name, row.number,
+                                     placed["code"])
             record_row = Where(sheet.file, sheet.name, row.number)
             if lay.kind == "projects":
                 self.project_row(record_row, placed, cells)
@@ -286,7 +310,8 @@ class LedgerReader:
         self.failed = set()
         return True
 
-    def cells(self, sheet: Sheet, lay: Layout, row: Row) -> dict[str, Cell] | None:
+    def cells(self, sheet: Sheet, lay: Layout, readers: list[tuple[Placed, CellParser]],
+              row: Row) -> dict[str, Cell] | None:
         """The row's parsed cells by column key; None for a blank or a totals row. A cell
         that cannot be read is a problem, and its key maps to :data:`FAILED`."""
         raw_values = row.values
@@ -294,20 +319,22 @@ class LedgerReader:
             return None
         out: dict[str, Cell] = {}
         content = False
-        for placed in lay.placed:
-            raw = raw_values[placed.index] if placed.index < len(raw_values) else None
-            if v.is_blank(raw) or placed.column.record == "info":
+        width = len(raw_values)
+        for placed, read in readers:
+            raw = raw_values[placed.index] if placed.index < width else None
+            if raw is None or (isinstance(raw, str) and not raw.strip()):
                 continue
-            content = content or placed.column.key != "seq"
-            where = _at(sheet, row, placed)
+            key = placed.column.key
+            content = content or key != "seq"
             try:
-                value = self.parse(placed, raw, row.fmt(placed.index))
+                value = read(raw, row.fmt(placed.index))
             except v.Invalid as exc:
-                self.problem(where, exc.why, raw, **exc.params)
-                out[placed.column.key] = Cell(FAILED, raw, where)
+                cell = Cell(FAILED, raw, sheet.file, sheet.name, row.number, placed)
+                self.problem(cell.where, exc.why, raw, **exc.params)
+                out[key] = cell
                 continue
             if value is not None:
-                out[placed.column.key] = Cell(value, raw, where)
+                out[key] = Cell(value, raw, sheet.file, sheet.name, row.number, placed)
         return out if content else None
 
     # -- rows ------------------------------------------------------------------------------
@@ -326,12 +353,12 @@ class LedgerReader:
         if project is None:
             project = ProjectIn(record_row, placed, code=code)
             self.ledger.projects[code] = project
-        project.failed |= {k for k in self.failed if BY_KEY[k].record == "project"}
+        project.failed |= {k for k in self.failed if self.records[k] == "project"}
         return project
 
     def _merge(self, project: ProjectIn, cells: dict[str, Cell]) -> None:
         for key, cell in cells.items():
-            if BY_KEY[key].record != "project":
+            if self.records[key] != "project":
                 continue
             known = project.values.get(key)
             if known is None:
@@ -355,7 +382,7 @@ class LedgerReader:
 
     def milestone_row(self, record_row: Where, placed: dict[str, Placed],
                       cells: dict[str, Cell]) -> None:
-        if not any(BY_KEY[k].record in ("key", "milestone", "report") for k in cells
+        if not any(self.records[k] in ("key", "milestone", "report") for k in cells
                    if k not in ("code", "seq")):
             # a flat ledger's row for a project that has no milestone yet
             code = self._key(record_row, placed, cells, "code")
@@ -364,7 +391,7 @@ class LedgerReader:
             return
         code = self._key(record_row, placed, cells, "code")
         name = self._key(record_row, placed, cells, "milestone")
-        if code is not None and any(BY_KEY[k].record == "project" for k in cells):
+        if code is not None and any(self.records[k] == "project" for k in cells):
             self._merge(self._project(code, record_row, placed), cells)
         self._report_checks(cells)
         start, planned = cells.get("planned_start"), cells.get("planned_date")
@@ -378,11 +405,11 @@ class LedgerReader:
             self.problem(cells["milestone"].where, "duplicate_milestone", name, code=code,
                          name=name, where=known.row)
             return
-        mine = {k: c for k, c in cells.items() if BY_KEY[k].record == "milestone"}
+        mine = {k: c for k, c in cells.items() if self.records[k] == "milestone"}
         self.ledger.milestones[(code, name)] = MilestoneIn(record_row, placed, mine,
                                                            set(self.failed), code=code,
                                                            name=name)
-        report = {k: c for k, c in cells.items() if BY_KEY[k].record == "report"}
+        report = {k: c for k, c in cells.items() if self.records[k] == "report"}
         if {"percent", "completed_on", "report_date"} & report.keys():
             self.ledger.reports.append(ReportIn(record_row, placed, report, code=code,
                                                 name=name, derived=True))
@@ -397,7 +424,7 @@ class LedgerReader:
         self._report_checks(cells)
         if code is None or name is None or day is None:
             return
-        report = {k: c for k, c in cells.items() if BY_KEY[k].record == "report"}
+        report = {k: c for k, c in cells.items() if self.records[k] == "report"}
         self.ledger.reports.append(ReportIn(record_row, placed, report, code=code, name=name))
 
     def _report_checks(self, cells: dict[str, Cell]) -> None:
@@ -418,10 +445,6 @@ class LedgerReader:
                 self.problem(annual.where, "annual_over_total", annual.raw,
                              total=f"{total.value:f}")
         return self.ledger
-
-
-def _at(sheet: Sheet, row: Row, placed: Placed) -> Where:
-    return Where(sheet.file, sheet.name, row.number, placed.letter, placed.header)
 
 
 def read_ledger(paths: Sequence[Path], config: Config, lang: str, today: date,

@@ -99,6 +99,7 @@ WORDS: dict[str, dict[str, str]] = {
                        "en": "Progress reports: {new} added ({dup} already there, not added "
                              "again)"},
     "import.moves": {"zh": "灯变化：{n} 个节点", "en": "Lights changed: {n} milestones"},
+    "import.moved": {"zh": "灯有变化的节点", "en": "Lights that changed"},
     "import.more": {"zh": "……另有 {n} 项", "en": "… and {n} more"},
     "import.problems": {"zh": "台账有 {n} 个问题，未导入任何数据",
                         "en": "the ledger has {n} problem(s); nothing was imported"},
