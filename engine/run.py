@@ -10,7 +10,6 @@ round trips, and a second run for the same date moves nothing.
 from __future__ import annotations
 
 import time
-import warnings
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -24,10 +23,10 @@ from sqlalchemy.engine import Engine
 from engine.config import Config
 from engine.lifecycle import fire, trigger_for
 from engine.models import Milestone, ProgressReport, Project, ReplayLight, Run, Transition, utcnow
-from rules.calendar import CalendarWarning, Pause, PauseWindow, WorkCalendar
+from rules.calendar import Pause, PauseWindow, WorkCalendar
 from rules.lights import OPEN_LIGHTS, Light, Verdict
 from rules.milestone import Context, MilestoneFacts, evaluate
-from rules.reasons import describe_all
+from rules.reasons import calendar_warning, describe_all
 
 M = Milestone.__table__  # type: ignore[attr-defined]
 P = Project.__table__  # type: ignore[attr-defined]
@@ -84,6 +83,8 @@ class RunSummary:
     counts: dict[str, int] = field(default_factory=dict)
     moves_by_trigger: dict[str, int] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    estimated_years: list[int] = field(default_factory=list)
+    calendar_fallback: str = "guess"
     duration_s: float = 0.0
     dry_run: bool = False
     moved: list[Move] = field(default_factory=list)
@@ -97,6 +98,7 @@ class RunSummary:
                 "status": self.status, "dry_run": self.dry_run, "evaluated": self.evaluated,
                 "counts": self.counts, "moves": self.moves,
                 "moves_by_trigger": self.moves_by_trigger, "warnings": self.warnings,
+                "estimated_years": self.estimated_years,
                 "duration_s": round(self.duration_s, 3)}
 
 
@@ -134,6 +136,7 @@ class Evaluator:
         self.config = config
         self.as_of = as_of
         self.calendar = calendar or config.new_calendar()
+        self.calendar.warn = False  # reported in the run's summary instead
         self.ctx = Context(as_of, self.calendar, config.rule_chain)
         self.default_pause = config.winter_pause.pause
         self.site_work = config.site_work_kinds
@@ -204,6 +207,18 @@ class Evaluator:
                                      for a in audits])
 
 
+def _calendar_warnings(summary: RunSummary, evaluator: Evaluator, config: Config) -> None:
+    """Name the years whose working days were estimated (in the configured language)."""
+    years = sorted(evaluator.calendar.estimated_years)
+    if not years or years == summary.estimated_years:
+        return
+    fallback = config.calendar.uncovered_years
+    if summary.estimated_years:  # more years found mid-run: one warning names them all
+        summary.warnings.remove(calendar_warning(summary.estimated_years, fallback, config.lang))
+    summary.estimated_years, summary.calendar_fallback = years, fallback
+    summary.warnings.append(calendar_warning(years, fallback, config.lang))
+
+
 def latest_as_of(conn: Connection) -> date | None:
     return conn.execute(select(func.max(R.c.as_of)).where(
         R.c.mode != "replay", R.c.status.in_(["ok", "interrupted"]))).scalar()
@@ -240,10 +255,8 @@ def run(engine: Engine, config: Config, as_of: date | None = None, *, dry_run: b
     where = and_(M.c.state.in_(OPEN_STATES), P.c.status == "active")
     with engine.begin() as conn:
         total = conn.execute(select(func.count()).select_from(M.join(P)).where(where)).scalar()
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always", CalendarWarning)
-            evaluator.cover(conn, where)
-        summary.warnings = [str(w.message) for w in caught]
+        evaluator.cover(conn, where)
+        _calendar_warnings(summary, evaluator, config)
         if not dry_run:
             summary.run_id = conn.execute(insert(R).values(
                 as_of=as_of, mode=mode, job=job, status="running", started_at=utcnow(),
@@ -277,6 +290,7 @@ def run(engine: Engine, config: Config, as_of: date | None = None, *, dry_run: b
                 progress(done, total)
         summary.evaluated = done
         summary.moves_by_trigger = dict(triggers)
+        _calendar_warnings(summary, evaluator, config)
         with engine.begin() as conn:
             summary.counts = count_lights(conn)
             if dry_run:
@@ -288,7 +302,7 @@ def run(engine: Engine, config: Config, as_of: date | None = None, *, dry_run: b
                 conn.execute(update(R).where(R.c.id == summary.run_id).values(
                     status=summary.status, finished_at=utcnow(), evaluated=done,
                     moves=summary.moves, counts=summary.counts,
-                    moves_by_trigger=summary.moves_by_trigger))
+                    moves_by_trigger=summary.moves_by_trigger, warnings=summary.warnings))
     except BaseException as exc:
         if summary.run_id is not None:
             with engine.begin() as conn:
@@ -318,10 +332,8 @@ def _replay(engine: Engine, config: Config, as_of: date, summary: RunSummary,
                                           last_day.c.day == REPORTS.c.report_date))
                      .group_by(REPORTS.c.milestone_id).subquery())
     with engine.begin() as conn:
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always", CalendarWarning)
-            evaluator.cover(conn, where)
-        summary.warnings = [str(w.message) for w in caught]
+        evaluator.cover(conn, where)
+        _calendar_warnings(summary, evaluator, config)
         summary.run_id = conn.execute(insert(R).values(
             as_of=as_of, mode="replay", status="running", started_at=utcnow(), counts={},
             moves_by_trigger={}, warnings=summary.warnings)).inserted_primary_key[0]

@@ -12,7 +12,7 @@ from rich.text import Text
 
 from engine.i18n import light_label, t, trigger_label
 from engine.run import RunSummary
-from rules.reasons import format_day
+from rules.reasons import LANGS, calendar_warning, format_day
 
 LIGHT_STYLES = {
     "red": "bold white on red",
@@ -87,9 +87,17 @@ def run_summary(summary: RunSummary, lang: str) -> Group:
         parts.append(Text(f"{t('run.moves', lang)}: {moves}"))
     if summary.status == "interrupted":
         parts.append(Text(t("run.interrupted", lang), style="bold yellow"))
-    for warning in summary.warnings:
+    for warning in _localised(summary, lang):
         parts.append(Text(t("warning", lang, text=warning), style="yellow"))
     return Group(*parts)
+
+
+def _localised(summary: RunSummary, lang: str) -> list[str]:
+    """The run's warnings, the calendar one in ``lang`` whatever the configured language."""
+    years, fallback = summary.estimated_years, summary.calendar_fallback
+    calendar_texts = {calendar_warning(years, fallback, x) for x in LANGS} if years else set()
+    return [calendar_warning(years, fallback, lang) if w in calendar_texts else w
+            for w in summary.warnings]
 
 
 def moves_table(moves: Iterable[Any], lang: str) -> Table:

@@ -69,9 +69,11 @@ def _official_workday(day: date) -> bool | None:
 class WorkCalendar:
     """Working-day arithmetic over a range of years, extended on demand."""
 
-    def __init__(self, kind: CalendarKind = "china", fallback: Fallback = "guess") -> None:
+    def __init__(self, kind: CalendarKind = "china", fallback: Fallback = "guess",
+                 warn: bool = True) -> None:
         self.kind = kind
         self.fallback = fallback
+        self.warn = warn  # off when the caller reports estimated_years itself
         self.estimated_years: set[int] = set()
         self._first_year = 0
         self._last_year = -1
@@ -133,14 +135,11 @@ class WorkCalendar:
                 out.append(day.weekday() < 5)
         new = set(missing) - self.estimated_years
         self.estimated_years.update(missing)
-        if new:
-            how = "guessed statutory holidays" if guess is not None else "Monday–Friday"
-            warnings.warn(
-                f"no official holiday schedule for {', '.join(map(str, sorted(new)))} yet: "
-                f"working days there are estimated ({how}, no make-up workdays)",
-                CalendarWarning,
-                stacklevel=3,
-            )
+        if new and self.warn:
+            from rules.reasons import calendar_warning
+
+            warnings.warn(calendar_warning(sorted(new), self.fallback, "en"), CalendarWarning,
+                          stacklevel=3)
         return out
 
     # -- queries ----------------------------------------------------------------

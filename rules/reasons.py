@@ -103,6 +103,17 @@ def _words(numbers: Mapping[str, Any], lang: Lang) -> dict[str, str]:
     return out
 
 
+def calendar_warning(years: Iterable[int], fallback: str, lang: Lang = "zh") -> str:
+    """Say that working days in these years are estimated, and how."""
+    listed = "、".join(map(str, years)) if lang == "zh" else ", ".join(map(str, years))
+    if lang == "zh":
+        how = "按预测的法定节假日" if fallback == "guess" else "按周一至周五"
+        return f"{listed}年的官方节假日安排尚未发布：这些年份的工作日{how}估算，不含调休"
+    how = "guessed statutory holidays" if fallback == "guess" else "Monday–Friday"
+    return (f"no official holiday schedule for {listed} yet: working days there are "
+            f"estimated ({how}, no make-up workdays)")
+
+
 def describe(rule: str, numbers: Mapping[str, Any], lang: Lang = "zh") -> str:
     """One finding in words."""
     return TEMPLATES[rule][lang].format_map(_words(numbers, lang))

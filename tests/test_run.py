@@ -227,3 +227,16 @@ def test_winter_pause_applies_to_site_work_only(engine, config):
     # from a closed site: 35 days quiet, but only 5 outside the pause.
     assert works_row.state == "green"
     assert "stale_report" not in works_row.light_rules
+
+
+def test_years_without_an_official_calendar_are_named_in_the_summary(engine, config):
+    pid = add_project(engine, "Y1", outdoor=False)
+    add_milestone(engine, pid, "开工", date(2026, 12, 31), planned_start=date(2026, 11, 2))
+    assert run(engine, config, AS_OF).warnings == []  # 2026 is covered officially
+    add_milestone(engine, pid, "竣工", date(2027, 9, 30), planned_start=date(2026, 12, 1))
+    summary = run(engine, config, AS_OF)
+    assert summary.estimated_years == [2027]
+    assert summary.warnings == ["2027年的官方节假日安排尚未发布：这些年份的工作日按预测的法定节假日估算，"
+                                "不含调休"]
+    with Session(engine) as s:
+        assert s.get(Run, summary.run_id).warnings == summary.warnings
