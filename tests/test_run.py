@@ -236,7 +236,7 @@ def test_years_without_an_official_calendar_are_named_in_the_summary(engine, con
     add_milestone(engine, pid, "竣工", date(2027, 9, 30), planned_start=date(2026, 12, 1))
     summary = run(engine, config, AS_OF)
     assert summary.estimated_years == [2027]
-    assert summary.warnings == ["2027年的官方节假日安排尚未发布：这些年份的工作日按预测的法定节假日估算，"
-                                "不含调休"]
+    assert summary.warnings == ["2027年的官方节假日安排尚未发布："
+                                "这些年份的工作日按预测的法定节假日估算，不含调休"]
     with Session(engine) as s:
         assert s.get(Run, summary.run_id).warnings == summary.warnings
