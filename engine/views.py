@@ -48,7 +48,7 @@ def _day(iso: str | None, lang: str) -> str:
 def _milestone_name(row: dict[str, Any], lang: str, kind_label: Any) -> str:
     """The node's name, with its kind when the name does not say it already."""
     kind = kind_label(row["kind"], lang)
-    if kind in row["milestone"]:
+    if row["kind"] == "custom" or kind in row["milestone"]:
         return row["milestone"]
     return f"{row['milestone']}（{kind}）" if lang == "zh" else f"{row['milestone']} ({kind})"
 

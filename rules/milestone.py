@@ -101,8 +101,14 @@ def expected_percent(f: MilestoneFacts, ctx: Context) -> float:
 
 @rule("schedule_lag", ScheduleLagParams)
 def schedule_lag(f: MilestoneFacts, ctx: Context, p: ScheduleLagParams) -> Finding | None:
-    """Reported progress behind 序时进度 by the yellow or red band."""
+    """Reported progress behind 序时进度 by the yellow or red band.
+
+    Only up to the planned date: after it the expected progress is 100% and the
+    overdue rule speaks (with its grace days), so this would repeat it.
+    """
     if f.planned_start is not None and ctx.as_of <= f.planned_start:
+        return None
+    if ctx.as_of > f.planned_date:
         return None
     expected = expected_percent(f, ctx)
     # Rounded so that float noise cannot keep a lag of exactly the band out of it

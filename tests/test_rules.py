@@ -205,13 +205,24 @@ def test_schedule_lag_silent_on_the_start_day(cal):
     assert apply("schedule_lag", facts, D(2026, 6, 1), cal) is None
 
 
-def test_schedule_lag_without_start_is_all_or_nothing(cal):
-    """No planned start: the whole span is the due day; behind only once it has passed."""
+def test_schedule_lag_without_start_never_fires(cal):
+    """No planned start: the whole span is the due day, and after it overdue speaks."""
     facts = MilestoneFacts(planned_date=D(2026, 6, 12), percent=50.0)
     assert apply("schedule_lag", facts, D(2026, 6, 12), cal) is None
-    found = apply("schedule_lag", facts, D(2026, 6, 13), cal)
-    assert found == Finding("schedule_lag", Light.RED,
-                            {"expected": 100.0, "percent": 50.0, "lag": 50.0})
+    assert apply("schedule_lag", facts, D(2026, 6, 13), cal) is None
+
+
+def test_schedule_lag_stops_at_the_planned_date_so_grace_days_hold(cal):
+    """Past the planned date only `overdue` lights red, and its grace days are honoured."""
+    facts = MilestoneFacts(planned_date=D(2026, 6, 12), planned_start=D(2026, 6, 1),
+                           percent=50.0, last_report=D(2026, 6, 12))
+    on_due = apply("schedule_lag", facts, D(2026, 6, 12), cal)
+    assert on_due is not None and on_due.light == Light.RED  # 9 of 10 days gone at 50%
+    assert apply("schedule_lag", facts, D(2026, 6, 13), cal) is None
+    chain = [("overdue", OverdueParams(grace_days=3)), ("schedule_lag", ScheduleLagParams())]
+    within_grace = evaluate(facts, ctx(D(2026, 6, 15), cal, chain))
+    assert within_grace.light == Light.GREEN
+    assert evaluate(facts, ctx(D(2026, 6, 16), cal, chain)).light == Light.RED
 
 
 @pytest.mark.parametrize(
@@ -368,14 +379,16 @@ EVALUATE_CASES = [
     pytest.param(*_case(D(2026, 6, 13), Light.RED, "overdue",
                         {"days_late": 1, "percent": 95.0}, percent=95.0),
                  id="one-day-overdue-red"),
-    pytest.param(*_case(D(2026, 6, 13), Light.RED, "overdue,schedule_lag",
-                        {"days_late": 1}, percent=60.0),
+    # Past its date the lag is not repeated: overdue says it (100% expected).
+    pytest.param(*_case(D(2026, 6, 13), Light.RED, "overdue",
+                        {"days_late": 1, "percent": 60.0}, percent=60.0),
                  id="overdue-and-far-behind"),
     pytest.param(*_case(D(2026, 7, 20), Light.RED, "overdue,stale_report",
                         {"days_late": 38}, percent=95.0),
                  id="overdue-red-plus-stale-yellow"),
-    pytest.param(*_case(D(2026, 7, 20), Light.RED, "overdue,schedule_lag,stale_report",
-                        percent=10.0), id="three-findings"),
+    pytest.param(*_case(D(2026, 6, 10), Light.RED, "schedule_lag,due_soon,stale_report",
+                        {"percent": 10.0}, percent=10.0, planned_start=D(2026, 4, 1),
+                        last_report=D(2026, 4, 1)), id="three-findings"),
     pytest.param(*_case(D(2026, 6, 8), Light.YELLOW, "schedule_lag,due_soon",
                         {"lag": 10.0}, percent=40.0), id="two-yellows"),
     pytest.param(*_case(D(2026, 6, 8), Light.RED, "schedule_lag,due_soon",
