@@ -173,6 +173,7 @@ def main() -> None:
             print(f"  {'total':<42} {total:8.2f} s {'':13}{n / total:10,.0f} rows/s   "
                   f"milestones {summary.milestones}, reports {summary.reports}, "
                   f"lights moved {len(summary.moves):,}", flush=True)
+            ledger = summary = None  # one ledger in memory at a time, as in `lights import`
     finally:
         engine.dispose()
         if schema:

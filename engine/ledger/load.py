@@ -40,6 +40,7 @@ from engine.run import OPEN_STATES, REPORTS, Evaluator, M, Move, P, T, _columns
 from rules.calendar import CalendarWarning
 
 CHUNK = 500  # ids per IN list: well inside SQLite's and PostgreSQL's parameter limits
+WRITE_CHUNK = 5000  # rows per executemany
 # Project fields whose change can change its milestones' lights.
 _LIGHT_FIELDS = frozenset({"outdoor", "winter_pause"})
 
@@ -335,17 +336,15 @@ class Loader:
     # -- writing -------------------------------------------------------------------------------
     def write(self) -> None:
         conn, now = self.conn, utcnow()
-        if self.project_inserts:
-            conn.execute(insert(P), self.project_inserts)
+        _insert(conn, P, self.project_inserts)
         _update_grouped(conn, P, self.project_updates)
         project_ids = {code: row.id for code, row in self.projects.items()}
         new_codes = [r["code"] for r in self.project_inserts]
         for chunk in _chunks(new_codes):
             project_ids.update({code: pid for code, pid in self.conn.execute(
                 select(P.c.code, P.c.id).where(P.c.code.in_(chunk)))})
-        if self.milestone_inserts:
-            conn.execute(insert(M), [{**v, "project_id": project_ids[code], "updated_at": now}
-                                     for (code, _), v in self.milestone_inserts.items()])
+        _insert(conn, M, ({**v, "project_id": project_ids[code], "updated_at": now}
+                          for (code, _), v in self.milestone_inserts.items()))
         updated = list(self.milestone_updates.values())
         for row in updated:
             row["updated_at"] = now
@@ -357,17 +356,15 @@ class Loader:
             for mid, pid, name in conn.execute(select(M.c.id, M.c.project_id, M.c.name)
                                                .where(M.c.project_id.in_(chunk))):
                 milestone_ids.setdefault((codes_by_id[pid], name), mid)
-        if self.replans:
-            conn.execute(insert(T), [
-                {"milestone_id": milestone_ids[key], "run_id": None, "as_of": self.as_of,
-                 "rules": "manual:replan", "reason": self.reason,
-                 "numbers": [{"rule": "manual:replan", "numbers": move.pop("numbers")}],
-                 "actor": self.actor, "created_at": now, **move}
-                for key, move in self.replans])
-        if self.report_rows:
-            conn.execute(insert(REPORTS), [{"milestone_id": milestone_ids[key],
-                                            "created_at": now, **rep}
-                                           for key, rep in self.report_rows])
+        _insert(conn, T, (
+            {"milestone_id": milestone_ids[key], "run_id": None, "as_of": self.as_of,
+             "rules": "manual:replan", "reason": self.reason,
+             "numbers": [{"rule": "manual:replan", "numbers": move["numbers"]}],
+             "actor": self.actor, "created_at": now,
+             **{k: v for k, v in move.items() if k != "numbers"}}
+            for key, move in self.replans))
+        _insert(conn, REPORTS, ({"milestone_id": milestone_ids[key], "created_at": now, **rep}
+                                for key, rep in self.report_rows))
         touched = {milestone_ids[key] for key in self.milestone_inserts}
         touched |= {milestone_ids[key] for key in self.milestone_updates}
         for chunk in _chunks(sorted(self.light_projects)):
@@ -414,7 +411,20 @@ def _update_grouped(conn: Connection, table: Any, rows: list[dict[str, Any]]) ->
     for keys, group in groups.items():
         statement = update(table).where(table.c.id == bindparam("b_id")).values(
             {k: bindparam(f"b_{k}") for k in keys})
-        conn.execute(statement, [{f"b_{k}": v for k, v in row.items()} for row in group])
+        for part in _chunks(group, WRITE_CHUNK):
+            conn.execute(statement, [{f"b_{k}": v for k, v in row.items()} for row in part])
+
+
+def _insert(conn: Connection, table: Any, rows: Iterable[dict[str, Any]]) -> None:
+    """executemany in slices, so the parameters of 100,000 rows are not all copied at once."""
+    batch: list[dict[str, Any]] = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) == WRITE_CHUNK:
+            conn.execute(insert(table), batch)
+            batch = []
+    if batch:
+        conn.execute(insert(table), batch)
 
 
 def import_ledger(engine: Engine, config: Config, ledger: Ledger, *, lang: str,

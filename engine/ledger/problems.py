@@ -9,7 +9,7 @@ from typing import Any
 from engine.ledger.words import say, why
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Where:
     file: str
     sheet: str | None = None

@@ -68,7 +68,7 @@ class Cell:
         return Where(self.file, self.sheet, self.row, self.placed.letter, self.placed.header)
 
 
-@dataclass
+@dataclass(slots=True)
 class Record:
     """Values read for one project, milestone or report, and where each came from."""
 
@@ -91,13 +91,13 @@ class Record:
         return replace(self.row, header=BY_KEY[key].header(lang))
 
 
-@dataclass
+@dataclass(slots=True)
 class ProjectIn(Record):
     code: str = ""
     listed: Where | None = None  # its row in a projects sheet, if it has one
 
 
-@dataclass
+@dataclass(slots=True)
 class MilestoneIn(Record):
     code: str = ""
     name: str = ""
@@ -107,7 +107,7 @@ class MilestoneIn(Record):
         return f"{self.code}/{self.name}"
 
 
-@dataclass
+@dataclass(slots=True)
 class ReportIn(Record):
     code: str = ""
     name: str = ""
