@@ -3,6 +3,7 @@ progress, every problem at once, nothing half-written."""
 
 from __future__ import annotations
 
+import zipfile
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -307,6 +308,19 @@ def test_missing_columns_and_unreadable_files(engine, config, tmp_path):
         ("nothing.xlsx", "no_sheet"), ("old.xls", "xls")]
     missing = next(p for p in found if p.why == "missing_column")
     assert missing.text("zh") == "a.xlsx「进展」 第1行 —列「报送日期」：缺少此列"
+
+
+def test_a_damaged_workbook_is_a_problem_not_a_crash(engine, config, tmp_path):
+    good = ledger_xlsx(tmp_path / "good.xlsx")
+    damaged = tmp_path / "damaged.xlsx"
+    with zipfile.ZipFile(good) as zin, zipfile.ZipFile(damaged, "w") as zout:
+        for name in zin.namelist():
+            data = zin.read(name)
+            if name == "xl/worksheets/sheet2.xml":
+                data = data[: len(data) // 2]  # cut off mid-row, as a broken download is
+            zout.writestr(name, data)
+    found = problems(engine, config, damaged)
+    assert [(p.where.file, p.why) for p in found] == [("damaged.xlsx", "excel")]
 
 
 # -- files and sheets as they come -------------------------------------------------------------

@@ -67,21 +67,26 @@ def read_sheets(path: Path, shown: str | None = None) -> Iterator[Sheet]:
 def _excel(path: Path, shown: str) -> Iterator[Sheet]:
     try:
         book = load_workbook(path, read_only=True, data_only=True)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError,
+            SyntaxError) as exc:
         raise Unreadable(shown, "excel", str(exc).splitlines()[0] if str(exc) else "") from None
     try:
         for sheet in book.worksheets:
-            yield Sheet(shown, sheet.title, _excel_rows(sheet))
+            yield Sheet(shown, sheet.title, _excel_rows(sheet, shown))
     finally:
         book.close()
 
 
-def _excel_rows(sheet: Any) -> Iterator[Row]:
-    for number, cells in enumerate(sheet.iter_rows(), start=1):
-        values = [c.value for c in cells]
-        formats = [getattr(c, "number_format", None) if isinstance(v, int | float) else None
-                   for c, v in zip(cells, values, strict=True)]
-        yield Row(number, values, formats)
+def _excel_rows(sheet: Any, shown: str) -> Iterator[Row]:
+    try:
+        for number, cells in enumerate(sheet.iter_rows(), start=1):
+            values = [c.value for c in cells]
+            formats = [getattr(c, "number_format", None) if isinstance(v, int | float)
+                       else None for c, v in zip(cells, values, strict=True)]
+            yield Row(number, values, formats)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError, SyntaxError) as exc:
+        # a damaged sheet (ElementTree's ParseError is a SyntaxError)
+        raise Unreadable(shown, "excel", str(exc).splitlines()[0] if str(exc) else "") from None
 
 
 def decode(data: bytes, shown: str) -> str:

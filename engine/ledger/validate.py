@@ -295,7 +295,7 @@ class LedgerReader:
                 continue
             self.failed = {k for k, c in found.items() if c.value is FAILED}
             cells = {k: c for k, c in found.items() if c.value is not FAILED}
-            if lay.kind != "projects" and "code" not in cells and previous_code is not None:
+            if lay.kind != "projects" and "code" not in found and previous_code is not None:
                 cells["code"] = Cell(previous_code, None, sheet.file, sheet.name, row.number,
                                      placed["code"])
             record_row = Where(sheet.file, sheet.name, row.number)
