@@ -18,6 +18,7 @@ from collections.abc import Callable, Mapping
 from datetime import date
 from typing import Any
 
+from engine.config import Config
 from engine.lock import RunLock
 from engine.logs import event
 from engine.nightly import nightly
@@ -35,7 +36,7 @@ TARGETS: dict[str, str] = {
     # scheduled_bulletin(engine, config, kind, as_of) -> Mapping[str, Any] | None: make
     # (and send) the bulletin of the last complete period of `kind` before `as_of`;
     # kind is "week", "month", "quarter" or "year".
-    "bulletin": "engine.bulletins.scheduled:scheduled_bulletin",
+    "bulletin": "engine.scheduled_bulletins:scheduled_bulletin",
 }
 
 
@@ -51,16 +52,23 @@ def target(name: str) -> Callable[..., Any] | None:
     return getattr(module, func_name, None)
 
 
-def missing(job: str) -> str | None:
-    """Why ``job`` cannot run here (its code is not installed), or None when it can."""
+def missing(job: str, config: Config) -> str | None:
+    """Why ``job`` cannot run here, or None when it can.
+
+    Its code may not be installed yet, or its module's ``unavailable(config)`` may
+    name what the configuration lacks (e.g. nobody to send the bulletins to).
+    """
     need = NEEDS.get(job)
     if need is None:
         return None
     try:
         found = target(need)
+        if found is None:
+            return f"{TARGETS[need]} is not installed yet"
+        lacking = getattr(importlib.import_module(found.__module__), "unavailable", None)
+        return lacking(config) if lacking is not None else None
     except Exception as exc:  # a half-installed module must not stop the nightly run
         return f"{TARGETS[need]} cannot be imported: {type(exc).__name__}: {exc}"
-    return None if found is not None else f"{TARGETS[need]} is not installed yet"
 
 
 def _fields(result: Mapping[str, Any] | int | None) -> dict[str, Any]:

@@ -143,7 +143,7 @@ def build(ctx: JobContext) -> Service:
         if trigger is None:
             event("job_off", job=name)
             continue
-        why = missing(name)
+        why = missing(name, config)
         if why is not None:
             event("job_not_available", job=name, reason=why)
             continue

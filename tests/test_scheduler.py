@@ -19,6 +19,7 @@ from engine.jobs import JOBS
 from engine.lock import RunLock
 from engine.models import Milestone, Run, Transition, utcnow
 from engine.once import J, JobContext, execute
+from engine.scheduled_bulletins import last_complete
 from engine.scheduler import decide_on_start, previous_fire
 from engine.scheduler_config import cron_trigger
 from tests.sched_helpers import programme, start_holder, start_lights, wait_for, write_config
@@ -329,3 +330,14 @@ def test_a_standby_scheduler_takes_over_when_the_runner_dies(sqlite_url, tmp_pat
     started = next(e for e in _events(log) if e["event"] == "job_started")
     assert f"(pid {runner.pid})" in started["recovered_lock_from"]
     engine.dispose()
+
+
+@pytest.mark.parametrize(("kind", "fired", "period"), [
+    ("week", date(2026, 11, 23), "2026-W47"),  # Monday: the ISO week that ended on Sunday
+    ("month", date(2026, 11, 1), "2026-10"),
+    ("month", date(2026, 11, 24), "2026-10"),
+    ("quarter", date(2026, 10, 1), "2026Q3"),
+    ("year", date(2027, 1, 2), "2026"),
+])
+def test_a_bulletin_job_reports_the_last_complete_period(kind, fired, period):
+    assert last_complete(kind, fired).key == period

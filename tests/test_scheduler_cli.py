@@ -14,7 +14,6 @@ import yaml
 from sqlmodel import Session
 
 from engine.db import open_database
-from engine.jobs import missing
 from engine.models import Run, utcnow
 from engine.watch import judge
 from tests.sched_helpers import lights, programme
@@ -159,14 +158,30 @@ def test_a_failed_nightly_run_emails_the_administrators(home):
     assert len(list((cwd / "outbox").rglob("*.eml"))) == 1
 
 
-def test_once_with_a_job_whose_code_is_not_installed_says_so(home):
-    if missing("weekly_summary") is None:
-        pytest.skip("the bulletins' scheduled entry point is installed")
+def test_the_monthly_bulletin_goes_out_once_for_the_month_just_ended(home):
     cwd, url = home
-    out = lights(cwd, url, "scheduler", "--once", "weekly_summary")
-    assert out.returncode == 1
-    assert out.stderr.startswith("lights: 任务 weekly_summary 暂不可用：")
-    assert len(out.stderr.strip().splitlines()) == 1
+    unset = lights(cwd, url, "scheduler", "--once", "monthly_bulletin")
+    assert unset.returncode == 1
+    assert unset.stderr.strip() == ("lights: 任务 monthly_bulletin 暂不可用："
+                                    "bulletins.send_to is empty: nobody to send to")
+    (cwd / "config.yaml").write_text(yaml.safe_dump(
+        {"bulletins": {"send_to": [{"name": "市重点办", "email": "office@city.example"}]}},
+        allow_unicode=True), encoding="utf-8")
+    engine = open_database(url)
+    programme(engine, 10)
+    engine.dispose()
+    assert lights(cwd, url, "scheduler", "--once", "nightly").returncode == 0
+    out = lights(cwd, url, "scheduler", "--once", "monthly_bulletin", "--lang", "en")
+    assert out.returncode == 0, out.stderr
+    last_month = (TODAY.replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
+    assert f"period={last_month} queued=1" in out.stdout
+    [mail] = (cwd / "outbox").rglob("*.eml")
+    message = BytesParser(policy=policy.default).parse(mail.open("rb"))
+    assert message["To"].addresses[0].addr_spec == "office@city.example"
+    again = lights(cwd, url, "scheduler", "--once", "monthly_bulletin", "--lang", "en")
+    assert again.returncode == 0
+    assert again.stdout.startswith(f"monthly_bulletin already ran for {TODAY}")
+    assert len(list((cwd / "outbox").rglob("*.eml"))) == 1
 
 
 def test_a_bad_schedule_stops_the_service_with_one_sentence(home):

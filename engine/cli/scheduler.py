@@ -29,6 +29,8 @@ WORDS: dict[str, dict[str, str]] = {
                                "如需重新评估请用 lights run",
                          "en": "{job} already ran for {as_of} (run #{run}) and is not run "
                                "twice; to evaluate again use lights run"},
+    "once.done_before_job": {"zh": "{job} 在 {as_of} 已运行过，不再重复",
+                             "en": "{job} already ran for {as_of} and is not run twice"},
     "once.busy": {"zh": "待命：另一进程正在运行（{holder}），本次未运行",
                   "en": "Stood by: another process holds the run lock ({holder})"},
     "once.failed": {"zh": "{job}（{as_of}）失败：{error}",
@@ -90,7 +92,7 @@ def scheduler_cmd(app: App, once: str | None) -> None:
     if once is None:
         serve(ctx)
         return
-    why = missing(once)
+    why = missing(once, app.config)
     if why is not None:
         raise UserError(say("once.unavailable", app.lang, job=once, why=why))
     outcome = run_once(ctx, once)
@@ -109,7 +111,9 @@ def _outcome_line(o: Outcome, lang: str) -> str:
     if o.status == "stood_by":
         if o.holder is not None:
             return say("once.busy", lang, holder=o.holder)
-        return say("once.done_before", lang, job=o.job, as_of=o.night, run=o.run_id or "—")
+        if o.run_id is None:
+            return say("once.done_before_job", lang, job=o.job, as_of=o.night)
+        return say("once.done_before", lang, job=o.job, as_of=o.night, run=o.run_id)
     if o.status in ("failed", "interrupted"):
         return say(f"once.{o.status}", lang, job=o.job, as_of=o.night, error=o.error)
     return say("once.stopped", lang)
