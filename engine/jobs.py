@@ -4,10 +4,12 @@ Each runs through :func:`engine.once.execute` (lock, once per night, record, log
 The nightly evaluation calls :func:`engine.nightly.nightly`, the one composition of
 the night's work, so it does exactly what ``lights run`` does.
 
-The outbox retry, the admin alert and the bulletins call code from the notices
-(issue #3) and bulletins (issue #6) work. Until that code is installed those jobs are
-not scheduled and say why; :data:`TARGETS` is where they are looked up, as
-``module:function`` with the calling convention in the comment beside each.
+The outbox retry, the admin alert and the bulletins reach the notices (issue #3) and
+bulletins (issue #6) code through two small adapters, :mod:`engine.mail` and
+:mod:`engine.scheduled_bulletins`, looked up with ``importlib`` in :data:`TARGETS`
+(``module:function``, the calling convention beside each). A job whose code cannot
+be imported, or whose configuration lacks something, is not scheduled and the start
+says why: a broken optional module never stops the nightly run.
 """
 
 from __future__ import annotations

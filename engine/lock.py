@@ -153,6 +153,8 @@ class RunLock:
             else:
                 with self.engine.begin() as conn:
                     conn.execute(delete(L).where(L.c.name == self.name, L.c.owner == self.owner))
+        except SQLAlchemyError as exc:  # the row stays until its heartbeat expires
+            log.warning("could not release the run lock: %s", str(exc).splitlines()[0])
         finally:
             self.held = False
 

@@ -82,7 +82,7 @@ def outbox_counts(engine: Engine, night: date) -> dict[str, int] | None:
             return None
         rows = conn.execute(select(OUTBOX.c.status, func.count()).where(OUTBOX.c.as_of == night)
                             .group_by(OUTBOX.c.status)).all()
-    return {status: n for status, n in rows}
+    return {status: n for status, n in rows} or {"none": 0}
 
 
 def retry_outbox(engine: Engine, config: Config) -> dict[str, Any]:

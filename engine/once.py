@@ -146,7 +146,12 @@ def _record(engine: Engine, outcome: Outcome, owner: str) -> None:
 def execute(ctx: JobContext, spec: JobSpec, night: date, why: str) -> Outcome:
     """Run ``spec`` for ``night`` once, under the run lock; never raises."""
     with ctx.busy:
-        return _execute(ctx, spec, night, why)
+        try:
+            return _execute(ctx, spec, night, why)
+        except Exception as exc:  # e.g. the database is unreachable: log it, keep serving
+            error = f"{type(exc).__name__}: {exc}"[:2000]
+            event("job_error", logging.ERROR, job=spec.name, as_of=night, why=why, error=error)
+            return Outcome(spec.name, night, "failed", why, error=error)
 
 
 def _execute(ctx: JobContext, spec: JobSpec, night: date, why: str) -> Outcome:

@@ -202,7 +202,9 @@ def test_the_outbox_retry_sends_what_waits_in_the_outbox(home):
     engine = open_database(url)
     programme(engine, 10)
     engine.dispose()
-    assert lights(cwd, url, "scheduler", "--once", "nightly").returncode == 0
+    night = lights(cwd, url, "scheduler", "--once", "nightly")
+    assert night.returncode == 0
+    assert "notices=pending:1" in night.stderr  # the structured log counts the night's notices
     assert not list(cwd.rglob("*.eml"))  # the night's digest waits in the outbox
     out = lights(cwd, url, "scheduler", "--once", "outbox_retry", "--lang", "en")
     assert out.returncode == 0, out.stderr
