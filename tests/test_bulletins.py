@@ -214,3 +214,15 @@ def test_an_empty_programme_gives_dashes_not_errors(engine, config):
 def test_a_period_that_has_not_begun(engine, config):
     with pytest.raises(BulletinError):
         build(engine, config, parse("month", "2026-12"), today=D(2026, 11, 23))
+
+
+def test_a_project_entered_later_counts_where_its_records_are_dated(programme, config):
+    """A ledger imported today with October's investment report belongs in October."""
+    add_project(programme, "E1", region="丙区", annual_plan=Decimal(400),
+                total_investment=Decimal(900), created_at=datetime.now(UTC))
+    record_investment(programme, "E1", report_date=D(2026, 10, 15), ytd_amount=Decimal(100))
+    b = october(programme, config)
+    assert b.programme.projects == 4 and b.now.later_projects == 0
+    assert b.now.groups["region"]["丙区"].investment_rate.text() == "25.0%"
+    september = build(programme, config, parse("month", "2026-09"), today=D(2026, 11, 23))
+    assert september.programme.projects == 3 and september.now.later_projects == 1

@@ -1,0 +1,69 @@
+"""A county's ledger from DOMAIN.md through `lights import` and into the bulletin's totals.
+
+80 projects of 5 million yuan or more, total 95.94 亿元: 55 new with 39.98, 25
+continuing with 55.96; annual plan 47.51. The ledger is written the way a county
+office keeps it: a title row, amounts in 万元 for the new projects and in 亿元 for
+the continuing ones, a totals row at the bottom.
+
+New: 50 × 7,000 + 5 × 9,960 = 399,800 万元; plans 55 × 4,000 = 220,000.
+Continuing: 20 × 2.2 亿 + 5 × 2.392 亿 = 559,600 万元; plans 25 × 1.0204 亿 = 255,100.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from tests.ledger_files import workbook
+
+LIGHTS = str(Path(sys.executable).with_name("lights"))
+HEADERS = ["项目编号", "项目名称", "所属地区", "责任单位", "建设性质", "项目类别", "项目级别",
+           "总投资（万元）", "年度计划投资（万元）"]
+TOWNS = ["城关镇", "新华镇", "永安乡", "太平镇", "经济开发区"]
+
+
+def county_rows() -> list[list[object]]:
+    rows: list[list[object]] = [["白桦县2026年重点项目台账（500万元以上）"], HEADERS]
+    for i in range(55):
+        total = 7000 if i < 50 else 9960
+        rows.append([f"BH-N{i + 1:02d}", f"新建项目{i + 1}", TOWNS[i % 5], "县发改局", "新建",
+                     "产业", "县区级", total, 4000])
+    for i in range(25):
+        total = "2.2亿元" if i < 20 else "2.392亿元"
+        rows.append([f"BH-C{i + 1:02d}", f"续建项目{i + 1}", TOWNS[i % 5], "县住建局", "续建",
+                     "基础设施", "县区级", total, "1.0204亿元"])
+    rows.append(["合计", None, None, None, None, None, None, 959400, 475100])
+    return rows
+
+
+def lights(cwd: Path, *args: str) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LIGHTS_")}
+    env["COLUMNS"] = "200"
+    return subprocess.run([LIGHTS, *args], cwd=cwd, env=env, capture_output=True, text=True,
+                          timeout=120)
+
+
+def test_county_ledger_totals_in_the_bulletin(tmp_path):
+    workbook(tmp_path / "白桦县台账.xlsx", {"项目台账": county_rows()})
+    assert lights(tmp_path, "init").returncode == 0
+    imported = lights(tmp_path, "import", "白桦县台账.xlsx")
+    assert imported.returncode == 0, imported.stderr
+    # The ledger was entered today: this year's bulletin, as of today, counts it.
+    year = str(datetime.now(ZoneInfo("Asia/Shanghai")).year)
+    md = lights(tmp_path, "bulletin", "--year", year)
+    assert md.returncode == 0, md.stderr
+    assert "| 项目数 | 80个（新建55个，续建25个） |" in md.stdout
+    assert "| 总投资 | 95.94亿元（新建39.98亿元，续建55.96亿元） |" in md.stdout
+    assert "| 年度计划投资 | 47.51亿元 |" in md.stdout
+    csv = lights(tmp_path, "bulletin", "--year", year, "--format", "csv")
+    rows = {tuple(line.split(",")[:2]): line.split(",") for line in csv.stdout.splitlines()}
+    header = csv.stdout.splitlines()[0].split(",")
+    pick = [header.index(h) for h in ("项目数", "总投资（亿元）", "年度计划（亿元）")]
+    assert [rows[("全部项目", "全部项目")][i] for i in pick] == ["80", "95.94", "47.51"]
+    assert [rows[("建设性质", "新建")][i] for i in pick] == ["55", "39.98", "22.00"]
+    assert [rows[("建设性质", "续建")][i] for i in pick] == ["25", "55.96", "25.51"]
+    assert sum(int(rows[("县（市）区", town)][pick[0]]) for town in TOWNS) == 80
