@@ -121,8 +121,9 @@ def _overview(b: Bulletin, lang: str) -> list[dict[str, str]]:
         {"label": w("o.projects", lang),
          "value": w("o.projects_split", lang, n=f.projects, new=f.new, cont=f.continuing)},
         {"label": w("o.total", lang),
-         "value": w("o.total_split", lang, all=yis(f.total_investment), new=yis(new),
-                    cont=yis(cont))},
+         "value": w("o.total_split", lang, all=yis(f.total_investment),
+                    new=yis(new) if lang == "zh" else yi(new),
+                    cont=yis(cont) if lang == "zh" else yi(cont))},
         {"label": w("o.plan", lang), "value": yis(f.annual_plan)},
         {"label": w("o.completed", lang),
          "value": f"{yis(f.completed)}（{f.investment_rate.text()}）" if lang == "zh"

@@ -51,7 +51,7 @@ WORDS: dict[str, dict[str, str]] = {
     "o.completed": {"zh": "本年累计完成投资", "en": "Completed this year"},
     "o.expected": {"zh": "序时进度投资", "en": "序时进度 (expected by now)"},
     "o.funds": {"zh": "到位资金", "en": "Funds in place"},
-    "o.yi": {"zh": "{v}亿元", "en": "{v} (100M yuan)"},
+    "o.yi": {"zh": "{v}亿元", "en": "{v} hundred million yuan"},
     "col.item": {"zh": "指标", "en": "Measure"},
     "col.now": {"zh": "本期", "en": "This period"},
     "col.before": {"zh": "上期", "en": "Last period"},
