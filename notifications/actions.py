@@ -261,6 +261,8 @@ def preview(engine: Engine, config: Config, *, milestone: str | None = None,
         try:
             as_of = _today(conn, config)
             planner = Planner(config, as_of)
+            planner.guard = False  # a preview may show what was already sent tonight
+            planner.key_prefix = "preview|"  # rolled back anyway; never collides
             due = True
             if milestone is not None:
                 row = resolve_milestone(conn, milestone)

@@ -97,6 +97,8 @@ class Planner:
         self.policy = policy_of(config)
         self.calendar = calendar or config.new_calendar()
         self.domain = mail_domain(config)
+        self.guard = True  # drop notices already written for the date (off for previews)
+        self.key_prefix = ""
 
     def held_days(self, since: date | None) -> int:
         if since is None or since >= self.as_of:
@@ -185,7 +187,8 @@ class Planner:
             label = decision.reason.value
             for person, roles in people:
                 notices.append({
-                    "dedup_key": f"{self.as_of}|m{m.id}|{label}|{step.step}|{person.email}",
+                    "dedup_key": f"{self.key_prefix}{self.as_of}|m{m.id}|{label}|{step.step}|"
+                                 f"{person.email}",
                     "run_id": self.run_id, "as_of": self.as_of, "milestone_id": m.id,
                     "recipient": person.email, "recipient_name": person.name,
                     "roles": ",".join(roles)[:200], "lang": person.lang, "label": label,
@@ -210,7 +213,8 @@ class Planner:
                                 "b_step_name": self.policy.ladder[
                                     max(esc.step, decision.step)].step,  # type: ignore[type-var]
                                 "b_notified": list(merged.values()), "b_label": label})
-        notices = self._unseen(conn, notices)
+        if self.guard:
+            notices = self._unseen(conn, notices)
         if notices:
             conn.execute(insert(NOTICE), notices)
         if inserts:

@@ -162,11 +162,12 @@ def preview(app: App, milestone: str | None, recipient: str | None, part: str) -
     if not result.messages:
         app.console.print(say(app, "preview.none", to=recipient or milestone), markup=False)
         return
-    if milestone is not None:
-        app.console.print(say(app, "preview.to", n=len(result.recipients),
-                              to=", ".join(result.recipients)), markup=False)
+    if milestone is not None:  # on stderr when stdout is the HTML or the .eml itself
+        out = app.console if part == "text" else app.err
+        out.print(say(app, "preview.to", n=len(result.recipients),
+                      to=", ".join(result.recipients)), markup=False)
         if not result.due_tonight:
-            app.console.print(say(app, "preview.not_due"))
+            out.print(say(app, "preview.not_due"))
     row = result.messages[0]
     n = app.config.notices
     message = build_message(row, n.mail_from, n.mail_from_name)
