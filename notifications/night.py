@@ -18,6 +18,7 @@ from engine.config import Config
 from notifications.digest import ComposeResult, compose
 from notifications.dispatch import SendResult, dispatch
 from notifications.plan import Planner, PlanResult, coverage, plan_stage
+from notifications.render import TemplateProblem
 from notifications.transports.base import Transport
 
 
@@ -43,8 +44,13 @@ def after_run(engine: Engine, config: Config, summary: Any,
         return out
     with engine.begin() as conn:
         out.planned = Planner(config, summary.as_of, summary.run_id).followups(conn)
-    with engine.begin() as conn:
-        out.composed = compose(conn, config, summary.as_of)
+    try:
+        with engine.begin() as conn:
+            out.composed = compose(conn, config, summary.as_of)
+    except TemplateProblem as exc:  # the notices stay pending; the run is not undone
+        out.warnings.append(f"notices: {exc} (notices kept pending; fix it, then lights send)")
+        summary.warnings.extend(out.warnings)
+        return out
     with engine.connect() as conn:
         gaps = coverage(conn, config)
     out.warnings += [f"notices: {problem} ({n} milestone{'s' if n != 1 else ''})"

@@ -140,7 +140,9 @@ class Planner:
         out = []
         for m in rows:
             esc = escalations.get(m.id)
-            episode = Episode(esc.step, esc.light, esc.last_sent) if esc else None
+            # The ladder may have been shortened since: the highest step that still exists.
+            episode = Episode(min(esc.step, len(self.policy.ladder) - 1), esc.light,
+                              esc.last_sent) if esc else None
             decision = decide(
                 self.policy, m.state, held_days=self.held_days(m.state_since),
                 since=m.state_since, as_of=self.as_of, episode=episode,
@@ -208,10 +210,9 @@ class Planner:
                 merged = {p["email"]: p for p in esc.notified}
                 for p in told:
                     merged.setdefault(p["email"], p)
-                updates.append({"b_id": m.id, "b_light": m.state,
-                                "b_step": max(esc.step, decision.step),  # type: ignore[type-var]
-                                "b_step_name": self.policy.ladder[
-                                    max(esc.step, decision.step)].step,  # type: ignore[type-var]
+                top = min(max(esc.step, decision.step or 0), len(self.policy.ladder) - 1)
+                updates.append({"b_id": m.id, "b_light": m.state, "b_step": top,
+                                "b_step_name": self.policy.ladder[top].step,
                                 "b_notified": list(merged.values()), "b_label": label})
         if self.guard:
             notices = self._unseen(conn, notices)
