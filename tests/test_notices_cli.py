@@ -176,3 +176,30 @@ def test_send_confirm_releases_a_storm(tmp_path, monkeypatch):
     out = lights(tmp_path, "send", "--confirm")
     assert out.returncode == 0 and "已放行暂缓的邮件 4 封" in out.stdout
     assert len(out_json(tmp_path, "notices", "--status", "sent")) == ALL
+
+
+def test_demo_leaves_the_mornings_digests_as_eml_files(tmp_path):
+    from email import policy
+    from email.parser import BytesParser
+
+    from tests.mailserver import free_port
+
+    # Even with an SMTP server in the environment, the demo only ever writes files.
+    out = lights(tmp_path, "demo", env={"LIGHTS_SMTP_HOST": "127.0.0.1",
+                                        "LIGHTS_SMTP_PORT": str(free_port())})
+    assert out.returncode == 0, out.stderr
+    files = sorted((tmp_path / "outbox").glob("*.eml"))
+    assert len(files) >= 50 and str(tmp_path / "outbox") in out.stdout.replace("\n", "")
+    people = set()
+    for file in files:
+        message = BytesParser(policy=policy.default).parsebytes(file.read_bytes())
+        (to,) = message["To"].addresses
+        assert to.domain.endswith("songjiang.example")
+        people.add(to.addr_spec)
+        assert message["Subject"] and message["Message-ID"] and message["Date"]
+        assert message["Auto-Submitted"] == "auto-generated"
+        text, html = message.iter_parts()
+        assert text.get_content_type() == "text/plain"
+        assert html.get_content().startswith("<!DOCTYPE html>")
+        assert "截至2026年11月20日" in text.get_content()
+    assert len(people) == len(files)  # one digest per person
