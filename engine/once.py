@@ -122,17 +122,18 @@ def finished(conn: Connection, job: str, night: date, *, evaluates: bool) -> Job
 
 
 def _claim(engine: Engine, job: str, night: date, owner: str) -> None:
-    """Mark the night as ours; IntegrityError if another process inserted it first."""
+    """Mark the night as ours; IntegrityError if another process inserted it first.
+
+    Writes without reading first: on SQLite a read-then-write transaction fails at
+    once if another connection wrote in between (no busy wait for a stale snapshot).
+    """
+    mine = {"status": "running", "owner": owner, "started_at": utcnow(), "finished_at": None,
+            "error": "", "detail": {}, "run_id": None}
     with engine.begin() as conn:
-        attempts = conn.execute(select(J.c.attempts).where(
-            J.c.job == job, J.c.night == night)).scalar()
-        mine = {"status": "running", "owner": owner, "started_at": utcnow(),
-                "finished_at": None, "error": "", "detail": {}, "run_id": None}
-        if attempts is None:
+        again = conn.execute(update(J).where(J.c.job == job, J.c.night == night)
+                             .values(attempts=J.c.attempts + 1, **mine)).rowcount
+        if not again:
             conn.execute(insert(J).values(job=job, night=night, attempts=1, **mine))
-        else:
-            conn.execute(update(J).where(J.c.job == job, J.c.night == night)
-                         .values(attempts=attempts + 1, **mine))
 
 
 def _record(engine: Engine, outcome: Outcome, owner: str) -> None:
