@@ -50,10 +50,10 @@ def test_a_manual_run_is_refused_while_another_process_runs(db_url, tmp_path: Pa
 
 def test_a_killed_holders_lock_is_recovered(db_url):
     engine = open_database(db_url, create=True)
-    holder = start_holder(db_url, heartbeat=0.5, expiry=3)
+    holder = start_holder(db_url, heartbeat=0.5, expiry=5)
     holder.kill()  # SIGKILL: no release, as in a crash
     holder.wait()
-    lock = RunLock(engine, "nightly", heartbeat_s=0.5, expiry_s=3)
+    lock = RunLock(engine, "nightly", heartbeat_s=0.5, expiry_s=5)
     if engine.dialect.name == "sqlite":
         with pytest.raises(LockBusy):  # its heartbeat is still fresh
             lock.acquire()
