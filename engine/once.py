@@ -99,7 +99,7 @@ class Outcome:
     run_id: int | None = None
     fields: dict[str, Any] = field(default_factory=dict)
     error: str = ""
-    holder: str | None = None  # stood by because this process held the lock
+    holder: str | None = None  # stood by because this process (named) held the lock
     duration_s: float = 0.0
 
     @property
@@ -186,7 +186,8 @@ def _execute(ctx: JobContext, spec: JobSpec, night: date, why: str) -> Outcome:
         outcome.duration_s = round(time.perf_counter() - started, 3)
         if spec.per_night:
             _record(ctx.engine, outcome, lock.owner)
-        level = logging.INFO if outcome.status == "ok" else logging.ERROR
+        level = {"ok": logging.INFO, "interrupted": logging.WARNING}.get(outcome.status,
+                                                                          logging.ERROR)
         event("job_finished", level, job=spec.name, as_of=night, why=why, status=outcome.status,
               run_id=outcome.run_id, **outcome.fields, duration_s=outcome.duration_s,
               error=outcome.error or None)
