@@ -21,7 +21,7 @@ from engine.bulletins.periods import Kind, Period, containing
 from engine.bulletins.ranking import Ranked, positions, rank, top_and_bottom
 from engine.bulletins.rates import Figures, ProjectFigures, Snapshot, snapshot
 from engine.config import Config
-from engine.run import REPORTS, Evaluator, M, P
+from engine.run import REPORTS, Evaluator, M, P, T
 from rules.calendar import CalendarWarning
 from rules.investment import PRESETS, InvestmentParams, Preset
 from rules.lights import SEVERITY, Finding, Light
@@ -151,11 +151,12 @@ def _behind(p: ProjectFigures) -> float:
 
 def _nodes(conn: Connection, at: AsOf, *where: Any) -> list[NodeRow]:
     """Nodes matching ``where`` as they stood at the date, with their findings then."""
-    sq = at.state_sq
+    then = T.alias("moved_then")
     query = (select(M.c.id, P.c.code, P.c.name.label("project_name"), M.c.name, M.c.kind,
                     P.c.region, P.c.department, P.c.leader, at.planned.label("planned"),
-                    at.state.label("light"), sq.c.numbers, sq.c.reason)
-             .select_from(at.milestones()).where(at.entered(), *where))
+                    at.state.label("light"), then.c.numbers, then.c.reason)
+             .select_from(at.milestones().outerjoin(then, then.c.id == at.transition_id))
+             .where(at.entered(), *where))
     out = []
     for row in conn.execute(query):
         findings = [(f["rule"], f.get("numbers", {})) for f in (row.numbers or [])
@@ -177,14 +178,12 @@ def _explain_again(conn: Connection, config: Config, at: AsOf, rows: list[NodeRo
     """
     if not rows:
         return
-    latest = latest_progress(at.as_of)
     query = (select(M.c.id, M.c.kind, at.planned.label("planned_date"), M.c.planned_start,
                     M.c.actual_date, P.c.outdoor, P.c.winter_pause,
                     REPORTS.c.percent.label("then_percent"),
                     REPORTS.c.report_date.label("then_report"))
              .select_from(at.milestones()
-                          .outerjoin(latest, latest.c.milestone_id == M.c.id)
-                          .outerjoin(REPORTS, REPORTS.c.id == latest.c.rid))
+                          .outerjoin(REPORTS, REPORTS.c.id == latest_progress(at.as_of)))
              .where(at.entered(), at.state == "red"))
     evaluator = Evaluator(config, at.as_of)
     found: dict[int, list[tuple[str, dict[str, Any]]]] = {}

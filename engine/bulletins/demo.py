@@ -103,7 +103,6 @@ def evaluate_as_it_stood(engine: Engine, config: Config, day: date) -> int:
     """
     evaluator = Evaluator(config, day)
     where = and_(M.c.state.in_(OPEN_STATES), P.c.status == "active")
-    latest = latest_progress(day)
     with engine.begin() as conn, warnings.catch_warnings():
         warnings.simplefilter("ignore", CalendarWarning)
         evaluator.cover(conn, where)
@@ -115,8 +114,7 @@ def evaluate_as_it_stood(engine: Engine, config: Config, day: date) -> int:
                    func.coalesce(REPORTS.c.percent, 0.0).label("percent"), M.c.actual_date,
                    REPORTS.c.report_date.label("last_report_date"), M.c.light_facts,
                    M.c.name, P.c.code, P.c.outdoor, P.c.winter_pause)
-            .select_from(M.join(P).outerjoin(latest, latest.c.milestone_id == M.c.id)
-                         .outerjoin(REPORTS, REPORTS.c.id == latest.c.rid))
+            .select_from(M.join(P).outerjoin(REPORTS, REPORTS.c.id == latest_progress(day)))
             .where(where).order_by(M.c.id)).all()
         moves, updates, audits = evaluator.changes(rows)
         evaluator.write(conn, run_id, updates, audits)

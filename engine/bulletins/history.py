@@ -12,7 +12,8 @@ here reads a milestone's *current* state or date:
 - a project's investment figures are those of its latest report dated on or before
   the date within the same year.
 
-Each piece is a subquery, so the rates are computed by GROUP BY in the database.
+Each piece is an expression over a milestone row (an indexed correlated subquery), so
+the rates are computed by GROUP BY in the database.
 """
 
 from __future__ import annotations
@@ -50,37 +51,34 @@ def entered_by(as_of: date, zone: ZoneInfo) -> ColumnElement[bool]:
                moved.exists())
 
 
-def last_transition(as_of: date) -> Subquery:
-    """Each milestone's last transition dated on or before ``as_of`` (id, state, findings)."""
-    last = (select(T.c.milestone_id, func.max(T.c.id).label("tid"))
-            .where(T.c.as_of <= as_of).group_by(T.c.milestone_id).subquery("last_t"))
-    return (select(last.c.milestone_id, T.c.to_state, T.c.numbers, T.c.reason,
-                   T.c.as_of.label("since"))
-            .select_from(last.join(T, T.c.id == last.c.tid)).subquery("state_at"))
+def last_transition_id(as_of: date) -> ColumnElement[int]:
+    """Per milestone row: the id of its last transition dated on or before ``as_of``.
+
+    Correlated subqueries that walk the (milestone_id, id) index backwards: a join on a
+    grouped subquery instead is scanned once per milestone by SQLite (quadratic).
+    """
+    return (select(T.c.id).where(T.c.milestone_id == M.c.id, T.c.as_of <= as_of)
+            .order_by(T.c.id.desc()).limit(1).correlate(M).scalar_subquery())
 
 
-def first_replan_after(as_of: date, dialect: str) -> Subquery:
-    """The planned date each milestone had before its first re-plan after ``as_of``."""
-    first = (select(T.c.milestone_id, func.min(T.c.id).label("tid"))
-             .where(T.c.trigger == "replan", T.c.as_of > as_of)
-             .group_by(T.c.milestone_id).subquery("first_r"))
-    old = T.c.numbers[(0, "numbers", "old_date")].as_string()
+def planned_before_replan(as_of: date, dialect: str) -> ColumnElement[Any]:
+    """Per milestone row: its planned date before its first re-plan after ``as_of``."""
+    first = T.alias("first_replan")
+    old = first.c.numbers[(0, "numbers", "old_date")].as_string()
     old_date: Any = cast(old, Date) if dialect == "postgresql" else old
-    return (select(first.c.milestone_id, old_date.label("old_date"))
-            .select_from(first.join(T, T.c.id == first.c.tid)).subquery("planned_then"))
+    return (select(old_date).where(first.c.milestone_id == M.c.id, first.c.trigger == "replan",
+                                   first.c.as_of > as_of)
+            .order_by(first.c.id).limit(1).correlate(M).scalar_subquery())
 
 
-def latest_progress(as_of: date) -> Subquery:
-    """Each milestone's progress report then: the latest report date on or before
-    ``as_of`` (a report filed late for an earlier day does not win), the last filed of
-    that day. Columns: milestone_id, rid (the report's id)."""
-    last_day = (select(REPORTS.c.milestone_id, func.max(REPORTS.c.report_date).label("day"))
-                .where(REPORTS.c.report_date <= as_of)
-                .group_by(REPORTS.c.milestone_id).subquery("last_day"))
-    return (select(REPORTS.c.milestone_id, func.max(REPORTS.c.id).label("rid"))
-            .join(last_day, and_(last_day.c.milestone_id == REPORTS.c.milestone_id,
-                                 last_day.c.day == REPORTS.c.report_date))
-            .group_by(REPORTS.c.milestone_id).subquery("latest_report"))
+def latest_progress(as_of: date) -> ColumnElement[int]:
+    """Per milestone row: the id of its progress report then, the latest report date on
+    or before ``as_of`` (a report filed late for an earlier day does not win), the last
+    filed of that day."""
+    return (select(REPORTS.c.id)
+            .where(REPORTS.c.milestone_id == M.c.id, REPORTS.c.report_date <= as_of)
+            .order_by(REPORTS.c.report_date.desc(), REPORTS.c.id.desc()).limit(1)
+            .correlate(M).scalar_subquery())
 
 
 class AsOf:
@@ -90,18 +88,17 @@ class AsOf:
         self.as_of = as_of
         self.dialect = dialect
         self.zone = zone
-        self.state_sq = last_transition(as_of)
-        self.replan_sq = first_replan_after(as_of, dialect)
-        self.state: ColumnElement[str] = func.coalesce(self.state_sq.c.to_state,
-                                                       literal("planned"))
-        planned = func.coalesce(self.replan_sq.c.old_date, M.c.planned_date)
+        self.transition_id = last_transition_id(as_of)
+        then = T.alias("state_then")
+        state = (select(then.c.to_state).where(then.c.id == self.transition_id)
+                 .correlate(M).scalar_subquery())
+        self.state: ColumnElement[str] = func.coalesce(state, literal("planned"))
+        planned = func.coalesce(planned_before_replan(as_of, dialect), M.c.planned_date)
         self.planned: ColumnElement[date] = type_coerce(planned, Date)
 
     def milestones(self) -> Any:
-        """Milestones joined with their project and their state and date at ``as_of``."""
-        return (M.join(P, P.c.id == M.c.project_id)
-                .outerjoin(self.state_sq, self.state_sq.c.milestone_id == M.c.id)
-                .outerjoin(self.replan_sq, self.replan_sq.c.milestone_id == M.c.id))
+        """Milestones joined with their project (the expressions above read per row)."""
+        return M.join(P, P.c.id == M.c.project_id)
 
     def entered(self) -> ColumnElement[bool]:
         return entered_by(self.as_of, self.zone)

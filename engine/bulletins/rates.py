@@ -95,12 +95,25 @@ class Figures:
     invest_lights: Counter[str] = field(default_factory=Counter)
 
     def add(self, other: Figures) -> None:
-        for name in ("projects", "new", "continuing", "total_investment", "annual_plan",
-                     "completed", "expected", "funds", "starts_planned", "starts_done",
-                     "nodes_due", "nodes_on_time", "production_due", "production_on_time"):
-            setattr(self, name, getattr(self, name) + getattr(other, name))
-        self.lights.update(other.lights)
-        self.invest_lights.update(other.invest_lights)
+        """Add another group's figures (written out: it runs projects × dimensions times)."""
+        self.projects += other.projects
+        self.new += other.new
+        self.continuing += other.continuing
+        self.total_investment += other.total_investment
+        self.annual_plan += other.annual_plan
+        self.completed += other.completed
+        self.expected += other.expected
+        self.funds += other.funds
+        self.starts_planned += other.starts_planned
+        self.starts_done += other.starts_done
+        self.nodes_due += other.nodes_due
+        self.nodes_on_time += other.nodes_on_time
+        self.production_due += other.production_due
+        self.production_on_time += other.production_on_time
+        for key, n in other.lights.items():
+            self.lights[key] += n
+        for key, n in other.invest_lights.items():
+            self.invest_lights[key] += n
 
     @property
     def start_rate(self) -> Rate:
