@@ -17,13 +17,16 @@ from sqlalchemy.engine import Engine
 from engine.bulletins.build import Bulletin
 from engine.bulletins.render import render
 from engine.bulletins.words import w
-from engine.cli.common import UserError
 from engine.config import Config
 from engine.models import utcnow
 from notifications.digest import message_id
 from notifications.models import OutboxMessage
 
 OUTBOX = OutboxMessage.__table__  # type: ignore[attr-defined]
+
+
+class NoRecipients(Exception):
+    """``bulletins.send_to`` is empty: nobody to send the bulletin to."""
 
 
 @dataclass
@@ -40,7 +43,7 @@ def queue_bulletin(engine: Engine, config: Config, b: Bulletin, lang: str) -> Qu
     """Queue the bulletin for every configured recipient not already queued."""
     recipients = config.bulletins.send_to
     if not recipients:
-        raise UserError(w("cli.no_recipients", lang))
+        raise NoRecipients(w("cli.no_recipients", lang))
     domain = config.notices.mail_from.rsplit("@", 1)[1]
     subject = f"{w('title', lang, noun=b.period.noun(lang))} · {b.period.label(lang)}"
     html, text = render(b, "html", lang), render(b, "md", lang)

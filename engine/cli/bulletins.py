@@ -76,9 +76,12 @@ def bulletin(app: App, week: str | None, half: str | None, month: str | None,
     elif not send:
         click.echo(text, nl=False)
     if send:
-        from engine.bulletins.send import queue_bulletin
+        from engine.bulletins.send import NoRecipients, queue_bulletin
 
-        queued = queue_bulletin(engine, app.config, made, app.lang)
+        try:
+            queued = queue_bulletin(engine, app.config, made, app.lang)
+        except NoRecipients as exc:
+            raise UserError(str(exc)) from None
         app.console.print(w("cli.queued", app.lang, n=queued.queued, skipped=queued.skipped),
                           markup=False)
 
