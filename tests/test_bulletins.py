@@ -175,6 +175,7 @@ def test_both_languages(programme, config):
     assert "| 项目数 | 3个（新建2个，续建1个） |" in zh
     assert "| 总投资 | 1.60亿元（新建0.80亿元，续建0.80亿元） |" in zh
     assert "| 节点完成率 | 66.7% |" in zh
+    assert "| 本期完成投资 | 0.07亿元 |" in zh  # 1000 now less 300 at the end of September
     assert "计划2026年4月30日完成，已逾期184天" in zh
     assert "计划2026年4月开工（复工），已过6个月仍未开工" in zh
     assert "投资预警规则：points——落后序时进度10至30个百分点黄灯" in zh

@@ -128,6 +128,7 @@ def _overview(b: Bulletin, lang: str) -> list[dict[str, str]]:
         {"label": w("o.completed", lang),
          "value": f"{yis(f.completed)}（{f.investment_rate.text()}）" if lang == "zh"
          else f"{yis(f.completed)} ({f.investment_rate.text()})"},
+        {"label": w("o.period_completed", lang), "value": yis(_in_period(b))},
         {"label": w("o.expected", lang),
          "value": f"{yis(f.expected)}（{f.expected_rate.text()}）" if lang == "zh"
          else f"{yis(f.expected)} ({f.expected_rate.text()})"},
@@ -135,6 +136,14 @@ def _overview(b: Bulletin, lang: str) -> list[dict[str, str]]:
          "value": f"{yis(f.funds)}（{f.funds_rate.text()}）" if lang == "zh"
          else f"{yis(f.funds)} ({f.funds_rate.text()})"},
     ]
+
+
+def _in_period(b: Bulletin) -> Any:
+    """Investment completed in the period: this year's total now less a period ago
+    (the whole of it when the period starts a new year)."""
+    if b.previous.end.year != b.as_of.year:
+        return b.programme.completed
+    return b.programme.completed - b.programme_before.completed
 
 
 def _ranking(b: Bulletin, dim: str, lang: str) -> dict[str, Any]:

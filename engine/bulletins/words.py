@@ -49,6 +49,7 @@ WORDS: dict[str, dict[str, str]] = {
     "o.total": {"zh": "总投资", "en": "Total investment"},
     "o.plan": {"zh": "年度计划投资", "en": "Annual planned investment"},
     "o.completed": {"zh": "本年累计完成投资", "en": "Completed this year"},
+    "o.period_completed": {"zh": "本期完成投资", "en": "Completed in the period"},
     "o.expected": {"zh": "序时进度投资", "en": "序时进度 (expected by now)"},
     "o.funds": {"zh": "到位资金", "en": "Funds in place"},
     "o.yi": {"zh": "{v}亿元", "en": "{v} hundred million yuan"},
