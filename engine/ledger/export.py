@@ -218,9 +218,7 @@ class _XlsxWriter:
             cell.number_format = _percent_format(value / 100)
             return cell
         if isinstance(value, date):
-            cell = WriteOnlyCell(ws, value)
-            cell.number_format = DATE_FORMAT
-            return cell
+            return value  # openpyxl gives a date its yyyy-mm-dd format (DATE_FORMAT) itself
         if isinstance(value, Decimal):
             cell = WriteOnlyCell(ws, value)
             cell.number_format = AMOUNT_FORMAT
