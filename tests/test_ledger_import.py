@@ -323,6 +323,22 @@ def test_a_damaged_workbook_is_a_problem_not_a_crash(engine, config, tmp_path):
     assert [(p.where.file, p.why) for p in found] == [("damaged.xlsx", "excel")]
 
 
+def test_a_workbook_with_xml_entities_is_refused(engine, config, tmp_path):
+    """Entity expansion is how an XML bomb works; ledgers come from outside."""
+    good = ledger_xlsx(tmp_path / "good.xlsx")
+    bomb = tmp_path / "bomb.xlsx"
+    laughs = ('<!DOCTYPE w [<!ENTITY a "哈哈哈哈哈哈哈哈"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;">'
+              '<!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;">]>')
+    with zipfile.ZipFile(good) as zin, zipfile.ZipFile(bomb, "w") as zout:
+        for name in zin.namelist():
+            data = zin.read(name).decode("utf-8")
+            if name == "xl/worksheets/sheet2.xml":
+                data = laughs + data.replace("开工</t>", "&c;</t>", 1)
+            zout.writestr(name, data)
+    found = problems(engine, config, bomb)
+    assert [(p.where.file, p.why) for p in found] == [("bomb.xlsx", "excel")]
+
+
 # -- files and sheets as they come -------------------------------------------------------------
 @pytest.mark.parametrize("encoding", ["utf-8-sig", "gb18030", "utf-8"])
 def test_csv_files_in_the_encodings_excel_writes(engine, config, tmp_path, encoding):
