@@ -257,3 +257,18 @@ def test_contacts_from_config_reach_the_office(engine, tmp_path):
         programme(engine)
         night(engine, config, RED_NIGHT)
     assert [rcpts for rcpts, _ in server.received] == [["dc@example.cn"]]
+
+
+def test_implicit_tls_ssl_mode(tmp_path, certificate):
+    key, cert = certificate
+    server_tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server_tls.load_cert_chain(cert, key)
+    message = EmailMessage()
+    message["Subject"], message["From"] = "ssl", "lights@example.cn"
+    message.set_content("hello")
+    with smtp_server(ssl_context=server_tls) as (server, port):
+        smtp = SmtpConfig(host="127.0.0.1", port=port, security="ssl", timeout_seconds=5)
+        transport = SmtpTransport(smtp, context=ssl.create_default_context(cafile=str(cert)))
+        assert transport.send(message, "lights@example.cn", ["a@example.cn"]) == {}
+        transport.close()
+    assert len(server.received) == 1

@@ -313,3 +313,29 @@ def test_no_contact_for_a_role_is_reported_every_night(engine, tmp_path):
     with Session(engine) as s:
         rows = s.exec(select(Notice)).all()
     assert {n[0].recipient for n in rows} == {OWNER, SECRETARY, DEPARTMENT}
+
+
+def test_one_digest_groups_projects_worst_first(engine, tmp_path):
+    yellow = add_project(engine, "HB-010", name="黄灯项目", leader="张副市长",
+                         leader_email=LEADER, outdoor=False)
+    red = add_project(engine, "HB-020", name="红灯项目", leader="张副市长",
+                      leader_email=LEADER, outdoor=False)
+    ladder_all = [{"step": "all", "light": light, "days": 0, "template": "remind",
+                   "roles": ["leader"], "zh": "提醒", "en": "Reminder"}
+                  for light in ("yellow", "red")]
+    ladder_all[1]["step"] = "all_red"
+    config = make_config(tmp_path, ladder=ladder_all)
+    add_milestone(engine, yellow, "开工", date(2026, 11, 24), percent=50,
+                  last_report_date=date(2026, 11, 19))
+    add_milestone(engine, red, "开工", date(2026, 11, 10), percent=50,
+                  last_report_date=date(2026, 11, 19))
+    add_milestone(engine, red, "竣工", date(2026, 11, 24), percent=50,
+                  last_report_date=date(2026, 11, 19))
+    night(engine, config, date(2026, 11, 20))
+    mail = Mailbox(tmp_path / "outbox").new()
+    assert set(mail) == {LEADER}  # one e-mail for three milestones in two projects
+    body = text_of(mail[LEADER])
+    assert body.index("HB-020 红灯项目") < body.index("HB-010 黄灯项目")
+    red_part = body[body.index("HB-020"):body.index("HB-010")]
+    assert red_part.index("] 开工") < red_part.index("] 竣工")  # worst first within
+    assert "3个节点，红灯1个，黄灯2个" in mail[LEADER]["Subject"]
