@@ -110,6 +110,10 @@ def build(engine: Engine | Connection, config: Config, period: Period, *,
 def _build(conn: Connection, config: Config, period: Period, as_of: date | None,
            today: date | None) -> Bulletin:
     day = resolve_as_of(period, today or config.today(), as_of)
+    if conn.dialect.name == "postgresql":
+        # The correlated subqueries make PostgreSQL's cost estimates high enough to
+        # JIT-compile every query: ~1 s of compiling for ~0.2 s of work at 20k milestones.
+        conn.exec_driver_sql("SET LOCAL jit = off")
     previous = period.previous()
     calendar = config.new_calendar()
     now = snapshot(conn, config, day, (period.start, period.end), calendar)
