@@ -35,6 +35,8 @@ def sqlite_path(url: str) -> Path | None:
 def _sqlite_pragmas(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
     # WAL + synchronous=NORMAL: ~30x faster commits; cannot corrupt, may lose the last
     # commits on power loss (LIBRARY-NOTES.md). Foreign keys are off by default in SQLite.
+    # pysqlite's own deferred BEGIN is switched off: _sqlite_begin starts transactions.
+    dbapi_conn.isolation_level = None
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA synchronous=NORMAL")
@@ -43,11 +45,45 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def
     cur.close()
 
 
+READ_ONLY = "lights_read_only"
+
+
+def _sqlite_begin(conn) -> None:  # type: ignore[no-untyped-def]
+    # A transaction that reads and then writes (a run's chunk, an import) must hold the
+    # write lock from its start: with a deferred BEGIN, a writer committing in between
+    # makes its first write fail at once with "database is locked" (busy_timeout does
+    # not apply to a stale snapshot). IMMEDIATE makes the other writer wait instead.
+    # Readers (see read_only) keep a deferred BEGIN: in WAL they never block a writer.
+    options = conn.get_execution_options()
+    if options.get("isolation_level") == "AUTOCOMMIT":
+        return
+    conn.exec_driver_sql("BEGIN" if options.get(READ_ONLY) else "BEGIN IMMEDIATE")
+
+
+def read_only(engine: Engine) -> Engine:
+    """The same database for a reader that never writes (status, bulletins, exports).
+
+    On SQLite its transactions do not take the write lock, so a long report does not
+    hold up the nightly run; elsewhere it is the engine itself.
+    """
+    return engine.execution_options(**{READ_ONLY: True})
+
+
+def _postgres_utc(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
+    # Timestamps are UTC; a server in another zone must not shift them on the way in.
+    with dbapi_conn.cursor() as cur:
+        cur.execute("SET TIME ZONE 'UTC'")
+    dbapi_conn.commit()
+
+
 def make_engine(url: str) -> Engine:
     url = normalise_url(url)
     engine = create_engine(url, pool_pre_ping=not url.startswith("sqlite"))
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
+    elif engine.dialect.name == "postgresql":
+        event.listen(engine, "connect", _postgres_utc)
     return engine
 
 

@@ -21,6 +21,7 @@ from engine.bulletins.periods import Kind, Period, containing
 from engine.bulletins.ranking import Ranked, positions, rank, top_and_bottom
 from engine.bulletins.rates import Figures, ProjectFigures, Snapshot, snapshot
 from engine.config import Config
+from engine.db import read_only
 from engine.run import REPORTS, Evaluator, M, P, T
 from rules.calendar import CalendarWarning
 from rules.investment import PRESETS, InvestmentParams, Preset
@@ -103,7 +104,7 @@ def build(engine: Engine | Connection, config: Config, period: Period, *,
     """The bulletin of ``period`` from the history as it stood at its end."""
     if isinstance(engine, Connection):
         return _build(engine, config, period, as_of, today)
-    with engine.connect() as conn:
+    with read_only(engine).connect() as conn:
         return _build(conn, config, period, as_of, today)
 
 

@@ -11,7 +11,7 @@ import click
 from engine import actions, queries, views
 from engine.cli import cli
 from engine.cli.common import BY, DATE, FORMAT, REASON, App, common, emit, fail
-from engine.db import sqlite_path
+from engine.db import read_only, sqlite_path
 from engine.i18n import light_label, trigger_label, value_code, value_label
 from engine.nightly import nightly
 from engine.run import latest_as_of
@@ -51,7 +51,7 @@ def demo(app: App) -> None:
     summary = nightly(engine, config, DEMO_AS_OF, mode="manual", job="demo")
     app.console.print(views.run_summary(summary, app.lang))
     app.console.print(deliver_demo_mail(engine, config).describe(app.lang), markup=False)
-    with engine.connect() as conn:
+    with read_only(engine).connect() as conn:
         worst = queries.project_lights(conn, limit=10)
     app.console.print(views.project_table(worst, app.lang))
     if worst:
@@ -137,7 +137,7 @@ def status(app: App, region: str | None, department: str | None, leader: str | N
         project=project, due_before=due_before, due_after=due_after, open_only=open_only,
         limit=limit)
     engine = app.database()
-    with engine.connect() as conn:
+    with read_only(engine).connect() as conn:
         as_of = latest_as_of(conn) or app.config.today()
         rows = queries.status(conn, flt, app.lang, as_of)
     if fmt == "table" and not rows:
@@ -156,7 +156,7 @@ def status(app: App, region: str | None, department: str | None, leader: str | N
 def show(app: App, project: str, fmt: str) -> None:
     """A project's milestones as a timeline, planned against actual / 项目时间节点图."""
     engine = app.database()
-    with engine.connect() as conn:
+    with read_only(engine).connect() as conn:
         as_of = latest_as_of(conn) or app.config.today()
         info, rows = queries.project_timeline(conn, project, app.lang, as_of)
     for key in ("category", "level", "nature"):
@@ -172,7 +172,7 @@ def show(app: App, project: str, fmt: str) -> None:
 def history(app: App, milestone: str, fmt: str) -> None:
     """Every move of a milestone (id or CODE/节点名称) / 节点变化记录."""
     engine = app.database()
-    with engine.connect() as conn:
+    with read_only(engine).connect() as conn:
         row, moves = queries.history(conn, milestone, app.lang)
     ref = f"{row.code}/{row.name}"
     if fmt == "table" and not moves:

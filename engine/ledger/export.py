@@ -28,6 +28,7 @@ from sqlalchemy import Connection, select
 from sqlalchemy.engine import Engine
 
 from engine.config import Config
+from engine.db import read_only
 from engine.i18n import light_label, value_label
 from engine.ledger.columns import Column, export_columns
 from engine.ledger.words import say
@@ -300,7 +301,7 @@ def export_ledger(engine: Engine, config: Config, path: Path, flt: StatusFilter,
                   lang: str, split: Split | None = None,
                   encoding: str = "utf-8-sig") -> ExportSummary:
     """The ledger of the milestones matching ``flt``, with their current lights."""
-    with engine.connect() as conn:
+    with read_only(engine).connect() as conn:
         data = LedgerData(conn, config, flt, lang)
     return write_ledger(data, path, split=split, encoding=encoding)
 
