@@ -217,3 +217,26 @@ def test_database_option_takes_a_file_or_a_url(programme, tmp_path):
     via_env = lights(tmp_path.parent, "status", "--format", "json",
                      env={"LIGHTS_DATABASE_URL": f"sqlite:///{programme / 'lights.db'}"})
     assert len(json.loads(via_env.stdout)) == 4
+
+
+def test_every_command_is_listed_under_the_module_that_defines_it():
+    """The lazy command table must match what the modules register."""
+    import importlib
+
+    from engine.cli import COMMANDS, cli
+
+    for module in set(COMMANDS.values()):
+        importlib.import_module(f"engine.cli.{module}")
+    registered = {name: cmd.callback.__module__.rsplit(".", 1)[-1]
+                  for name, cmd in cli.commands.items()}
+    assert registered == COMMANDS
+
+
+def test_help_lists_every_command(tmp_path):
+    from engine.cli import COMMANDS
+
+    out = lights(tmp_path, "--help")
+    assert out.returncode == 0
+    listed = {line.split()[0] for line in out.stdout.split("Commands:")[1].splitlines()
+              if line.strip()}
+    assert listed == set(COMMANDS)
