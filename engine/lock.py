@@ -115,9 +115,10 @@ class RunLock:
         self.held = False
 
     @classmethod
-    def for_config(cls, engine: Engine, config: Any, job: str) -> RunLock:
+    def for_config(cls, engine: Engine, config: Any, job: str, name: str = "run") -> RunLock:
         lock = config.scheduler.lock
-        return cls(engine, job, heartbeat_s=lock.heartbeat_seconds, expiry_s=lock.expiry_seconds)
+        return cls(engine, job, heartbeat_s=lock.heartbeat_seconds, expiry_s=lock.expiry_seconds,
+                   name=name)
 
     # -- public --------------------------------------------------------------------
     @property

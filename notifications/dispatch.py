@@ -11,6 +11,11 @@ for retries up to ``wait_seconds`` and leaves the rest for the next. A permanent
 failure (5xx), or a temporary one after ``attempts`` tries, marks the message failed
 with the server's reply; it is listed by ``lights notices --status failed`` and told
 to the administrators in their next digest.
+
+One dispatcher sends at a time (the ``outbox`` lock of :mod:`engine.lock`): the
+scheduler's retry and a manual ``lights send`` never both send a message. Another
+one finds the lock taken and leaves the outbox to it; a holder that died is
+recovered (at once on PostgreSQL, when its heartbeat expires on SQLite).
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.engine import Engine
 
 from engine.config import Config
+from engine.lock import LockBusy, RunLock
 from notifications.message import build_message
 from notifications.models import OutboxMessage
 from notifications.transports import transport_for
@@ -57,6 +63,7 @@ class SendResult:
     released: int = 0
     transport: str = ""
     errors: list[tuple[str, str]] = field(default_factory=list)
+    busy: str = ""  # another dispatcher holds the outbox: who
 
 
 def backoff(attempts: int, base: float, cap: float) -> float:
@@ -151,6 +158,20 @@ class Dispatcher:
     def run(self, wait: bool = True) -> SendResult:
         """Send everything due; wait for retries up to ``retry.wait_seconds`` if ``wait``."""
         result = SendResult(transport=self.transport.describe())
+        lock = RunLock.for_config(self.engine, self.config, "send", name="outbox")
+        try:
+            lock.acquire()
+        except LockBusy as exc:
+            result.busy = str(exc.holder)
+            self.transport.close()
+            return result
+        try:
+            self._send_all(result, wait)
+        finally:
+            lock.release()
+        return result
+
+    def _send_all(self, result: SendResult, wait: bool) -> None:
         deadline = time.monotonic() + (self.retry.wait_seconds if wait else 0)
         try:
             while True:
@@ -180,7 +201,6 @@ class Dispatcher:
                                        .where(OUTBOX.c.status.in_(["pending", "held"]))
                                        .group_by(OUTBOX.c.status)).all())
         result.deferred, result.held = counts.get("pending", 0), counts.get("held", 0)
-        return result
 
 
 def dispatch(engine: Engine, config: Config, transport: Transport | None = None, *,

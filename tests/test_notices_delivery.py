@@ -272,3 +272,32 @@ def test_implicit_tls_ssl_mode(tmp_path, certificate):
         assert transport.send(message, "lights@example.cn", ["a@example.cn"]) == {}
         transport.close()
     assert len(server.received) == 1
+
+
+def test_two_dispatchers_at_once_send_each_message_once(engine, tmp_path):
+    """The scheduler's retry and a manual `lights send` may overlap: no message twice."""
+    import threading
+
+    from notifications.dispatch import Dispatcher
+
+    with smtp_server() as (server, port):
+        config = smtp_config(tmp_path, port, send_after_run=False)
+        programme(engine)
+        night(engine, config, RED_NIGHT)
+        assert {r.status for r in outbox(engine).values()} == {"pending"}
+        start = threading.Barrier(2)
+        results = []
+
+        def send() -> None:
+            dispatcher = Dispatcher(engine, config)
+            start.wait()
+            results.append(dispatcher.run(wait=False))
+
+        threads = [threading.Thread(target=send) for _ in range(2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=60)
+    assert sorted(a for rcpts, _ in server.received for a in rcpts) == sorted(ALL)
+    assert sum(r.sent for r in results) == len(ALL)
+    assert {r.status for r in outbox(engine).values()} == {"sent"}

@@ -48,6 +48,9 @@ WORDS: dict[str, dict[str, str]] = {
                                       "them first)"},
     "send.released": {"zh": "已放行暂缓的邮件 {n} 封", "en": "Released {n} held messages"},
     "send.composed": {"zh": "合成邮件 {n} 封", "en": "Composed {n} messages"},
+    "send.busy": {"zh": "另一个发送进程正在发送（{holder}），本次未发送；发件箱由它处理",
+                  "en": "Another sender is at work ({holder}); nothing sent, it handles "
+                        "the outbox"},
     "send.done": {"zh": "发送 {sent} 封，失败 {failed} 封，待重试 {deferred} 封，暂缓 {held} 封"
                         "（{where}）",
                   "en": "{sent} sent, {failed} failed, {deferred} waiting to retry, {held} held "
@@ -137,6 +140,9 @@ def send(app: App, confirm: bool, no_wait: bool) -> None:
     if confirm:
         app.console.print(say(app, "send.released", n=release_held(engine)))
     result = dispatch(engine, app.config, wait=not no_wait)
+    if result.busy:
+        app.console.print(say(app, "send.busy", holder=result.busy), markup=False)
+        return
     app.console.print(say(app, "send.done", sent=result.sent, failed=result.failed,
                           deferred=result.deferred, held=result.held, where=result.transport),
                       markup=False)
