@@ -23,8 +23,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, insert, select, update
+from sqlalchemy import Connection, bindparam, insert, select, text, update
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import SQLModel
 
 from engine.actions import _as_of
@@ -41,6 +42,7 @@ from rules.calendar import CalendarWarning
 
 CHUNK = 500  # ids per IN list: well inside SQLite's and PostgreSQL's parameter limits
 WRITE_CHUNK = 5000  # rows per executemany
+ANALYZE_AFTER = 1000  # new rows after which PostgreSQL gets fresh statistics
 # Where a re-plan may start and where it leads, read from the lifecycle's table (the
 # machine itself costs ~50 µs a move, too much for 100,000 re-plans in one file).
 REPLAN_FROM, REPLAN_TO = next((frozenset(s.value for s in sources), dest.value)
@@ -368,12 +370,32 @@ class Loader:
             for key, move in self.replans))
         _insert(conn, REPORTS, ({"milestone_id": milestone_ids[key], "created_at": now, **rep}
                                 for key, rep in self.report_rows))
+        if len(self.milestone_inserts) + len(self.project_inserts) >= ANALYZE_AFTER:
+            self._analyze()
         touched = {milestone_ids[key] for key in self.milestone_inserts}
         touched |= {milestone_ids[key] for key in self.milestone_updates}
         for chunk in _chunks(sorted(self.light_projects)):
             touched.update(conn.execute(select(M.c.id).where(M.c.project_id.in_(chunk)))
                            .scalars())
         self._light(sorted(touched), milestone_ids)
+
+    def _analyze(self) -> None:
+        """Fresh statistics after a bulk insert, before the queries that light the rows.
+
+        PostgreSQL's planner knows nothing yet of the rows this transaction inserted
+        (autovacuum sees them only after the commit) and joins milestone to project by
+        a nested loop over the whole state index: minutes at 100,000 milestones instead
+        of a second. ANALYZE counts the transaction's own rows. In a savepoint, so that
+        a user without the right to analyze still imports.
+        """
+        if self.conn.dialect.name != "postgresql":
+            return
+        savepoint = self.conn.begin_nested()
+        try:
+            self.conn.execute(text(f'ANALYZE "{P.name}", "{M.name}"'))
+            savepoint.commit()
+        except DBAPIError:
+            savepoint.rollback()
 
     def _light(self, ids: list[int], milestone_ids: dict[tuple[str, str], int]) -> None:
         """Light the touched milestones now, as the nightly run would."""
