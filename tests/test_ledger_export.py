@@ -171,3 +171,22 @@ def test_the_english_template(config, tmp_path):
     assert book.sheetnames[:3] == ["projects", "milestones", "progress"]
     assert [c.value for c in book["milestones"][1]][:3] == ["Project code", "Order", "Milestone"]
     assert Path(path).stat().st_size > 0
+
+
+def test_csv_cells_that_excel_would_run_stay_text_and_import_back(ledger, config, tmp_path):
+    from sqlalchemy import update
+
+    from engine.models import Project
+
+    evil = '=HYPERLINK("http://example.invalid","点我")'
+    with ledger.begin() as conn:
+        conn.execute(update(Project).where(Project.code == "HB-001")
+                     .values(name=evil, owner_company="@SUM(1+1)"))
+    path = tmp_path / "台账.csv"
+    export_ledger(ledger, config, path, ALL, lang="zh")
+    text = path.read_text(encoding="utf-8-sig")
+    assert "'=HYPERLINK" in text and "'@SUM(1+1)" in text
+    assert ",=HYPERLINK" not in text and ',"=HYPERLINK' not in text
+    before = snapshot(ledger)
+    load(ledger, config, path)
+    assert snapshot(ledger) == before

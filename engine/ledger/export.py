@@ -238,6 +238,9 @@ class _XlsxWriter:
         self.book.save(path)
 
 
+FORMULA_STARTS = ("=", "+", "-", "@")
+
+
 def _csv_value(col: Column, value: Any, lang: str) -> str:
     if value is None:
         return ""
@@ -249,6 +252,9 @@ def _csv_value(col: Column, value: Any, lang: str) -> str:
         return value.isoformat()
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        # Excel would run "=HYPERLINK(...)" typed into a project name: keep it text.
+        return "'" + value
     return str(value)
 
 

@@ -68,7 +68,14 @@ def text(value: Any) -> str | None:
         return value.isoformat()
     if isinstance(value, int | float) and not isinstance(value, bool):
         return _number_text(value)
-    return str(value).strip()
+    return unquote(str(value).strip())
+
+
+def unquote(text: str) -> str:
+    """'=abc → =abc: the quote our CSV export puts before text Excel would run."""
+    if text.startswith("'") and text[1:2] in ("=", "+", "-", "@"):
+        return text[1:]
+    return text
 
 
 def code(value: Any) -> str | None:
