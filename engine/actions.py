@@ -15,6 +15,7 @@ from sqlalchemy import Connection, insert, select, update
 from sqlalchemy.engine import Engine
 
 from engine.config import Config
+from engine.db import writer
 from engine.lifecycle import fire
 from engine.models import utcnow
 from engine.run import REPORTS, Evaluator, M, Move, P, T, _columns, latest_as_of
@@ -104,7 +105,7 @@ def record_progress(engine: Engine, config: Config, ref: str, percent: float | N
         raise BadInput("percent: give a percentage (0–100) or a completion date")
     if not 0 <= percent <= 100:
         raise BadInput(f"percent: {percent:g} is not between 0 and 100")
-    with engine.begin() as conn:
+    with writer(engine).begin() as conn:
         row = resolve_milestone(conn, ref)
         day = report_date or completed_on or config.today()
         if completed_on is not None and completed_on > config.today():
@@ -125,7 +126,7 @@ def record_progress(engine: Engine, config: Config, ref: str, percent: float | N
 def suspend(engine: Engine, config: Config, ref: str, *, reason: str, actor: str = "",
             project: bool = False) -> list[Move]:
     """Suspend a milestone, or every open milestone of a project (and the project)."""
-    with engine.begin() as conn:
+    with writer(engine).begin() as conn:
         as_of = _as_of(conn, config, None)
         rows = _targets(conn, ref, project)
         moves = [_move(conn, r, "suspend", as_of, actor, reason) for r in rows
@@ -141,7 +142,7 @@ def suspend(engine: Engine, config: Config, ref: str, *, reason: str, actor: str
 def resume(engine: Engine, config: Config, ref: str, *, reason: str, actor: str = "",
            project: bool = False) -> list[Move]:
     """Resume suspended work; each milestone is lit again at once."""
-    with engine.begin() as conn:
+    with writer(engine).begin() as conn:
         as_of = _as_of(conn, config, None)
         if project:
             conn.execute(update(P).where(P.c.code == ref).values(status="active",
@@ -160,7 +161,7 @@ def replan(engine: Engine, config: Config, ref: str, new_date: date, *, reason: 
     """Move the planned date (the baseline stays), record why, light it again."""
     if not reason.strip():
         raise BadInput("reason: a re-plan needs a reason")
-    with engine.begin() as conn:
+    with writer(engine).begin() as conn:
         row = resolve_milestone(conn, ref)
         start = new_start or row.planned_start
         if start is not None and new_date < start:
@@ -175,7 +176,7 @@ def replan(engine: Engine, config: Config, ref: str, new_date: date, *, reason: 
 
 def cancel(engine: Engine, config: Config, ref: str, *, reason: str,
            actor: str = "") -> list[Move]:
-    with engine.begin() as conn:
+    with writer(engine).begin() as conn:
         row = resolve_milestone(conn, ref)
         return [_move(conn, row, "cancel", _as_of(conn, config, None), actor, reason)]
 
@@ -183,7 +184,7 @@ def cancel(engine: Engine, config: Config, ref: str, *, reason: str,
 def reopen(engine: Engine, config: Config, ref: str, *, reason: str,
            actor: str = "") -> list[Move]:
     """Take back a finish or a cancellation; the completion date is cleared."""
-    with engine.begin() as conn:
+    with writer(engine).begin() as conn:
         row = resolve_milestone(conn, ref)
         as_of = _as_of(conn, config, None)
         move = _move(conn, row, "reopen", as_of, actor, reason)

@@ -8,9 +8,16 @@ from sqlalchemy import event, inspect
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import SQLModel, create_engine
 
-import engine.investment  # noqa: F401  (registers investment_report)
 from engine import models  # noqa: F401  (registers the tables on SQLModel.metadata)
-from notifications import models as notice_models  # noqa: F401  (the notices' tables)
+
+
+def _register_tables() -> None:
+    """Import every module that defines tables, so that create_all sees them all.
+
+    Done when a schema is created, not at import: those modules import this one.
+    """
+    import engine.investment  # noqa: F401
+    import notifications.models  # noqa: F401
 
 
 class NoDatabase(Exception):
@@ -46,25 +53,37 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def
 
 
 READ_ONLY = "lights_read_only"
+WRITER = "lights_writer"
 
 
 def _sqlite_begin(conn) -> None:  # type: ignore[no-untyped-def]
     # A transaction that reads and then writes (a run's chunk, an import) must hold the
     # write lock from its start: with a deferred BEGIN, a writer committing in between
     # makes its first write fail at once with "database is locked" (busy_timeout does
-    # not apply to a stale snapshot). IMMEDIATE makes the other writer wait instead.
-    # Readers (see read_only) keep a deferred BEGIN: in WAL they never block a writer.
+    # not apply to a stale snapshot). Such transactions use writer(): BEGIN IMMEDIATE
+    # makes the other writer wait instead. Everything else keeps a deferred BEGIN, so
+    # readers never queue for the write lock (in WAL they never block a writer).
     options = conn.get_execution_options()
     if options.get("isolation_level") == "AUTOCOMMIT":
         return
-    conn.exec_driver_sql("BEGIN" if options.get(READ_ONLY) else "BEGIN IMMEDIATE")
+    immediate = options.get(WRITER) and not options.get(READ_ONLY)
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def writer(engine: Engine) -> Engine:
+    """The same database for a transaction that reads, then writes what it read.
+
+    On SQLite its transactions take the write lock at BEGIN; elsewhere it is the
+    engine itself (PostgreSQL's row locks and MVCC need no such step).
+    """
+    return engine.execution_options(**{WRITER: True})
 
 
 def read_only(engine: Engine) -> Engine:
     """The same database for a reader that never writes (status, bulletins, exports).
 
-    On SQLite its transactions do not take the write lock, so a long report does not
-    hold up the nightly run; elsewhere it is the engine itself.
+    Its transactions never take SQLite's write lock, so a long report does not hold
+    up the nightly run; elsewhere it is the engine itself.
     """
     return engine.execution_options(**{READ_ONLY: True})
 
@@ -89,6 +108,7 @@ def make_engine(url: str) -> Engine:
 
 def create_schema(engine: Engine) -> None:
     """Create missing tables (idempotent)."""
+    _register_tables()
     SQLModel.metadata.create_all(engine)
 
 

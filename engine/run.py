@@ -21,6 +21,7 @@ from sqlalchemy import Connection, and_, bindparam, func, insert, select, update
 from sqlalchemy.engine import Engine
 
 from engine.config import Config
+from engine.db import writer
 from engine.lifecycle import fire, trigger_for
 from engine.models import Milestone, ProgressReport, Project, ReplayLight, Run, Transition, utcnow
 from rules.calendar import Pause, PauseWindow, WorkCalendar
@@ -264,7 +265,7 @@ def run(engine: Engine, config: Config, as_of: date | None = None, *, dry_run: b
 
     evaluator = Evaluator(config, as_of)
     where = and_(M.c.state.in_(OPEN_STATES), P.c.status == "active")
-    with engine.begin() as conn:
+    with writer(engine).begin() as conn:
         _fresh_statistics(conn)
         total = conn.execute(select(func.count()).select_from(M.join(P)).where(where)).scalar()
         evaluator.cover(conn, where)
@@ -281,7 +282,7 @@ def run(engine: Engine, config: Config, as_of: date | None = None, *, dry_run: b
             if should_stop is not None and should_stop():
                 summary.status = "interrupted"
                 break
-            with engine.begin() as conn:
+            with writer(engine).begin() as conn:
                 rows = conn.execute(select(*_columns()).select_from(M.join(P))
                                     .where(where, M.c.id > last_id)
                                     .order_by(M.c.id).limit(chunk)).all()
@@ -303,7 +304,7 @@ def run(engine: Engine, config: Config, as_of: date | None = None, *, dry_run: b
         summary.evaluated = done
         summary.moves_by_trigger = dict(triggers)
         _calendar_warnings(summary, evaluator, config)
-        with engine.begin() as conn:
+        with writer(engine).begin() as conn:
             summary.counts = count_lights(conn)
             if dry_run:
                 for m in summary.moved:
@@ -317,7 +318,7 @@ def run(engine: Engine, config: Config, as_of: date | None = None, *, dry_run: b
                     moves_by_trigger=summary.moves_by_trigger, warnings=summary.warnings))
     except BaseException as exc:
         if summary.run_id is not None:
-            with engine.begin() as conn:
+            with writer(engine).begin() as conn:
                 conn.execute(update(R).where(R.c.id == summary.run_id).values(
                     status="failed", finished_at=utcnow(), evaluated=summary.evaluated,
                     error=f"{type(exc).__name__}: {exc}"[:2000]))
@@ -343,7 +344,7 @@ def _replay(engine: Engine, config: Config, as_of: date, summary: RunSummary,
                      .join(last_day, and_(last_day.c.milestone_id == REPORTS.c.milestone_id,
                                           last_day.c.day == REPORTS.c.report_date))
                      .group_by(REPORTS.c.milestone_id).subquery())
-    with engine.begin() as conn:
+    with writer(engine).begin() as conn:
         evaluator.cover(conn, where)
         _calendar_warnings(summary, evaluator, config)
         summary.run_id = conn.execute(insert(R).values(

@@ -7,7 +7,7 @@ from datetime import date
 
 from sqlalchemy import select, text, update
 
-from engine.db import make_engine, open_database
+from engine.db import make_engine, open_database, writer
 from engine.models import Milestone
 from tests.builders import add_milestone, add_project
 
@@ -21,15 +21,15 @@ def test_a_writer_between_a_transactions_read_and_write_waits_instead_of_failing
         with second.begin() as conn:
             conn.execute(update(Milestone).where(Milestone.id == mid).values(percent=50))
 
-    with first.begin() as conn:  # like a run's chunk: read, then write
+    with writer(first).begin() as conn:  # like a run's chunk: read, then write
         conn.execute(select(Milestone.percent)).all()
-        writer = threading.Thread(target=other_writer)
-        writer.start()
-        writer.join(timeout=0.5)
-        assert writer.is_alive(), "the other writer must wait for this transaction"
+        other = threading.Thread(target=other_writer)
+        other.start()
+        other.join(timeout=0.5)
+        assert other.is_alive(), "the other writer must wait for this transaction"
         conn.execute(update(Milestone).where(Milestone.id == mid).values(percent=10))
-    writer.join(timeout=10)
-    assert not writer.is_alive()
+    other.join(timeout=10)
+    assert not other.is_alive()
     with first.connect() as conn:
         assert conn.execute(select(Milestone.percent)).scalar() == 50  # it ran after
 
@@ -49,12 +49,12 @@ def test_a_long_reader_does_not_hold_up_a_writer(sqlite_url):
         reader.execute(select(Milestone.percent)).all()  # a report in progress
         done = threading.Event()
 
-        def writer() -> None:
-            with engine.begin() as conn:
+        def write() -> None:
+            with writer(engine).begin() as conn:
                 conn.execute(update(Milestone).where(Milestone.id == mid).values(percent=70))
             done.set()
 
-        thread = threading.Thread(target=writer)
+        thread = threading.Thread(target=write)
         thread.start()
         assert done.wait(timeout=5), "a reader must not block the nightly run"
         thread.join()
