@@ -30,6 +30,7 @@ from sqlmodel import SQLModel
 
 from engine.actions import _as_of
 from engine.config import Config
+from engine.db import writer
 from engine.i18n import light_label
 from engine.ledger.columns import BY_KEY
 from engine.ledger.problems import LedgerInvalid, Problem, shown
@@ -464,7 +465,7 @@ def import_ledger(engine: Engine, config: Config, ledger: Ledger, *, lang: str,
     (as ``lights progress`` does); ``today`` bounds report and completion dates.
     """
     today = today or config.today()
-    with engine.connect() as conn:
+    with writer(engine).connect() as conn:  # reads what it then writes: the lock first
         transaction = conn.begin()
         try:
             loader = Loader(conn, config, ledger, lang, actor, today, as_of)
