@@ -198,6 +198,8 @@ def test_csv_has_a_row_per_group_with_every_rate(programme, config):
     assert rows[("县（市）区", "乙区")]["升降"] == "↓1"
     assert rows[("县（市）区", "丙区")]["排名"] == "—"
     assert rows[("建设性质", "续建")]["总投资（亿元）"] == "0.80"
+    assert header[-1] == "投资预警规则"
+    assert {row["投资预警规则"] for row in rows.values()} == {config.bulletins.preset}
 
 
 def test_an_empty_programme_gives_dashes_not_errors(engine, config):

@@ -236,14 +236,19 @@ def _charts(b: Bulletin, lang: str) -> dict[str, Markup]:
 
 # -- CSV ------------------------------------------------------------------------------------
 def to_csv(b: Bulletin, lang: str) -> str:
-    """One row per group of every dimension: figures, rates, rank and movement."""
+    """One row per group of every dimension: figures, rates, rank and movement.
+
+    The last column names the investment light preset in force (as every bulletin
+    does), on each row so that the table stays rectangular for Excel.
+    """
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     header = [w("csv.section", lang), w("col.name", lang), w("col.projects", lang),
               w("col.total_yi", lang), w("col.plan_yi", lang), w("col.completed_yi", lang),
               w("rate.expected", lang), *(w(f"rate.{k}", lang) for k in RATE_KEYS),
               w("col.due", lang), w("col.on_time", lang), w("col.rank", lang),
-              w("col.move", lang), *(light_label(k, lang) for k in LIGHT_ORDER)]
+              w("col.move", lang), *(light_label(k, lang) for k in LIGHT_ORDER),
+              w("col.preset", lang)]
     writer.writerow(header)
     ranks = {dim: {r.name: r for r in b.rankings[dim]} for dim in b.rankings}
     for dim in DIMENSIONS:
@@ -257,7 +262,7 @@ def to_csv(b: Bulletin, lang: str) -> str:
                 f.nodes_on_time,
                 "" if ranked is None else ("—" if ranked.rank is None else ranked.rank),
                 "" if ranked is None else ranked.arrow,
-                *(f.lights.get(k, 0) for k in LIGHT_ORDER)])
+                *(f.lights.get(k, 0) for k in LIGHT_ORDER), b.preset.name])
     return buf.getvalue()
 
 

@@ -144,6 +144,7 @@ WORDS: dict[str, dict[str, str]] = {
                             "en": "{n} projects entered after {as_of} are not counted."},
     "note.calendar": {"zh": "注意：{text}", "en": "Warning: {text}"},
     "csv.section": {"zh": "维度", "en": "dimension"},
+    "col.preset": {"zh": "投资预警规则", "en": "investment light preset"},
     # the command line
     "cli.one_period": {"zh": "请给出一个期间：--week、--half、--month、--quarter 或 --year 之一",
                        "en": "give one period: one of --week, --half, --month, --quarter or "
