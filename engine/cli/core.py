@@ -11,13 +11,11 @@ import click
 from engine import actions, queries, views
 from engine.cli import cli
 from engine.cli.common import BY, DATE, FORMAT, REASON, App, common, emit, fail
+from engine.cli.filters import milestone_filters, status_filter
 from engine.db import read_only, sqlite_path
-from engine.i18n import light_label, trigger_label, value_code, value_label
+from engine.i18n import light_label, trigger_label, value_label
 from engine.nightly import nightly
 from engine.run import latest_as_of
-from rules.lights import Light
-
-LIGHT_CHOICES = [light.value for light in Light]
 
 
 # -- commands ---------------------------------------------------------------------
@@ -99,43 +97,13 @@ def vars_of(obj: Any) -> dict[str, Any]:
 
 
 @cli.command()
-@click.option("--region", help="所属地区")
-@click.option("--department", help="责任单位")
-@click.option("--leader", help="包保领导")
-@click.option("--level", help="provincial|city|county / 省级|市级|县区级")
-@click.option("--category", help="industrial|infrastructure|… / 产业|基础设施|…")
-@click.option("--light", "lights_", multiple=True,
-              help="one of / 之一: " + ", ".join(LIGHT_CHOICES))
-@click.option("--kind", help="milestone kind / 节点类型 (开工, start, …)")
-@click.option("--project", help="project code / 项目编号")
-@click.option("--due-before", type=DATE, help="planned date on or before / 计划完成不晚于")
-@click.option("--due-after", type=DATE, help="planned date on or after / 计划完成不早于")
-@click.option("--open", "open_only", is_flag=True, help="hide finished and future nodes' states")
+@milestone_filters
 @click.option("--limit", type=click.IntRange(min=1), help="at most N rows")
 @FORMAT
 @common
-def status(app: App, region: str | None, department: str | None, leader: str | None,
-           level: str | None, category: str | None, lights_: tuple[str, ...], kind: str | None,
-           project: str | None, due_before: date | None, due_after: date | None,
-           open_only: bool, limit: int | None, fmt: str) -> None:
+def status(app: App, filters: dict[str, Any], limit: int | None, fmt: str) -> None:
     """The lights of every milestone that matches, worst first / 查询红黄绿灯."""
-    chosen = tuple(value_code(x) for x in lights_)
-    for light in chosen:
-        if light not in LIGHT_CHOICES:
-            raise click.BadParameter(f"{light!r}: not one of {', '.join(LIGHT_CHOICES)}",
-                                     param_hint="--light")
-    kind_code = None
-    if kind:
-        kind_code = app.config.kind_code(kind)
-        if kind_code is None:
-            raise click.BadParameter(f"{kind!r}: not in the milestone kind catalogue",
-                                     param_hint="--kind")
-    flt = queries.StatusFilter(
-        region=region, department=department, leader=leader,
-        level=value_code(level) if level else None,
-        category=value_code(category) if category else None, lights=chosen, kind=kind_code,
-        project=project, due_before=due_before, due_after=due_after, open_only=open_only,
-        limit=limit)
+    flt = status_filter(app, filters, limit)
     engine = app.database()
     with read_only(engine).connect() as conn:
         as_of = latest_as_of(conn) or app.config.today()

@@ -3,30 +3,25 @@
 from __future__ import annotations
 
 import json
-from datetime import date
 from pathlib import Path
+from typing import Any
 
 import click
 from rich.text import Text
 
 from engine import views
 from engine.cli import cli
-from engine.cli.common import BY, DATE, App, UserError, common
-from engine.i18n import value_code
+from engine.cli.common import BY, App, UserError, common
+from engine.cli.filters import milestone_filters, status_filter
 from engine.ledger.export import export_ledger
 from engine.ledger.load import ImportSummary, import_ledger
 from engine.ledger.problems import LedgerInvalid
 from engine.ledger.template import write_template
 from engine.ledger.validate import read_ledger
 from engine.ledger.words import say
-from engine.queries import StatusFilter
-from rules.lights import Light
 from rules.reasons import format_day
 
 SHOWN = 20  # changes and moves listed on the terminal; --format json has them all
-LIGHT_CHOICES = [light.value for light in Light]
-
-
 @cli.command("import")
 @click.argument("files", nargs=-1, required=True,
                 type=click.Path(exists=True, dir_okay=False, path_type=Path))
@@ -88,50 +83,21 @@ def _print_summary(app: App, summary: ImportSummary) -> None:
 
 @cli.command("export")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--region", help="所属地区")
-@click.option("--department", help="责任单位")
-@click.option("--leader", help="包保领导")
-@click.option("--level", help="provincial|city|county / 省级|市级|县区级")
-@click.option("--category", help="industrial|infrastructure|… / 产业|基础设施|…")
-@click.option("--light", "lights_", multiple=True,
-              help="one of / 之一: " + ", ".join(LIGHT_CHOICES))
-@click.option("--kind", help="milestone kind / 节点类型 (开工, start, …)")
-@click.option("--project", help="project code / 项目编号")
-@click.option("--due-before", type=DATE, help="planned date on or before / 计划完成不晚于")
-@click.option("--due-after", type=DATE, help="planned date on or after / 计划完成不早于")
-@click.option("--open", "open_only", is_flag=True, help="open milestones only / 只含未完成节点")
+@milestone_filters
 @click.option("--split", type=click.Choice(["level", "region"]),
               help="one milestone sheet per level or region (.xlsx) / 按级别或地区分表")
 @click.option("--encoding", type=click.Choice(["utf-8-sig", "gb18030"]), default="utf-8-sig",
               show_default=True, help="CSV encoding / CSV 编码")
 @common
-def export_cmd(app: App, file: Path, region: str | None, department: str | None,
-               leader: str | None, level: str | None, category: str | None,
-               lights_: tuple[str, ...], kind: str | None, project: str | None,
-               due_before: date | None, due_after: date | None, open_only: bool,
-               split: str | None, encoding: str) -> None:
+def export_cmd(app: App, file: Path, filters: dict[str, Any], split: str | None,
+               encoding: str) -> None:
     """Export the ledger with its lights to .xlsx or .csv / 导出台账（含红黄绿灯）."""
     suffix = file.suffix.lower()
     if suffix not in (".xlsx", ".csv"):
         raise UserError(say("export.suffix", app.lang, file=file))
     if split and suffix == ".csv":
         raise UserError(say("export.split_csv", app.lang))
-    chosen = tuple(value_code(x) for x in lights_)
-    for light in chosen:
-        if light not in LIGHT_CHOICES:
-            raise click.BadParameter(f"{light!r}: not one of {', '.join(LIGHT_CHOICES)}",
-                                     param_hint="--light")
-    kind_code = None
-    if kind:
-        kind_code = app.config.kind_code(kind)
-        if kind_code is None:
-            raise click.BadParameter(f"{kind!r}: not in the milestone kind catalogue",
-                                     param_hint="--kind")
-    flt = StatusFilter(region=region, department=department, leader=leader,
-                       level=value_code(level) if level else None,
-                       category=value_code(category) if category else None, lights=chosen,
-                       kind=kind_code, project=project, due_before=due_before,
-                       due_after=due_after, open_only=open_only)
+    flt = status_filter(app, filters)
     done = export_ledger(app.database(), app.config, file, flt, lang=app.lang,
                          split=split, encoding=encoding)  # type: ignore[arg-type]
     app.console.print(say("export.done", app.lang, projects=done.projects,
