@@ -61,7 +61,7 @@ def resolve_project(conn: Connection, code: str) -> Any:
     return row
 
 
-def _as_of(conn: Connection, config: Config, when: date | None) -> date:
+def evaluation_date(conn: Connection, config: Config, when: date | None) -> date:
     """The date to evaluate at: given, else today, never before the latest run."""
     latest = latest_as_of(conn)
     today = when or config.today()
@@ -119,7 +119,7 @@ def record_progress(engine: Engine, config: Config, ref: str, percent: float | N
         if completed_on is not None:
             values["actual_date"] = completed_on
         conn.execute(update(M).where(M.c.id == row.id).values(**values))
-        moves = _reevaluate(conn, config, row.id, _as_of(conn, config, None), reporter)
+        moves = _reevaluate(conn, config, row.id, evaluation_date(conn, config, None), reporter)
     return ActionResult(row.id, moves)
 
 
@@ -127,7 +127,7 @@ def suspend(engine: Engine, config: Config, ref: str, *, reason: str, actor: str
             project: bool = False) -> list[Move]:
     """Suspend a milestone, or every open milestone of a project (and the project)."""
     with writer(engine).begin() as conn:
-        as_of = _as_of(conn, config, None)
+        as_of = evaluation_date(conn, config, None)
         rows = _targets(conn, ref, project)
         moves = [_move(conn, r, "suspend", as_of, actor, reason) for r in rows
                  if r.state in {light.value for light in OPEN_LIGHTS}]
@@ -143,7 +143,7 @@ def resume(engine: Engine, config: Config, ref: str, *, reason: str, actor: str 
            project: bool = False) -> list[Move]:
     """Resume suspended work; each milestone is lit again at once."""
     with writer(engine).begin() as conn:
-        as_of = _as_of(conn, config, None)
+        as_of = evaluation_date(conn, config, None)
         if project:
             conn.execute(update(P).where(P.c.code == ref).values(status="active",
                                                                   updated_at=utcnow()))
@@ -166,7 +166,7 @@ def replan(engine: Engine, config: Config, ref: str, new_date: date, *, reason: 
         start = new_start or row.planned_start
         if start is not None and new_date < start:
             raise BadInput(f"planned date {new_date} is before the planned start {start}")
-        as_of = _as_of(conn, config, None)
+        as_of = evaluation_date(conn, config, None)
         numbers = {"old_date": row.planned_date.isoformat(), "new_date": new_date.isoformat()}
         move = _move(conn, row, "replan", as_of, actor, reason, numbers)
         conn.execute(update(M).where(M.c.id == row.id).values(
@@ -178,7 +178,7 @@ def cancel(engine: Engine, config: Config, ref: str, *, reason: str,
            actor: str = "") -> list[Move]:
     with writer(engine).begin() as conn:
         row = resolve_milestone(conn, ref)
-        return [_move(conn, row, "cancel", _as_of(conn, config, None), actor, reason)]
+        return [_move(conn, row, "cancel", evaluation_date(conn, config, None), actor, reason)]
 
 
 def reopen(engine: Engine, config: Config, ref: str, *, reason: str,
@@ -186,7 +186,7 @@ def reopen(engine: Engine, config: Config, ref: str, *, reason: str,
     """Take back a finish or a cancellation; the completion date is cleared."""
     with writer(engine).begin() as conn:
         row = resolve_milestone(conn, ref)
-        as_of = _as_of(conn, config, None)
+        as_of = evaluation_date(conn, config, None)
         move = _move(conn, row, "reopen", as_of, actor, reason)
         conn.execute(update(M).where(M.c.id == row.id).values(actual_date=None))
         return [move, *_reevaluate(conn, config, row.id, as_of, actor)]

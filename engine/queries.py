@@ -15,7 +15,7 @@ from sqlalchemy import Connection, case, func, select
 from engine.actions import resolve_milestone, resolve_project
 from engine.run import M, P, T
 from rules.lights import SEVERITY, Light, worst
-from rules.reasons import describe, describe_all
+from rules.reasons import describe_all
 
 
 @dataclass
@@ -38,11 +38,12 @@ _SEVERITY_ORDER = case({light.value: sev for light, sev in SEVERITY.items()}, va
                        else_=0)
 
 
-def reason_text(state: str, facts: list[dict[str, Any]] | None, stored: str, lang: str) -> str:
-    """The reason in ``lang`` from the findings; the stored text for manual moves."""
-    if not facts:
+def reason_text(facts: list[dict[str, Any]] | None, stored: str, lang: str) -> str:
+    """The reason in ``lang`` from the rules' findings; the stored text for manual moves."""
+    findings = [f for f in facts or [] if not f["rule"].startswith("manual:")]
+    if not findings:
         return stored
-    return describe_all([(f["rule"], f["numbers"]) for f in facts], lang)
+    return describe_all([(f["rule"], f["numbers"]) for f in findings], lang)
 
 
 def days_late(row: Any, as_of: date) -> int:
@@ -100,7 +101,7 @@ def _status_row(row: Any, lang: str, as_of: date) -> dict[str, Any]:
         "light": row.state,
         "since": row.state_since.isoformat() if row.state_since else None,
         "days_late": days_late(row, as_of) if row.state in ("red", "done_late") else 0,
-        "reason": reason_text(row.state, row.light_facts, row.reason, lang),
+        "reason": reason_text(row.light_facts, row.reason, lang),
     }
 
 
@@ -146,14 +147,9 @@ def history(conn: Connection, ref: str, lang: str) -> tuple[Any, list[dict[str, 
     milestone = resolve_milestone(conn, ref)
     moves = []
     for row in conn.execute(select(T).where(T.c.milestone_id == milestone.id).order_by(T.c.id)):
-        findings = [f for f in (row.numbers or []) if not f["rule"].startswith("manual:")]
-        reason = (describe_all([(f["rule"], f["numbers"]) for f in findings], lang)
-                  if findings else row.reason)
+        reason = reason_text(row.numbers, row.reason, lang)
         moves.append({"as_of": row.as_of.isoformat(), "trigger": row.trigger,
                       "from": row.from_state, "to": row.to_state, "rules": row.rules,
                       "reason": reason, "actor": row.actor, "run_id": row.run_id})
     return milestone, moves
 
-
-__all__ = ["StatusFilter", "describe", "history", "light_counts", "project_lights",
-           "project_timeline", "status"]

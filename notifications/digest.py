@@ -146,7 +146,7 @@ class Composer:
             "light_text": light_label(n.state if resolved else n.light, lang),
             "kind": "" if self.config.kind_label(n.kind, lang) == n.milestone
             else self.config.kind_label(n.kind, lang),
-            "reason": reason_text(n.state, n.light_facts, n.reason, lang) or "—",
+            "reason": reason_text(n.light_facts, n.reason, lang) or "—",
             "history": self.history_line(history, lang),
             "step": "" if resolved else (step.zh if lang == "zh" else step.en),
             "step_text": "" if resolved else self.renderer.step_text(step.template, lang, ctx),

@@ -28,7 +28,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import SQLModel
 
-from engine.actions import _as_of
+from engine.actions import evaluation_date
 from engine.config import Config
 from engine.db import writer
 from engine.i18n import light_label
@@ -112,7 +112,7 @@ class Loader:
         self.conn, self.config, self.ledger = conn, config, ledger
         self.lang, self.actor, self.today = lang, actor, today
         self.problems: list[Problem] = []
-        self.as_of = _as_of(conn, config, as_of)
+        self.as_of = evaluation_date(conn, config, as_of)
         self.summary = ImportSummary(ledger.files, self.as_of, False,
                                      warnings=list(ledger.warnings))
         self.reason = say("replan.reason", config.lang, file="、".join(ledger.files))
