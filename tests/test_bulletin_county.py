@@ -67,3 +67,28 @@ def test_county_ledger_totals_in_the_bulletin(tmp_path):
     assert [rows[("建设性质", "新建")][i] for i in pick] == ["55", "39.98", "22.00"]
     assert [rows[("建设性质", "续建")][i] for i in pick] == ["25", "55.96", "25.51"]
     assert sum(int(rows[("县（市）区", town)][pick[0]]) for town in TOWNS) == 80
+
+
+def test_county_investment_columns_in_the_bulletin(tmp_path):
+    """The same county's October reconciliation on the ledger's own rows: each new
+    project 2,000 万元 completed this year and 1,500 in place, each continuing one
+    0.6 亿 and 0.5 亿. Completed 11.00 + 15.00 = 26.00 亿 of a 47.51 亿 plan (54.7%);
+    funds 8.25 + 12.50 = 20.75 亿 (43.7%)."""
+    rows = county_rows()
+    rows[1] = [*HEADERS, "累计完成投资（万元）", "到位资金（万元）"]
+    for row in rows[2:-1]:
+        row += [2000, 1500] if row[4] == "新建" else ["0.6亿元", "0.5亿元"]
+    workbook(tmp_path / "白桦县台账.xlsx", {"项目台账": rows})
+    assert lights(tmp_path, "init").returncode == 0
+    imported = lights(tmp_path, "import", "白桦县台账.xlsx")
+    assert imported.returncode == 0, imported.stderr
+    assert "投资报送：新增 80 条" in imported.stdout
+
+    year = str(datetime.now(ZoneInfo("Asia/Shanghai")).year)
+    md = lights(tmp_path, "bulletin", "--year", year)
+    assert md.returncode == 0, md.stderr
+    assert "| 本年累计完成投资 | 26.00亿元（54.7%） |" in md.stdout
+    assert "| 到位资金 | 20.75亿元（43.7%） |" in md.stdout
+    assert "| 投资完成率 | 54.7% |" in md.stdout and "| 资金到位率 | 43.7% |" in md.stdout
+    again = lights(tmp_path, "import", "白桦县台账.xlsx")
+    assert "投资报送：新增 0 条（80 条与上次报送相同" in again.stdout

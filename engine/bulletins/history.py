@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Date, and_, cast, func, literal, or_, select, type_coerce
 from sqlalchemy.sql import ColumnElement, Subquery
 
-from engine.investment import IR
+from engine.investment import IR, latest_reports
 from engine.run import REPORTS, M, P, T
 
 
@@ -111,17 +111,7 @@ class AsOf:
 
     def latest_investment(self) -> Subquery:
         """Each project's latest investment report of the year, dated on or before as_of."""
-        first = date(self.as_of.year, 1, 1)
-        ranked = (select(IR.c.project_id, IR.c.ytd_amount, IR.c.funds_in_place,
-                         IR.c.month_amount, IR.c.report_date,
-                         func.row_number().over(partition_by=IR.c.project_id,
-                                                order_by=(IR.c.report_date.desc(),
-                                                          IR.c.id.desc())).label("rn"))
-                  .where(and_(IR.c.report_date >= first, IR.c.report_date <= self.as_of))
-                  .subquery("ranked_ir"))
-        return (select(ranked.c.project_id, ranked.c.ytd_amount, ranked.c.funds_in_place,
-                       ranked.c.month_amount, ranked.c.report_date)
-                .where(ranked.c.rn == 1).subquery("invest_at"))
+        return latest_reports(self.as_of)
 
     def reported_start(self) -> Subquery:
         """The earliest start (开工/复工) of the year each project reported by as_of."""

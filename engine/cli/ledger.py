@@ -64,6 +64,8 @@ def _print_summary(app: App, summary: ImportSummary) -> None:
     out.print(say("import.projects", lang, **summary.projects), markup=False)
     out.print(say("import.milestones", lang, **summary.milestones), markup=False)
     out.print(say("import.reports", lang, **summary.reports), markup=False)
+    if any(summary.investment.values()):
+        out.print(say("import.investment", lang, **summary.investment), markup=False)
     out.print(say("import.moves", lang, n=len(summary.moves)), markup=False)
     lines = summary.change_lines(lang)
     for line in lines[:SHOWN]:

@@ -8,6 +8,9 @@ cells are read (:mod:`engine.ledger.values`) and which record it fills:
 - ``project``: written to the project table's column ``field``;
 - ``milestone``: written to the milestone table's column ``field``;
 - ``report``: a progress report (进展报送): percent, completion date, report date;
+- ``investment``: the project's investment report (投资报送), dated by 投资报送日期 or,
+  without one, the day of the import; what is left blank carries forward as
+  ``lights invest`` does it (:func:`engine.investment.fill`);
 - ``info``: written on export (the light, its reason), ignored on import.
 
 Adding a column is one entry in :data:`COLUMNS` (and, for a new database column, the
@@ -21,7 +24,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-Record = Literal["key", "project", "milestone", "report", "info"]
+Record = Literal["key", "project", "milestone", "report", "investment", "info"]
 SheetKind = Literal["projects", "milestones", "progress"]
 Parser = Literal["code", "text", "email", "date", "amount", "percent", "int", "weight",
                  "bool", "category", "level", "nature", "kind", "region", "pause"]
@@ -85,6 +88,24 @@ COLUMNS: tuple[Column, ...] = (
            ("是否室外作业", "outdoor")),
     Column("winter_pause", "project", "冬季停工期", "Winter pause", "pause",
            ("冬休期", "冬季停工", "winter pause")),
+    # -- the project's investment report (投资报送) -------------------------------------------
+    Column("invest_date", "investment", "投资报送日期", "Investment report date", "date",
+           ("投资填报日期", "投资统计日期", "统计截止日期", "数据截止日期", "截止日期",
+            "investment reported on")),
+    Column("month_amount", "investment", "本月完成投资（万元）",
+           "Investment this month (10k yuan)", "amount",
+           ("本月完成投资", "当月完成投资", "月度完成投资", "本月投资", "investment this month")),
+    Column("ytd_amount", "investment", "累计完成投资（万元）",
+           "Investment this year to date (10k yuan)", "amount",
+           ("累计完成投资", "本年累计完成投资", "年度累计完成投资", "本年完成投资",
+            "年度完成投资", "今年累计完成投资", "investment year to date",
+            "investment this year")),
+    Column("funds_in_place", "investment", "到位资金（万元）", "Funds in place (10k yuan)",
+           "amount", ("到位资金", "本年到位资金", "年度到位资金", "资金到位", "到位资金额",
+                      "funds in place")),
+    Column("actual_start", "investment", "实际开工时间", "Actual start", "date",
+           ("实际开工日期", "实际开工", "开工时间", "开工日期", "实际开（复）工时间",
+            "实际开复工时间", "实际复工时间", "actual start date", "started on")),
     # -- the milestone (节点任务) ------------------------------------------------------------
     Column("seq", "milestone", "节点序号", "Order", "int", ("序号", "seq")),
     Column("kind", "milestone", "节点类型", "Kind", "kind", ("节点类别", "kind")),
@@ -115,12 +136,14 @@ COLUMNS: tuple[Column, ...] = (
 )
 
 BY_KEY: dict[str, Column] = {c.key: c for c in COLUMNS}
+# The figures of an investment report (its date aside): a row with any of them reports.
+INVESTMENT_FIGURES = ("month_amount", "ytd_amount", "funds_in_place", "actual_start")
 
 # What each kind of sheet takes from its rows; other recognised columns are ignored
 # with a warning (a progress sheet does not change project details, for instance).
 SHEET_RECORDS: dict[SheetKind, frozenset[Record]] = {
-    "projects": frozenset({"key", "project", "info"}),
-    "milestones": frozenset({"key", "project", "milestone", "report", "info"}),
+    "projects": frozenset({"key", "project", "investment", "info"}),
+    "milestones": frozenset({"key", "project", "investment", "milestone", "report", "info"}),
     "progress": frozenset({"key", "report", "info"}),
 }
 # Columns a sheet cannot do without; a progress sheet also needs 完成进度 or 实际完成时间.
@@ -147,7 +170,8 @@ EXPORT_COLUMNS: dict[SheetKind, tuple[str, ...]] = {
     "projects": ("code", "project_name", "region", "department", "owner_company", "category",
                  "level", "nature", "total_investment", "annual_plan", "leader", "secretary",
                  "outdoor", "winter_pause", "leader_email", "secretary_email",
-                 "department_email"),
+                 "department_email", "invest_date", "month_amount", "ytd_amount",
+                 "funds_in_place", "actual_start"),
     "milestones": ("code", "project_name", "region", "seq", "milestone", "kind",
                    "planned_start", "planned_date", "percent", "completed_on", "light",
                    "reason", "days_late", "baseline_date", "report_date", "owner",
@@ -168,9 +192,10 @@ def columns_for(kind: SheetKind) -> list[Column]:
 
 
 def export_columns(kind: SheetKind, flat: bool = False) -> list[Column]:
-    """The columns written for a sheet, in order; ``flat`` adds every project column
-    to a milestone sheet (a CSV holds one sheet, so it carries the projects too)."""
+    """The columns written for a sheet, in order; ``flat`` adds every project column and
+    its investment report to a milestone sheet (a CSV holds one sheet, so it carries
+    the projects too)."""
     keys = list(EXPORT_COLUMNS[kind])
-    rest = {_EXPORT_REST[kind]} | ({"project"} if flat else set())
+    rest = {_EXPORT_REST[kind]} | ({"project", "investment"} if flat else set())
     keys += [c.key for c in COLUMNS if c.record in rest and c.key not in keys]
     return [BY_KEY[k] for k in keys]

@@ -30,7 +30,8 @@ from sqlalchemy.engine import Engine
 from engine.config import Config
 from engine.db import read_only
 from engine.i18n import light_label, value_label
-from engine.ledger.columns import Column, export_columns
+from engine.investment import latest_reports
+from engine.ledger.columns import INVESTMENT_FIGURES, Column, export_columns
 from engine.ledger.words import say
 from engine.queries import StatusFilter, status
 from engine.run import M, P, latest_as_of
@@ -83,7 +84,7 @@ class LedgerData:
 
     def __init__(self, conn: Connection, config: Config, flt: StatusFilter, lang: str) -> None:
         self.config, self.lang = config, lang
-        as_of = latest_as_of(conn) or config.today()
+        as_of = self.as_of = latest_as_of(conn) or config.today()
         lit = status(conn, replace(flt, limit=None), lang, as_of)
         stored = self._milestones(conn, [r["id"] for r in lit])
         codes = {r["project"] for r in lit}
@@ -132,12 +133,28 @@ class LedgerData:
                     query = query.where(column == value)
             for row in conn.execute(query):
                 rows.setdefault(row.code, row)
-        return {code: self._project(rows[code]) for code in sorted(rows)}
+        invested = self._investment(conn, [rows[code].id for code in rows])
+        return {code: self._project(rows[code], invested.get(rows[code].id))
+                for code in sorted(rows)}
 
-    def _project(self, row: Any) -> dict[str, Any]:
+    def _investment(self, conn: Connection, ids: list[int]) -> dict[int, Any]:
+        """Each project's latest investment report this year (written, it imports back
+        as the same report: nothing new)."""
+        latest = latest_reports(self.as_of)
+        out: dict[int, Any] = {}
+        ordered = sorted(ids)
+        for i in range(0, len(ordered), CHUNK):
+            out.update((row.project_id, row) for row in conn.execute(
+                select(latest).where(latest.c.project_id.in_(ordered[i:i + CHUNK]))))
+        return out
+
+    def _project(self, row: Any, invested: Any) -> dict[str, Any]:
         lang = self.lang
         out: dict[str, Any] = {col.key: getattr(row, col.target)
-                               for col in export_columns("projects")}
+                               for col in export_columns("projects") if col.record != "investment"}
+        if invested is not None:
+            out["invest_date"] = invested.report_date
+            out.update({key: getattr(invested, key) for key in INVESTMENT_FIGURES})
         for key in ("category", "level", "nature"):
             out[key] = value_label(getattr(row, key), lang)
         out["outdoor"] = say("yes" if row.outdoor else "no", lang)

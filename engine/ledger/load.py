@@ -6,7 +6,9 @@ nothing. A new planned date (or start) on a known milestone is a re-plan, as
 ``lights replan`` does it: the baseline stays, the move is recorded with the reason
 "imported from FILE". A progress row is a progress report (append-only); so is a
 milestone row whose 完成进度/实际完成时间 differ from what is stored, dated by its
-报送日期 or, without one, today.
+报送日期 or, without one, today. A project's investment columns are an investment
+report (投资报送), dated by 投资报送日期 or today, its blanks filled from the previous
+report as ``lights invest`` fills them; the same figures as that report add nothing.
 
 Set-based throughout: existing rows are read with a few IN queries, changes are written
 with executemany, and the touched milestones are lit by the nightly run's Evaluator
@@ -21,6 +23,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, insert, select, text, update
@@ -32,9 +35,10 @@ from engine.actions import evaluation_date
 from engine.config import Config
 from engine.db import writer
 from engine.i18n import light_label
-from engine.ledger.columns import BY_KEY
+from engine.investment import IR, Inconsistent, fill
+from engine.ledger.columns import BY_KEY, INVESTMENT_FIGURES
 from engine.ledger.problems import LedgerInvalid, Problem, shown
-from engine.ledger.validate import Ledger, MilestoneIn, ReportIn, required_for_new
+from engine.ledger.validate import Ledger, MilestoneIn, ProjectIn, ReportIn, required_for_new
 from engine.ledger.words import say
 from engine.lifecycle import TRANSITIONS
 from engine.models import Milestone, Project, utcnow
@@ -61,6 +65,7 @@ class ImportSummary:
     milestones: dict[str, int] = field(
         default_factory=lambda: dict(new=0, updated=0, replanned=0, same=0))
     reports: dict[str, int] = field(default_factory=lambda: dict(new=0, dup=0))
+    investment: dict[str, int] = field(default_factory=lambda: dict(new=0, same=0))
     moves: list[Move] = field(default_factory=list)
     changes: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
@@ -71,7 +76,7 @@ class ImportSummary:
     def as_json(self, lang: str) -> dict[str, Any]:
         return {"files": self.files, "as_of": self.as_of.isoformat(), "dry_run": self.dry_run,
                 "projects": self.projects, "milestones": self.milestones,
-                "reports": self.reports,
+                "reports": self.reports, "investment": self.investment,
                 "moves": [{"project": m.project, "milestone": m.milestone, "from": m.from_state,
                            "to": m.to_state, "trigger": m.trigger, "reason": m.reason}
                           for m in self.moves],
@@ -126,6 +131,7 @@ class Loader:
         self.milestone_updates: dict[tuple[str, str], dict[str, Any]] = {}
         self.replans: list[tuple[tuple[str, str], dict[str, Any]]] = []
         self.report_rows: list[tuple[tuple[str, str], dict[str, Any]]] = []
+        self.investment_rows: list[tuple[str, dict[str, Any]]] = []
 
     def problem(self, where: Any, why: str, value: Any = None, /, **params: Any) -> None:
         self.problems.append(Problem(where, why, value, params))
@@ -148,6 +154,7 @@ class Loader:
         self._plan_projects()
         progress = self._plan_milestones()
         self._plan_reports(progress)
+        self._plan_investment()
         counts = self.summary.milestones
         counts["updated"] = len(self.milestone_updates)
         counts["same"] = sum(1 for key in self.ledger.milestones
@@ -156,7 +163,8 @@ class Loader:
     def _plan_projects(self) -> None:
         defaults = _defaults(Project)
         for code, rec in self.ledger.projects.items():
-            given = {BY_KEY[k].target: (k, c.value) for k, c in rec.values.items()}
+            given = {BY_KEY[k].target: (k, c.value) for k, c in rec.values.items()
+                     if BY_KEY[k].record == "project"}
             row = self.projects.get(code)
             if row is None:
                 for key in required_for_new(rec, "project"):
@@ -326,6 +334,57 @@ class Loader:
                 "completed_on": done, "note": rec.get("note", ""),
                 "reporter": rec.get("reporter", "") or self.actor}
 
+    def _plan_investment(self) -> None:
+        """Each project's investment cells as one report; nothing when they say what its
+        previous report says (so an exported ledger imports back unchanged)."""
+        wanted = {code: rec for code, rec in self.ledger.projects.items()
+                  if rec.values.keys() & set(INVESTMENT_FIGURES)}
+        history = self._investment_history(wanted)
+        for code, rec in wanted.items():
+            day = rec.get("invest_date") or self.today
+            earlier = [r for r in history.get(code, ())
+                       if r.report_date.year == day.year and r.report_date <= day]
+            prev = earlier[-1] if earlier else None
+            try:
+                got = fill(prev, day, **{k: rec.get(k) for k in INVESTMENT_FIGURES})
+            except Inconsistent as exc:
+                cell = rec.values.get(exc.field)
+                self.problem(rec.where(exc.field, self.lang), exc.why,
+                             cell.raw if cell else None, **exc.params)
+                continue
+            figures = (got.month_amount, got.ytd_amount, got.funds_in_place, got.actual_start)
+            if prev is not None and figures == (
+                    _cents(prev.month_amount), _cents(prev.ytd_amount),
+                    _cents(prev.funds_in_place), prev.actual_start):
+                self.summary.investment["same"] += 1
+                continue
+            self.investment_rows.append((code, {
+                "report_date": day, "month_amount": got.month_amount,
+                "ytd_amount": got.ytd_amount, "funds_in_place": got.funds_in_place,
+                "actual_start": got.actual_start, "note": "", "reporter": self.actor}))
+            self.summary.investment["new"] += 1
+            started = say("change.started", self.lang, date=shown(got.actual_start)) \
+                if got.actual_start else ""
+            self.summary.changes.append(("change.investment", {
+                "code": code, "date": shown(day), "month": _wan(got.month_amount),
+                "ytd": _wan(got.ytd_amount), "funds": _wan(got.funds_in_place),
+                "started": started}))
+
+    def _investment_history(self, wanted: dict[str, ProjectIn]) -> dict[str, list[Any]]:
+        """The stored investment reports of the years the file reports on, oldest first."""
+        days = [rec.get("invest_date") or self.today for rec in wanted.values()]
+        ids = {self.projects[code].id: code for code in wanted if code in self.projects}
+        out: dict[str, list[Any]] = defaultdict(list)
+        if not ids:
+            return out
+        first = date(min(d.year for d in days), 1, 1)
+        for chunk in _chunks(sorted(ids)):
+            for row in self.conn.execute(
+                    select(IR).where(IR.c.project_id.in_(chunk), IR.c.report_date >= first)
+                    .order_by(IR.c.project_id, IR.c.report_date, IR.c.id)):
+                out[ids[row.project_id]].append(row)
+        return out
+
     def _known_reports(self) -> set[tuple[Any, ...]]:
         """Reports already stored for the milestones the file reports on."""
         ids = {self.milestones[(r.code, r.name)].id: (r.code, r.name)
@@ -371,6 +430,8 @@ class Loader:
             for key, move in self.replans))
         _insert(conn, REPORTS, ({"milestone_id": milestone_ids[key], "created_at": now, **rep}
                                 for key, rep in self.report_rows))
+        _insert(conn, IR, ({"project_id": project_ids[code], "created_at": now, **rep}
+                           for code, rep in self.investment_rows))
         if len(self.milestone_inserts) + len(self.project_inserts) >= ANALYZE_AFTER:
             self._analyze()
         touched = {milestone_ids[key] for key in self.milestone_inserts}
@@ -427,6 +488,15 @@ class Loader:
                                        start.from_state if start else m.from_state, m.to_state,
                                        m.trigger, m.reason)
         self.summary.moves = [m for m in net.values() if m.from_state != m.to_state]
+
+
+def _cents(value: Any) -> Decimal:
+    return Decimal(value).quantize(Decimal("0.01"))
+
+
+def _wan(value: Decimal) -> str:
+    """An amount in 万元 as a person writes it: 1,234.5."""
+    return f"{value:,.2f}".rstrip("0").rstrip(".")
 
 
 def _update_grouped(conn: Connection, table: Any, rows: list[dict[str, Any]]) -> None:

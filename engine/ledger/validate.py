@@ -11,7 +11,9 @@ Rules the ledgers' own habits call for:
 - In a milestone or progress sheet a blank 项目编号 is the one of the row above: that is
   how a project's cells merged down over its milestones read.
 - A milestone sheet may carry project columns (a flat ledger, one row per milestone);
-  every row that names a project must then agree with the others about it.
+  every row that names a project must then agree with the others about it. The same
+  holds for a project's investment columns (本月完成投资, 累计完成投资, 到位资金, 实际开工时间):
+  one report per project per file.
 - Rows with 合计/总计/小计 in a cell are totals, not data; blank rows are passed over.
 """
 
@@ -27,7 +29,7 @@ from typing import Any
 from engine.config import Config
 from engine.i18n import VALUE_LABELS
 from engine.ledger import values as v
-from engine.ledger.columns import BY_KEY, COLUMNS, REQUIRED_FOR_NEW
+from engine.ledger.columns import BY_KEY, COLUMNS, INVESTMENT_FIGURES, REQUIRED_FOR_NEW
 from engine.ledger.headers import (
     SCAN_ROWS,
     Layout,
@@ -141,6 +143,10 @@ _SYNONYMS = {"category": {"工业": "industrial", "现代服务业": "services",
              "level": {"省重点": "provincial", "市重点": "city", "县级": "county",
                        "区级": "county", "县(市)区级": "county", "县市区级": "county"},
              "nature": {"新开工": "new", "新建项目": "new", "续建项目": "continuing"}}
+
+
+# A project's own columns and its investment report's: both belong to its row.
+_PROJECT_RECORDS = frozenset({"project", "investment"})
 
 
 class Parsers:
@@ -353,12 +359,12 @@ class LedgerReader:
         if project is None:
             project = ProjectIn(record_row, placed, code=code)
             self.ledger.projects[code] = project
-        project.failed |= {k for k in self.failed if self.records[k] == "project"}
+        project.failed |= {k for k in self.failed if self.records[k] in _PROJECT_RECORDS}
         return project
 
     def _merge(self, project: ProjectIn, cells: dict[str, Cell]) -> None:
         for key, cell in cells.items():
-            if self.records[key] != "project":
+            if self.records[key] not in _PROJECT_RECORDS:
                 continue
             known = project.values.get(key)
             if known is None:
@@ -378,6 +384,7 @@ class LedgerReader:
                          where=project.listed)
             return
         project.listed = cells["code"].where
+        self._report_checks(cells)
         self._merge(project, cells)
 
     def milestone_row(self, record_row: Where, placed: dict[str, Placed],
@@ -391,7 +398,7 @@ class LedgerReader:
             return
         code = self._key(record_row, placed, cells, "code")
         name = self._key(record_row, placed, cells, "milestone")
-        if code is not None and any(self.records[k] == "project" for k in cells):
+        if code is not None and any(self.records[k] in _PROJECT_RECORDS for k in cells):
             self._merge(self._project(code, record_row, placed), cells)
         self._report_checks(cells)
         start, planned = cells.get("planned_start"), cells.get("planned_date")
@@ -428,7 +435,7 @@ class LedgerReader:
         self.ledger.reports.append(ReportIn(record_row, placed, report, code=code, name=name))
 
     def _report_checks(self, cells: dict[str, Cell]) -> None:
-        for key in ("completed_on", "report_date"):
+        for key in ("completed_on", "report_date", "invest_date", "actual_start"):
             cell = cells.get(key)
             if cell and cell.value > self.today:
                 self.problem(cell.where, "future", cell.raw, today=self.today.isoformat())
@@ -444,7 +451,15 @@ class LedgerReader:
             if total and annual and total.value > 0 and annual.value > total.value:
                 self.problem(annual.where, "annual_over_total", annual.raw,
                              total=f"{total.value:f}")
+            self._investment_checks(project)
         return self.ledger
+
+    def _investment_checks(self, project: ProjectIn) -> None:
+        """A report date needs figures. (The figures against each other and against the
+        previous report are checked where that report is known: the loader.)"""
+        day = project.values.get("invest_date")
+        if day and not (project.values.keys() | project.failed) & set(INVESTMENT_FIGURES):
+            self.problem(day.where, "invest_date_alone", day.raw)
 
 
 def read_ledger(paths: Sequence[Path], config: Config, lang: str, today: date,

@@ -52,6 +52,20 @@ WHY: dict[str, dict[str, str]] = {
     "annual_over_total": {"zh": "年度计划投资大于总投资 {total} 万元",
                           "en": "the annual plan is more than the total investment "
                                 "({total} 10k yuan)"},
+    "ytd_below_month": {"zh": "累计完成投资小于本月完成投资 {month} 万元",
+                        "en": "the year to date is less than this month's investment "
+                              "({month} 10k yuan)"},
+    "start_after_report": {"zh": "实际开工时间晚于投资报送日期 {date}",
+                           "en": "the actual start is after the investment report date {date}"},
+    "invest_date_alone": {"zh": "填了投资报送日期，但没有投资数字（本月完成投资、累计完成投资、"
+                                "到位资金或实际开工时间）",
+                          "en": "an investment report date without figures (this month's "
+                                "investment, year to date, funds in place or actual start)"},
+    "ytd_below_previous": {"zh": "累计完成投资小于本月之前已累计的 {ytd} 万元（见 {date} 的报送；"
+                                 "同一年内累计数不会减少）",
+                           "en": "the year to date is less than the {ytd} (10k yuan) completed "
+                                 "before this month (see the report of {date}; it cannot fall "
+                                 "within a year)"},
     "done_below_100": {"zh": "已填实际完成时间，但完成进度只有 {percent}%",
                        "en": "has an actual date but progress is only {percent}%"},
     "no_progress": {"zh": "进展行需要完成进度或实际完成时间",
@@ -116,6 +130,14 @@ WORDS: dict[str, dict[str, str]] = {
     "change.replan": {"zh": "调整计划 {ref}：{old} → {new}", "en": "re-plan {ref}: {old} → {new}"},
     "change.report": {"zh": "进展 {ref}：{percent}%（{date}）",
                       "en": "progress {ref}: {percent}% ({date})"},
+    "change.investment": {"zh": "投资 {code}（{date}）：本月 {month} 万元，累计 {ytd} 万元，"
+                                "到位 {funds} 万元{started}",
+                          "en": "investment {code} ({date}): {month} this month, {ytd} year "
+                                "to date, {funds} in place (10k yuan){started}"},
+    "change.started": {"zh": "，{date} 开工", "en": ", started {date}"},
+    "import.investment": {"zh": "投资报送：新增 {new} 条（{same} 条与上次报送相同，未重复记录）",
+                          "en": "Investment reports: {new} added ({same} the same as the last "
+                                "report, not added again)"},
     "replan.reason": {"zh": "由台账 {file} 导入", "en": "imported from {file}"},
     "export.done": {"zh": "已导出 {projects} 个项目、{milestones} 个节点到 {file}",
                     "en": "Exported {projects} projects and {milestones} milestones to {file}"},
