@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -133,3 +134,54 @@ def test_invest_records_a_report_and_derives_what_is_left_out(workdir):
 def test_invest_bad_input_is_one_sentence(workdir, args, message):
     out = lights(workdir, "invest", *args)
     assert (out.returncode, out.stderr) == (1, message)
+
+
+def test_investment_lights_per_project_worst_first(workdir):
+    """At 10-31 the year is 304/365 = 83.3% gone: B1 has 300 of 2,000 (15%), 68.3 points
+    behind, and its spring resumption is 6 months late (red); A1 700 of 1,000, 13.3
+    behind (yellow); C1 has no annual plan and no start this year (not judged)."""
+    out = lights(workdir, "investment", "--as-of", "2026-10-31", "--format", "json")
+    assert out.returncode == 0, out.stderr
+    rows = json.loads(out.stdout)
+    assert [(r["project"], r["light"]) for r in rows] == [("B1", "red"), ("A1", "yellow"),
+                                                          ("C1", None)]
+    b1 = rows[0]
+    assert (b1["completion_pct"], b1["expected_pct"], b1["rules"]) == (
+        15.0, 83.3, ["investment_points", "start_late"])
+    assert b1["reason"] == ("序时进度83.3%，累计完成300万元（15.0%），落后68.3个百分点；"
+                            "计划2026年4月开工（复工），已过6个月仍未开工")
+    # The same light and reason as the month's bulletin, which reads the same snapshot.
+    md = lights(workdir, "bulletin", "--month", "2026-10").stdout
+    assert b1["reason"] in md and rows[1]["reason"] in md
+
+    # Later reports count from their date: B1's 900 of 11-10, at 11-20 (88.8% gone).
+    later = json.loads(lights(workdir, "investment", "--as-of", "2026-11-20", "--project",
+                              "B1", "--format", "json").stdout)
+    assert [(r["completed"], r["completion_pct"]) for r in later] == [(900.0, 45.0)]
+
+
+@pytest.mark.parametrize(("args", "codes"), [
+    (("--light", "red"), ["B1"]), (("--light", "none"), ["C1"]),
+    (("--light", "red", "--light", "yellow"), ["B1", "A1"]), (("--region", "甲区"), ["A1"]),
+    (("--department", "市住建局"), ["B1"]), (("--level", "县区级"), ["C1"]),
+    (("--category", "industrial"), ["A1"]), (("--leader", "王副市长"), ["B1"]),
+    (("--region", "丁区"), []),
+])
+def test_investment_lights_filtered(workdir, args, codes):
+    out = lights(workdir, "investment", "--as-of", "2026-10-31", "--format", "csv", *args)
+    assert out.returncode == 0, out.stderr
+    assert [line.split(",")[0] for line in out.stdout.splitlines()[1:]] == codes
+
+
+def test_investment_lights_table_in_both_languages(workdir):
+    zh = lights(workdir, "investment", "--as-of", "2026-10-31").stdout
+    assert "项目投资红黄绿灯（截至2026年10月31日）" in zh
+    assert "共 3 个项目    红灯 1  黄灯 1  — 1" in zh
+    assert "投资预警规则：points——落后序时进度10至30个百分点黄灯" in zh
+    assert "无法评价（无年度计划、本年无开工节点）" in zh
+    en = lights(workdir, "investment", "--as-of", "2026-10-31", "--lang", "en").stdout
+    assert "Investment lights of the projects (as of Oct 31, 2026)" in en
+    assert "70.0% of the annual plan completed (700 10k yuan) against 83.3% expected, 13.3 " \
+        "points behind" in " ".join(en.replace("│", " ").split())
+    empty = lights(workdir, "investment", "--region", "丁区")
+    assert (empty.returncode, empty.stdout.strip()) == (0, "没有符合条件的项目")

@@ -13,9 +13,9 @@ from sqlalchemy import func, select
 from engine.investment import IR, record_investment
 from engine.ledger.export import export_ledger
 from engine.queries import StatusFilter
-from engine.run import P
+from engine.run import P, run
 from tests.ledger_files import csv_file, workbook
-from tests.test_ledger_import import load, problems, snapshot
+from tests.test_ledger_import import TODAY, load, problems, snapshot
 
 HEADERS = ["项目编号", "项目名称", "所属地区", "责任单位", "年度计划投资（万元）", "投资报送日期",
            "本月完成投资（万元）", "2026年累计完成投资（万元）", "到位资金（万元）", "实际开工时间"]
@@ -171,6 +171,7 @@ def test_export_writes_the_latest_report_and_imports_back_unchanged(engine, conf
     load(engine, config, ledger(tmp_path / "十月.xlsx", *OCTOBER))
     record_investment(engine, "HB-001", report_date=date(2026, 11, 20),
                       month_amount=Decimal(1200))
+    run(engine, config, TODAY)  # the export's date: the latest run's
     n = count(engine)
 
     xlsx, csv = tmp_path / "导出.xlsx", tmp_path / "导出.csv"
@@ -186,6 +187,11 @@ def test_export_writes_the_latest_report_and_imports_back_unchanged(engine, conf
     assert (hb1["本月完成投资（万元）"], hb1["累计完成投资（万元）"], hb1["到位资金（万元）"]) == \
         (1200, 10200, 6000)
     assert hb1["实际开工时间"].date() == date(2026, 3, 15)
+    # Its investment light as of the export's date (327 of 365 days: 89.6% expected).
+    assert hb1["投资灯"] == "红灯"
+    assert hb1["投资灯原因"] == "序时进度89.6%，累计完成10,200万元（51.0%），落后38.6个百分点"
+    assert sheet[f"W{rows.index(next(r for r in rows if r[0] == 'HB-001')) + 1}"].fill \
+        .fgColor.rgb == "FFFF0000"
     assert "累计完成投资（万元）" in csv.read_text(encoding="utf-8-sig").splitlines()[0]
 
     for path in (xlsx, csv):

@@ -19,13 +19,13 @@ from sqlalchemy.engine import Engine
 from engine.bulletins.history import AsOf, latest_progress
 from engine.bulletins.periods import Kind, Period, containing
 from engine.bulletins.ranking import Ranked, positions, rank, top_and_bottom
-from engine.bulletins.rates import Figures, ProjectFigures, Snapshot, snapshot
+from engine.bulletins.rates import Figures, ProjectFigures, Snapshot, snapshot, worst_first
 from engine.config import Config
 from engine.db import read_only
 from engine.run import REPORTS, Evaluator, M, P, T
 from rules.calendar import CalendarWarning
 from rules.investment import PRESETS, InvestmentParams, Preset
-from rules.lights import SEVERITY, Finding, Light
+from rules.lights import Finding, Light
 
 OPEN_STATES = ("planned", "green", "yellow", "red")
 RANKED_BY = ("region", "department")
@@ -136,7 +136,7 @@ def _build(conn: Connection, config: Config, period: Period, as_of: date | None,
     due = _nodes(conn, at, at.planned > day, at.planned <= until, at.state.in_(OPEN_STATES))
     due.sort(key=lambda r: (r.planned, r.region, r.project, r.milestone))
     flagged = [p for p in now.projects if p.invest_light in ("red", "yellow")]
-    flagged.sort(key=lambda p: (-SEVERITY[Light(p.invest_light)], -_behind(p), p.code))
+    flagged.sort(key=worst_first)
     cfg = config.bulletins
     bulletin = Bulletin(
         period=period, as_of=day, previous=previous, now=now, before=before,
@@ -145,13 +145,6 @@ def _build(conn: Connection, config: Config, period: Period, as_of: date | None,
         rule_names=[name for name, _ in config.rule_chain], compared=compared, top_n=cfg.top)
     bulletin.notes = _notes(bulletin)
     return bulletin
-
-
-def _behind(p: ProjectFigures) -> float:
-    for f in p.invest_findings:
-        if f.rule.startswith("investment_"):
-            return float(f.numbers.get("behind", 100 - f.numbers.get("ratio", 100)))
-    return 0.0
 
 
 def _nodes(conn: Connection, at: AsOf, *where: Any) -> list[NodeRow]:

@@ -39,7 +39,7 @@ from engine.config import Config
 from engine.run import M, P, R, _pause
 from rules.calendar import CalendarWarning, Pause, WorkCalendar
 from rules.investment import InvestmentFacts, evaluate_investment, year_share
-from rules.lights import Finding
+from rules.lights import SEVERITY, Finding, Light
 
 DIMENSIONS = ("programme", "region", "department", "category", "level", "nature")
 EXCLUDED = ("cancelled", "suspended")
@@ -166,6 +166,20 @@ class ProjectFigures:
     invest_light: str | None = None
     invest_findings: tuple[Finding, ...] = ()
     pause: Pause = ()
+
+
+def behind(p: ProjectFigures) -> float:
+    """How far the money finding puts the project behind (points), for ordering."""
+    for f in p.invest_findings:
+        if f.rule.startswith("investment_"):
+            return float(f.numbers.get("behind", 100 - f.numbers.get("ratio", 100)))
+    return 0.0
+
+
+def worst_first(p: ProjectFigures) -> tuple[Any, ...]:
+    """Red before yellow before green before none; then the furthest behind."""
+    severity = SEVERITY[Light(p.invest_light)] if p.invest_light else -1
+    return (-severity, -behind(p), p.code)
 
 
 @dataclass

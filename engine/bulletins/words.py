@@ -171,6 +171,15 @@ WORDS: dict[str, dict[str, str]] = {
                            "到位资金{funds}万元，实际开工{started}",
                      "en": "Recorded: {project} on {day}: {month} this month, {ytd} this year, "
                            "{funds} funds in place (10k yuan), started {started}"},
+    "inv.title": {"zh": "项目投资红黄绿灯（截至{as_of}）",
+                  "en": "Investment lights of the projects (as of {as_of})"},
+    "inv.footer": {"zh": "共 {n} 个项目", "en": "{n} projects"},
+    "inv.empty": {"zh": "没有符合条件的项目", "en": "No project matches"},
+    "inv.none": {"zh": "无法评价（无年度计划、本年无开工节点）",
+                 "en": "not judged (no annual plan, no start planned this year)"},
+    "col.completion": {"zh": "完成率", "en": "% of plan"},
+    "col.expected": {"zh": "序时进度", "en": "Expected by now"},
+    "col.funds_wan": {"zh": "到位资金（万元）", "en": "Funds in place (10k yuan)"},
     "demo.bulletin": {"zh": "月度通报（{label}）：{path}",
                       "en": "Monthly bulletin ({label}): {path}"},
 }

@@ -19,7 +19,7 @@ COMMANDS: dict[str, str] = {
     **dict.fromkeys(("import", "export", "template"), "ledger"),
     **dict.fromkeys(("notices", "send", "preview", "ack", "silence", "contacts"), "notices"),
     **dict.fromkeys(("scheduler", "runs", "check"), "scheduler"),
-    **dict.fromkeys(("bulletin", "invest"), "bulletins"),
+    **dict.fromkeys(("bulletin", "invest", "investment"), "bulletins"),
 }
 
 

@@ -1,19 +1,34 @@
-"""The bulletin commands: ``lights bulletin`` (通报) and ``lights invest`` (投资报送)."""
+"""The bulletin commands: ``lights bulletin`` (通报), ``lights invest`` (投资报送) and
+``lights investment`` (each project's investment light)."""
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import click
+from rich.table import Table
+from rich.text import Text
 
 from engine.bulletins.build import BulletinError, build
 from engine.bulletins.periods import EXAMPLES, KINDS, BadPeriod, Period, parse
+from engine.bulletins.project_lights import (
+    LIGHTS,
+    ProjectFilter,
+    ProjectLights,
+    as_rows,
+    project_lights,
+)
 from engine.bulletins.render import FORMATS, render
 from engine.bulletins.words import w, wan
 from engine.cli import cli
-from engine.cli.common import BY, DATE, App, UserError, common
+from engine.cli.common import BY, DATE, FORMAT, App, UserError, common, emit
+from engine.i18n import light_label, value_code
 from engine.investment import parse_amount, record_investment
+from engine.views import light_cell
+from rules.investment import PRESETS
 from rules.reasons import format_day
 
 SUFFIXES = {".html": "html", ".htm": "html", ".md": "md", ".markdown": "md", ".csv": "csv"}
@@ -110,3 +125,67 @@ def invest(app: App, project: str, report_date: date | None, month_amount: str |
                         day=format_day(rec.report_date, app.lang), month=wan(rec.month_amount),
                         ytd=wan(rec.ytd_amount), funds=wan(rec.funds_in_place),
                         started=started_text), markup=False)
+
+
+@cli.command()
+@click.option("--region", help="所属地区")
+@click.option("--department", help="责任单位")
+@click.option("--leader", help="包保领导")
+@click.option("--level", help="provincial|city|county / 省级|市级|县区级")
+@click.option("--category", help="industrial|infrastructure|… / 产业|基础设施|…")
+@click.option("--project", help="project code / 项目编号")
+@click.option("--light", "lights_", multiple=True, type=click.Choice(LIGHTS),
+              help="red, yellow, green or none (not judged) / 灯")
+@click.option("--as-of", type=DATE, help="the figures as they stood that day (default today)")
+@FORMAT
+@common
+def investment(app: App, region: str | None, department: str | None, leader: str | None,
+               level: str | None, category: str | None, project: str | None,
+               lights_: tuple[str, ...], as_of: date | None, fmt: str) -> None:
+    """Each project's investment light, worst first (投资红黄绿灯): money against 序时进度
+    and the start of works, by the preset in config.yaml."""
+    flt = ProjectFilter(region=region, department=department, leader=leader,
+                        level=value_code(level) if level else None,
+                        category=value_code(category) if category else None,
+                        project=project, lights=lights_)
+    found = project_lights(app.database(), app.config, as_of or app.config.today(), flt)
+    for warning in found.warnings:
+        app.err.print(w("note.calendar", app.lang, text=warning), markup=False)
+    rows = as_rows(found.projects, app.lang)
+    if fmt != "table":
+        emit(app, fmt, rows, None)
+        return
+    if not rows:
+        app.console.print(w("inv.empty", app.lang))
+        return
+    app.console.print(_investment_table(found, rows, app))
+
+
+def _investment_table(found: ProjectLights, rows: list[dict[str, Any]], app: App) -> Table:
+    lang = app.lang
+    counts = Counter(row["light"] or "none" for row in rows)
+    preset = PRESETS[app.config.bulletins.preset]
+    table = Table(title=w("inv.title", lang, as_of=found.as_of), header_style="bold",
+                  caption_justify="left")
+    for key in ("col.light", "col.project", "col.region", "col.department", "col.plan_wan",
+                "col.completed_wan", "col.completion", "col.expected", "col.funds_wan",
+                "col.reason"):
+        table.add_column(w(key, lang), overflow="fold",
+                         justify="right" if key in _NUMBERS else "left")
+    for row, p in zip(rows, found.projects, strict=True):
+        f = p.figures
+        table.add_row(light_cell(row["light"], lang) if row["light"] else Text(" — "),
+                      f"{row['project']} {row['project_name']}", row["region"],
+                      row["department"], wan(f.annual_plan), wan(f.completed),
+                      f.investment_rate.text(), f.expected_rate.text(), wan(f.funds),
+                      row["reason"] or (w("inv.none", lang) if not row["light"] else ""))
+    shown = "  ".join(f"{light_label(k, lang) if k != 'none' else '—'} {counts[k]}"
+                      for k in LIGHTS if counts[k])
+    table.caption = "\n".join([f"{w('inv.footer', lang, n=len(rows))}    {shown}",
+                               w("c.preset", lang, name=preset.name,
+                                 desc=preset.description(lang))])
+    return table
+
+
+_NUMBERS = frozenset({"col.plan_wan", "col.completed_wan", "col.completion", "col.expected",
+                      "col.funds_wan"})

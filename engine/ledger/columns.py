@@ -133,6 +133,8 @@ COLUMNS: tuple[Column, ...] = (
     Column("light", "info", "灯", "Light", "text", ("红黄绿灯", "灯色", "亮灯", "灯号")),
     Column("reason", "info", "原因", "Reason", "text", ("亮灯原因",)),
     Column("days_late", "info", "逾期天数", "Days late", "int"),
+    Column("invest_light", "info", "投资灯", "Investment light", "text", ("投资红黄绿灯",)),
+    Column("invest_reason", "info", "投资灯原因", "Investment light reason", "text"),
 )
 
 BY_KEY: dict[str, Column] = {c.key: c for c in COLUMNS}
@@ -171,7 +173,7 @@ EXPORT_COLUMNS: dict[SheetKind, tuple[str, ...]] = {
                  "level", "nature", "total_investment", "annual_plan", "leader", "secretary",
                  "outdoor", "winter_pause", "leader_email", "secretary_email",
                  "department_email", "invest_date", "month_amount", "ytd_amount",
-                 "funds_in_place", "actual_start"),
+                 "funds_in_place", "actual_start", "invest_light", "invest_reason"),
     "milestones": ("code", "project_name", "region", "seq", "milestone", "kind",
                    "planned_start", "planned_date", "percent", "completed_on", "light",
                    "reason", "days_late", "baseline_date", "report_date", "owner",

@@ -27,11 +27,13 @@ from openpyxl.utils import get_column_letter
 from sqlalchemy import Connection, select
 from sqlalchemy.engine import Engine
 
+from engine.bulletins.rates import snapshot
+from engine.bulletins.words import invest_reason
 from engine.config import Config
 from engine.db import read_only
 from engine.i18n import light_label, value_label
 from engine.investment import latest_reports
-from engine.ledger.columns import INVESTMENT_FIGURES, Column, export_columns
+from engine.ledger.columns import BY_KEY, INVESTMENT_FIGURES, Column, export_columns
 from engine.ledger.words import say
 from engine.queries import StatusFilter, status
 from engine.run import M, P, latest_as_of
@@ -134,8 +136,21 @@ class LedgerData:
             for row in conn.execute(query):
                 rows.setdefault(row.code, row)
         invested = self._investment(conn, [rows[code].id for code in rows])
-        return {code: self._project(rows[code], invested.get(rows[code].id))
-                for code in sorted(rows)}
+        out = {code: self._project(rows[code], invested.get(rows[code].id))
+               for code in sorted(rows)}
+        if out:
+            self._investment_lights(conn, out)
+        return out
+
+    def _investment_lights(self, conn: Connection, projects: dict[str, dict[str, Any]]) -> None:
+        """Each project's investment light and its reason, as ``lights investment`` and
+        the bulletins give them (the same snapshot, as of the same date)."""
+        snap = snapshot(conn, self.config, self.as_of, (self.as_of, self.as_of))
+        for p in snap.projects:
+            row = projects.get(p.code)
+            if row is not None and p.invest_light:
+                row["invest_light"] = p.invest_light
+                row["invest_reason"] = invest_reason(p.invest_findings, self.lang)
 
     def _investment(self, conn: Connection, ids: list[int]) -> dict[int, Any]:
         """Each project's latest investment report this year (written, it imports back
@@ -151,7 +166,8 @@ class LedgerData:
     def _project(self, row: Any, invested: Any) -> dict[str, Any]:
         lang = self.lang
         out: dict[str, Any] = {col.key: getattr(row, col.target)
-                               for col in export_columns("projects") if col.record != "investment"}
+                               for col in export_columns("projects")
+                               if col.record in ("key", "project")}
         if invested is not None:
             out["invest_date"] = invested.report_date
             out.update({key: getattr(invested, key) for key in INVESTMENT_FIGURES})
@@ -179,7 +195,7 @@ def _widths(columns: list[Column], rows: list[dict[str, Any]], lang: str) -> lis
     widths = []
     sample = rows[:2000]
     for col in columns:
-        if col.key == "reason":
+        if col.key in ("reason", "invest_reason"):
             widths.append(REASON_WIDTH)
             continue
         longest = display_width(col.header(lang))
@@ -226,7 +242,7 @@ class _XlsxWriter:
     def _cell(self, ws: Any, col: Column, value: Any) -> Any:
         if value is None or value == "":
             return None
-        if col.key == "light":
+        if col.key in ("light", "invest_light"):
             cell = WriteOnlyCell(ws, light_label(value, self.lang))
             if value in self.fills:
                 cell.fill, cell.font = self.fills[value]
@@ -241,7 +257,7 @@ class _XlsxWriter:
             cell = WriteOnlyCell(ws, value)
             cell.number_format = AMOUNT_FORMAT
             return cell
-        if col.key == "reason":
+        if col.key in ("reason", "invest_reason"):
             cell = WriteOnlyCell(ws, value)
             cell.alignment = self.wrap
             return cell
@@ -261,7 +277,7 @@ FORMULA_STARTS = ("=", "+", "-", "@")
 def _csv_value(col: Column, value: Any, lang: str) -> str:
     if value is None:
         return ""
-    if col.key == "light":
+    if col.key in ("light", "invest_light"):
         return light_label(value, lang)
     if col.parse == "percent":
         return f"{round(value, 6):.15g}%"
@@ -281,6 +297,7 @@ def write_ledger(data: LedgerData, path: Path, *, split: Split | None = None,
     lang = data.lang
     if path.suffix.lower() == ".csv":
         columns = export_columns("milestones", flat=True)
+        columns += [BY_KEY["invest_light"], BY_KEY["invest_reason"]]
         with_milestones = {row["code"] for row in data.milestones}
         rows = data.milestones + [p for code, p in data.projects.items()
                                   if code not in with_milestones]

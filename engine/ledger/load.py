@@ -32,6 +32,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlmodel import SQLModel
 
 from engine.actions import evaluation_date
+from engine.bulletins.words import wan
 from engine.config import Config
 from engine.db import writer
 from engine.i18n import light_label
@@ -366,8 +367,8 @@ class Loader:
             started = say("change.started", self.lang, date=shown(got.actual_start)) \
                 if got.actual_start else ""
             self.summary.changes.append(("change.investment", {
-                "code": code, "date": shown(day), "month": _wan(got.month_amount),
-                "ytd": _wan(got.ytd_amount), "funds": _wan(got.funds_in_place),
+                "code": code, "date": shown(day), "month": wan(got.month_amount),
+                "ytd": wan(got.ytd_amount), "funds": wan(got.funds_in_place),
                 "started": started}))
 
     def _investment_history(self, wanted: dict[str, ProjectIn]) -> dict[str, list[Any]]:
@@ -492,11 +493,6 @@ class Loader:
 
 def _cents(value: Any) -> Decimal:
     return Decimal(value).quantize(Decimal("0.01"))
-
-
-def _wan(value: Decimal) -> str:
-    """An amount in 万元 as a person writes it: 1,234.5."""
-    return f"{value:,.2f}".rstrip("0").rstrip(".")
 
 
 def _update_grouped(conn: Connection, table: Any, rows: list[dict[str, Any]]) -> None:
