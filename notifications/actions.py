@@ -68,15 +68,16 @@ class AckResult:
 
 
 def acknowledge(engine: Engine, config: Config, ref: str, *, by: str, reason: str,
-                days: int | None = None) -> AckResult:
-    """Record that someone is on it; escalation of the milestone holds for ``days``."""
+                days: int | None = None, on: date | None = None) -> AckResult:
+    """Record that someone is on it; escalation of the milestone holds for ``days``
+    from ``on`` (default the notices' today: the clock's, or the latest run's if later)."""
     by, reason = _needed(by, "--by"), _needed(reason, "--reason")
     days = config.notices.ack_hold_days if days is None else days
     if days < 1:
         raise BadInput(f"--days: {days} is not a positive number of days")
     with engine.begin() as conn:
         row = resolve_milestone(conn, ref)
-        as_of = _today(conn, config)
+        as_of = on or _today(conn, config)
         until = as_of + timedelta(days=days)
         conn.execute(insert(ACK).values(milestone_id=row.id, author=by, reason=reason,
                                         as_of=as_of, hold_until=until, created_at=utcnow()))

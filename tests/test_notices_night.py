@@ -211,7 +211,7 @@ def test_acknowledgement_holds_escalation_and_is_shown(engine, tmp_path):
     night(engine, config, date(2026, 11, 26))
     box.new()
     ack = actions.acknowledge(engine, config, str(mid), by="王工",
-                              reason="设备延期到货，已协调厂家", days=14)
+                              reason="设备延期到货，已协调厂家", days=14, on=date(2026, 11, 26))
     assert ack.hold_until == date(2026, 12, 10)
     for day in (date(2026, 12, 3), date(2026, 12, 10)):  # reminder and 挂牌督办 held
         night(engine, config, day)
