@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from typing import Any
 
 LIGHT_LABELS: dict[str, dict[str, str]] = {
@@ -123,9 +124,21 @@ WORDS: dict[str, dict[str, str]] = {
 }
 
 
-def t(key: str, lang: str, **values: Any) -> str:
-    """The words for ``key`` in ``lang``, filled in."""
-    return WORDS[key][lang].format(**values)
+WordTable = Mapping[str, Mapping[str, str]]
+
+
+def lookup(table: WordTable) -> Callable[..., str]:
+    """How every word table is read: ``say(key, lang, **values)`` gives the words for
+    ``key`` in ``lang``, filled in. Each feature keeps its own table beside its code
+    (tests/test_words.py checks that every table says everything in both languages)."""
+
+    def say(key: str, lang: str, /, **values: Any) -> str:
+        return table[key][lang].format(**values)
+
+    return say
+
+
+t = lookup(WORDS)
 
 
 def light_label(light: str, lang: str) -> str:

@@ -13,7 +13,7 @@ from typing import Any
 
 from jinja2 import Undefined
 
-from engine.i18n import light_label, value_label
+from engine.i18n import light_label, lookup, value_label
 from rules.investment import describe_investment
 from rules.reasons import describe_all, format_day
 
@@ -184,6 +184,7 @@ WORDS: dict[str, dict[str, str]] = {
                       "en": "Monthly bulletin ({label}): {path}"},
 }
 
+_words = lookup(WORDS)
 RATE_KEYS = ("start", "investment", "schedule", "funds", "production", "node")
 LIGHT_ORDER = ("red", "yellow", "green", "planned", "done", "done_late", "suspended",
                "cancelled")
@@ -195,7 +196,7 @@ DIM_LABEL = {"programme": "col.programme", "region": "col.region",
 def w(key: str, lang: str, **values: Any) -> str:
     """The words for ``key`` in ``lang``, filled in (dates written for the language)."""
     filled = {k: format_day(v, lang) if isinstance(v, date) else v for k, v in values.items()}
-    return WORDS[key][lang].format(**filled)
+    return _words(key, lang, **filled)
 
 
 def _check(value: Any) -> Any:

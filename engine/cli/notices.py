@@ -14,6 +14,7 @@ from rich.table import Table
 
 from engine.cli import cli
 from engine.cli.common import BY, DATE, FORMAT, REASON, App, UserError, common, emit
+from engine.i18n import lookup
 from notifications import actions
 from notifications.digest import compose
 from notifications.dispatch import dispatch, release_held
@@ -74,8 +75,11 @@ WORDS: dict[str, dict[str, str]] = {
 }
 
 
+_words = lookup(WORDS)
+
+
 def say(app: App, key: str, **values: Any) -> str:
-    return WORDS[key][app.lang].format(**values)
+    return _words(key, app.lang, **values)
 
 
 def _template_errors(func: Any) -> Any:

@@ -14,7 +14,7 @@ from rich.text import Text
 from engine import logs
 from engine.cli import cli
 from engine.cli.common import App, UserError, common
-from engine.i18n import light_label
+from engine.i18n import light_label, lookup
 from engine.jobs import JOBS, missing
 from engine.once import JobContext, Outcome
 from engine.scheduler import run_once, serve
@@ -76,8 +76,7 @@ STYLES = {"red": "bold red", "yellow": "bold yellow", "green": "bold green"}
 STATUS_STYLES = {"ok": "green", "failed": "bold red", "interrupted": "yellow", "running": "cyan"}
 
 
-def say(key: str, lang: str, **values: Any) -> str:
-    return WORDS[key][lang].format(**values)
+say = lookup(WORDS)
 
 
 @cli.command("scheduler")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from engine.i18n import lookup
 
 WHY: dict[str, dict[str, str]] = {
     # a cell
@@ -159,9 +159,5 @@ WORDS: dict[str, dict[str, str]] = {
 }
 
 
-def why(code: str, lang: str, /, **params: Any) -> str:
-    return WHY[code][lang].format(**params)
-
-
-def say(key: str, lang: str, /, **params: Any) -> str:
-    return WORDS[key][lang].format(**params)
+why = lookup(WHY)
+say = lookup(WORDS)
