@@ -151,12 +151,13 @@ def test_progress_completion_lights_at_once_and_is_recorded(programme):
 
 
 def test_replan_keeps_the_baseline_and_needs_a_reason(programme):
-    assert lights(programme, "replan", "HB-001/开工", "2026-12-31").returncode == 2
-    out = lights(programme, "replan", "HB-001/开工", "2026年12月31日", "--reason", "征地延后",
-                 "--by", "李主任")
+    later = date(load_config(env={}).today().year + 1, 12, 31)  # never past, whenever run
+    assert lights(programme, "replan", "HB-001/开工", later.isoformat()).returncode == 2
+    out = lights(programme, "replan", "HB-001/开工", f"{later.year}年12月31日", "--reason",
+                 "征地延后", "--by", "李主任")
     assert out.returncode == 0, out.stderr
     row = status_json(programme, "--kind", "start")[0]
-    assert row["planned_date"] == "2026-12-31" and row["baseline_date"] == "2026-10-31"
+    assert row["planned_date"] == later.isoformat() and row["baseline_date"] == "2026-10-31"
     assert row["light"] != "red"
     moves = json.loads(lights(programme, "history", "HB-001/开工", "--format", "json").stdout)
     assert [m["trigger"] for m in moves][:2] == ["miss", "replan"]

@@ -25,7 +25,8 @@ from engine.bulletins.render import FORMATS, render
 from engine.bulletins.words import w, wan
 from engine.cli import cli
 from engine.cli.common import BY, DATE, FORMAT, App, UserError, common, emit
-from engine.i18n import light_label, value_code
+from engine.cli.filters import project_codes, project_filters
+from engine.i18n import light_label
 from engine.investment import parse_amount, record_investment
 from engine.views import light_cell
 from rules.investment import PRESETS
@@ -128,26 +129,17 @@ def invest(app: App, project: str, report_date: date | None, month_amount: str |
 
 
 @cli.command()
-@click.option("--region", help="所属地区")
-@click.option("--department", help="责任单位")
-@click.option("--leader", help="包保领导")
-@click.option("--level", help="provincial|city|county / 省级|市级|县区级")
-@click.option("--category", help="industrial|infrastructure|… / 产业|基础设施|…")
-@click.option("--project", help="project code / 项目编号")
+@project_filters
 @click.option("--light", "lights_", multiple=True, type=click.Choice(LIGHTS),
               help="red, yellow, green or none (not judged) / 灯")
 @click.option("--as-of", type=DATE, help="the figures as they stood that day (default today)")
 @FORMAT
 @common
-def investment(app: App, region: str | None, department: str | None, leader: str | None,
-               level: str | None, category: str | None, project: str | None,
-               lights_: tuple[str, ...], as_of: date | None, fmt: str) -> None:
+def investment(app: App, filters: dict[str, Any], lights_: tuple[str, ...],
+               as_of: date | None, fmt: str) -> None:
     """Each project's investment light, worst first (投资红黄绿灯): money against 序时进度
     and the start of works, by the preset in config.yaml."""
-    flt = ProjectFilter(region=region, department=department, leader=leader,
-                        level=value_code(level) if level else None,
-                        category=value_code(category) if category else None,
-                        project=project, lights=lights_)
+    flt = ProjectFilter(**project_codes(filters), lights=lights_)
     found = project_lights(app.database(), app.config, as_of or app.config.today(), flt)
     for warning in found.warnings:
         app.err.print(w("note.calendar", app.lang, text=warning), markup=False)
