@@ -4,7 +4,7 @@ progress, every problem at once, nothing half-written."""
 from __future__ import annotations
 
 import zipfile
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from engine import actions
 from engine.config import load_config
+from engine.ledger import read
 from engine.ledger.load import ImportSummary, import_ledger
 from engine.ledger.problems import LedgerInvalid
 from engine.ledger.validate import read_ledger
@@ -339,6 +340,66 @@ def test_a_workbook_with_xml_entities_is_refused(engine, config, tmp_path):
     assert [(p.where.file, p.why) for p in found] == [("bomb.xlsx", "excel")]
 
 
+def _with_parts(good: Path, path: Path, parts: dict[str, bytes], level: int = 6) -> Path:
+    """The good workbook with more parts added, deflated (zeros shrink 200 to 1000 times)."""
+    with zipfile.ZipFile(good) as zin, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED,
+                                                       compresslevel=level) as zout:
+        for name in zin.namelist():
+            zout.writestr(name, zin.read(name))
+        for name, data in parts.items():
+            zout.writestr(name, data)
+    return path
+
+
+def _never_opened(monkeypatch) -> None:
+    def refuse(*_args: Any, **_kwargs: Any) -> None:
+        raise AssertionError("openpyxl opened a zip bomb")
+    monkeypatch.setattr(read, "load_workbook", refuse)
+
+
+def test_a_zip_bomb_is_refused_before_it_is_opened(engine, config, tmp_path, monkeypatch):
+    """A small file with a part of 64 MB of zeros: a sheet never shrinks like that."""
+    load(engine, config, ledger_xlsx(tmp_path / "台账.xlsx"))
+    before = snapshot(engine)
+    bomb = _with_parts(ledger_xlsx(tmp_path / "good.xlsx"), tmp_path / "bomb.xlsx",
+                       {"xl/media/image1.png": bytes(64 * 1024 * 1024)})
+    assert bomb.stat().st_size < 200_000
+    part = zipfile.ZipFile(bomb).getinfo("xl/media/image1.png")
+    ratio = part.file_size // part.compress_size
+    _never_opened(monkeypatch)
+
+    found = problems(engine, config, bomb)
+
+    assert [(p.where.file, p.where.sheet, p.why) for p in found] == [
+        ("bomb.xlsx", None, "zip_ratio")]
+    assert found[0].text("zh") == f"bomb.xlsx：其中 xl/media/image1.png 压缩比 {ratio}:1，" \
+                                  "超过 200:1，未打开（可能是压缩炸弹）"
+    assert found[0].text("en") == f"bomb.xlsx: its part xl/media/image1.png is compressed " \
+                                  f"{ratio}:1, over 200:1; not opened (it may be a zip bomb)"
+    assert snapshot(engine) == before
+
+
+def test_a_workbook_that_unpacks_to_too_much_is_refused(engine, config, tmp_path, monkeypatch):
+    """Many parts, each under the size at which its ratio is looked at, 513 MB in all."""
+    zeros = bytes(9 * 1024 * 1024)
+    big = _with_parts(ledger_xlsx(tmp_path / "good.xlsx"), tmp_path / "big.xlsx",
+                      {f"xl/media/image{i}.png": zeros for i in range(57)}, level=1)
+    many = _with_parts(ledger_xlsx(tmp_path / "good.xlsx"), tmp_path / "many.xlsx",
+                       {f"xl/media/image{i}.png": b"" for i in range(read.MAX_MEMBERS)})
+    _never_opened(monkeypatch)
+
+    found = problems(engine, config, big, many, lang="en")
+
+    assert [(p.where.file, p.why) for p in found] == [("big.xlsx", "zip_size"),
+                                                     ("many.xlsx", "zip_members")]
+    assert found[0].text("zh") == "big.xlsx：解压后共 513 MB，超过上限 500 MB，" \
+                                  "未打开（可能是压缩炸弹）"
+    parts = len(zipfile.ZipFile(many).infolist())
+    assert found[1].text("en") == f"many.xlsx: holds {parts} files, over the limit of 10000; " \
+                                  "not opened"
+    assert snapshot(engine)["project"] == []
+
+
 # -- files and sheets as they come -------------------------------------------------------------
 @pytest.mark.parametrize("encoding", ["utf-8-sig", "gb18030", "utf-8"])
 def test_csv_files_in_the_encodings_excel_writes(engine, config, tmp_path, encoding):
@@ -457,4 +518,68 @@ def test_a_ledger_of_more_than_a_thousand_milestones(engine, config, tmp_path):
     assert len(summary.moves) == 1200
     before = snapshot(engine)
     assert load(engine, config, path).milestones["same"] == 1200
+    assert snapshot(engine) == before
+
+
+# -- planned dates given as months ---------------------------------------------------------------
+def test_planned_dates_given_as_months_read_as_the_months_end(engine, config, tmp_path):
+    """时间节点 is a deadline: 2026年10月 means by the end of October; a start, its 1st."""
+    path = workbook(tmp_path / "节点台账.xlsx", {
+        "项目": [PROJECT_HEADERS, *PROJECTS],
+        "节点": [MILESTONE_HEADERS,
+               ["HB-001", "开工", "开工", "2026-03", "2026年10月"],
+               ["HB-001", "主体完工", "主体完工", "2026年11月", 2027.06],   # a number cell
+               ["HB-002", "施工许可", "施工许可", None, 2026.1],          # shown as 2026.10
+               ["HB-002", "竣工", "竣工", None, datetime(2027, 12, 1)]]},  # typed 2027年12月
+        formats={"节点": {"E4": "0.00", "E5": 'yyyy"年"m"月"'}})
+
+    summary = load(engine, config, path)
+
+    start = milestone(engine, "HB-001", "开工")
+    assert (start.planned_start, start.planned_date, start.baseline_date) == (
+        date(2026, 3, 1), date(2026, 10, 31), date(2026, 10, 31))
+    works = milestone(engine, "HB-001", "主体完工")
+    assert (works.planned_start, works.planned_date) == (date(2026, 11, 1), date(2027, 6, 30))
+    assert milestone(engine, "HB-002", "施工许可").planned_date == date(2026, 10, 31)
+    # Excel stored the month typed into a date cell as its 1st: read as the day it holds.
+    assert milestone(engine, "HB-002", "竣工").planned_date == date(2027, 12, 1)
+    assert summary.warnings == [
+        "节点台账.xlsx「节点」 有 5 个计划时间只写了年月，已按当月最后一天读取"
+        "（计划开始时间按当月第一天）",
+        "节点台账.xlsx「节点」 有 1 个计划完成时间是只显示年月的日期单元格，"
+        "已按单元格中存的日期（当月1日）读取；如指月底，请写完整日期或文本“2026年10月”"]
+    english = read_ledger([path], config, "en", TODAY).warnings
+    assert english[0] == "节点台账.xlsx, sheet 节点: 5 planned dates gave only a month and were " \
+                         "read as its last day (a planned start as its first)"
+    assert load(engine, config, path).milestones["same"] == 4  # the same file again
+
+
+def test_an_actual_or_report_date_must_be_a_full_date(engine, config, tmp_path):
+    load(engine, config, ledger_xlsx(tmp_path / "台账.xlsx"))
+    before = snapshot(engine)
+    path = workbook(tmp_path / "11月.xlsx", {"节点": [
+        MILESTONE_HEADERS,
+        ["HB-001", "开工", "开工", None, "2026-10-31", "100%", "2026年11月", "2026.11"],
+        ["HB-002", "施工许可", "施工许可", None, "10月底"],
+        ["HB-002", "主体完工", "主体完工", None, 2026.1],
+    ]})
+
+    found = problems(engine, config, path)
+
+    assert [(p.where.sheet, p.where.row, p.where.letter, p.why) for p in found] == [
+        ("节点", 2, "G", "date_month"), ("节点", 2, "H", "date_month"),
+        ("节点", 3, "E", "date_no_year"), ("节点", 4, "E", "month_ambiguous")]
+    text = [p.text("zh") for p in found]
+    assert text[0] == "11月.xlsx「节点」 第2行 G列「实际完成时间」 “2026年11月”：" \
+                      "只写了年月：此列需要具体日期（如 2026-10-31），只有计划时间可以只写月份"
+    assert text[2] == "11月.xlsx「节点」 第3行 E列「计划完成时间」 “10月底”：" \
+                      "没有年份：请写带年份的日期（如 2026-10-31）"
+    assert text[3] == "11月.xlsx「节点」 第4行 E列「计划完成时间」 “2026.1”：是 2026年1月 还是 " \
+                      "2026年10月？Excel 会把数字 2026.10 显示为 2026.1，请写成 2026-01 或 2026-10"
+    english = [p.text("en") for p in found]
+    assert english[1] == "11月.xlsx, sheet 节点, row 2, column H (报送日期), “2026.11”: only a " \
+                         "month: this column needs a full date (like 2026-10-31); only planned " \
+                         "dates may give a month"
+    assert english[3].endswith("“2026.1”: January or October 2026? Excel shows the number "
+                               "2026.10 as 2026.1; write 2026-01 or 2026-10")
     assert snapshot(engine) == before

@@ -29,14 +29,75 @@ def test_single_digit_months_and_days():
 
 
 @pytest.mark.parametrize(("raw", "why"), [
-    ("2026-13-01", "date"), ("2026-02-30", "date"), ("明年三月", "date"), ("2026年10月", "date"),
+    ("2026-13-01", "date"), ("2026-02-30", "date"), ("明年三月", "date"),
     ("10/31/2026", "date"), (3.5, "date"), ("1899-12-31", "date_year"), (1000, "date"),
     (99999, "date_year"),
+    # a month where a full date is needed (an actual date, a report date)
+    ("2026年10月", "date_month"), ("2026-10", "date_month"), ("2026.10", "date_month"),
+    ("2026年10月底", "date_month"), (2026.12, "date_month"), ("2026.1", "date_month"),
+    # no year: this year or next? (a deadline in winter crosses the year)
+    ("10月底", "date_no_year"), ("10月31日", "date_no_year"), ("10/31", "date_no_year"),
+    ("10月", "date_no_year"),
 ])
 def test_bad_dates_say_why(raw, why):
     with pytest.raises(v.Invalid) as caught:
         v.day(raw)
     assert caught.value.why == why
+
+
+@pytest.mark.parametrize(("raw", "number_format", "last", "first"), [
+    ("2026年10月", None, date(2026, 10, 31), date(2026, 10, 1)),
+    ("2026-10", None, date(2026, 10, 31), date(2026, 10, 1)),
+    ("2026/10", None, date(2026, 10, 31), date(2026, 10, 1)),
+    ("2026.10", None, date(2026, 10, 31), date(2026, 10, 1)),
+    ("２０２６年２月", None, date(2026, 2, 28), date(2026, 2, 1)),
+    ("2028年2月份", None, date(2028, 2, 29), date(2028, 2, 1)),
+    ("2026年1月", None, date(2026, 1, 31), date(2026, 1, 1)),
+    ("2026-01", None, date(2026, 1, 31), date(2026, 1, 1)),
+    ("2026年10月底", None, date(2026, 10, 31), date(2026, 10, 31)),  # 底/末 says its end
+    ("2026年10月底前", None, date(2026, 10, 31), date(2026, 10, 31)),
+    # Excel number cells, as the cell shows them
+    (2026.12, None, date(2026, 12, 31), date(2026, 12, 1)),
+    (2026.3, "General", date(2026, 3, 31), date(2026, 3, 1)),
+    (2026.1, "0.00", date(2026, 10, 31), date(2026, 10, 1)),        # shows 2026.10
+    (2026.01, "0.00", date(2026, 1, 31), date(2026, 1, 1)),
+])
+def test_a_planned_date_may_be_a_month(raw, number_format, last, first):
+    assert v.month_day(raw, number_format, end=True) == last
+    assert v.month_day(raw, number_format, end=False) == first
+
+
+@pytest.mark.parametrize("raw", ["2026-10-31", datetime(2026, 10, 1), 46326, "20261031",
+                                 2026, "明年", 2026.123, None])
+def test_what_is_not_a_month(raw):
+    assert v.month_day(raw, None, end=True) is None
+
+
+@pytest.mark.parametrize(("raw", "number_format"), [("2026.1", None), (2026.1, None),
+                                                    (2026.1, "General"), (2026.1, "0.0")])
+def test_2026_point_1_may_be_january_or_october(raw, number_format):
+    """Excel turns 2026.10 typed into a number cell into 2026.1: not read as January."""
+    with pytest.raises(v.Invalid) as caught:
+        v.month_day(raw, number_format, end=True)
+    assert caught.value.why == "month_ambiguous" and caught.value.params == {"year": "2026"}
+
+
+def test_bad_months():
+    with pytest.raises(v.Invalid) as caught:
+        v.month_day("2026-13", end=True)
+    assert caught.value.why == "date"
+    with pytest.raises(v.Invalid) as caught:
+        v.month_day("1899年10月", end=True)
+    assert caught.value.why == "date_year"
+
+
+def test_a_date_cell_showing_a_month():
+    assert v.shows_month(datetime(2026, 10, 1), 'yyyy"年"m"月"')
+    assert v.shows_month(datetime(2026, 10, 1), "[$-804]yyyy\"年\"m\"月\";@")
+    assert v.shows_month(datetime(2026, 10, 1), "mmm-yy")
+    assert not v.shows_month(datetime(2026, 10, 15), 'yyyy"年"m"月"')  # a day of its own
+    assert not v.shows_month(datetime(2026, 10, 1), "yyyy-mm-dd")
+    assert not v.shows_month(2026.1, 'yyyy"年"m"月"')
 
 
 @pytest.mark.parametrize(("raw", "unit", "expected"), [

@@ -39,6 +39,9 @@ class Column:
     parse: Parser
     aliases: tuple[str, ...] = ()
     field: str = ""  # the database column; the key when empty
+    # A date column that takes a month (2026年10月): "end" reads it as its last day (a
+    # deadline), "start" as its first; "" wants a full date (what happened, and when).
+    month: Literal["", "end", "start"] = ""
 
     @property
     def target(self) -> str:
@@ -110,12 +113,13 @@ COLUMNS: tuple[Column, ...] = (
     Column("seq", "milestone", "节点序号", "Order", "int", ("序号", "seq")),
     Column("kind", "milestone", "节点类型", "Kind", "kind", ("节点类别", "kind")),
     Column("planned_start", "milestone", "计划开始时间", "Planned start", "date",
-           ("计划开始日期", "计划开始", "开始时间", "planned start date", "start")),
+           ("计划开始日期", "计划开始", "开始时间", "planned start date", "start"),
+           month="start"),
     Column("planned_date", "milestone", "计划完成时间", "Planned date", "date",
            ("计划完成日期", "计划完成", "完成时限", "时间节点", "完成时间节点",
-            "planned finish", "due date", "planned")),
+            "planned finish", "due date", "planned"), month="end"),
     Column("baseline_date", "milestone", "原计划完成时间", "Baseline date", "date",
-           ("原计划完成日期", "基准完成时间", "baseline")),
+           ("原计划完成日期", "基准完成时间", "baseline"), month="end"),
     Column("owner", "milestone", "责任人", "Owner", "text", ("节点责任人",)),
     Column("owner_email", "milestone", "责任人邮箱", "Owner e-mail", "email",
            ("owner email",)),

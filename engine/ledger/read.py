@@ -1,9 +1,11 @@
 """Ledger files → sheets of raw cells, each row with its number as Excel shows it.
 
 .xlsx/.xlsm are read with openpyxl in read-only mode (streamed, formulas as their
-last computed values). A .csv file is one sheet named after the file; it may be
-UTF-8, UTF-8 with a BOM (what Excel's "CSV UTF-8" writes) or GB18030 (what Chinese
-Excel's plain "CSV" writes), comma- or tab-separated.
+last computed values), once the archive is known not to be a zip bomb
+(:func:`check_archive`; defusedxml, which openpyxl then uses, refuses XML entity bombs
+inside it). A .csv file is one sheet named after the file; it may be UTF-8, UTF-8 with
+a BOM (what Excel's "CSV UTF-8" writes) or GB18030 (what Chinese Excel's plain "CSV"
+writes), comma- or tab-separated.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import io
 import zipfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -21,13 +24,20 @@ from openpyxl.utils.exceptions import InvalidFileException
 
 EXCEL_SUFFIXES = (".xlsx", ".xlsm")
 CSV_SUFFIXES = (".csv", ".txt", ".tsv")
+# What a ledger workbook may unpack to. 100,000 milestones unpack to about 40 MB, their
+# sheet compressed about 12:1; a zip bomb's part of zeros is 200:1 to 1000:1.
+MAX_UNPACKED_MB = 500
+MAX_MEMBERS = 10_000
+MAX_RATIO = 200  # uncompressed : compressed, for a part over RATIO_FROM_MB
+RATIO_FROM_MB = 10
+_MB = 1024 * 1024
 
 
 @dataclass(frozen=True)
 class Row:
     number: int
     values: Sequence[Any]
-    formats: Sequence[str | None] | None = None  # number formats of numeric Excel cells
+    formats: Sequence[str | None] | None = None  # number formats of numeric and date cells
 
     def fmt(self, index: int) -> str | None:
         if self.formats is None or index >= len(self.formats):
@@ -45,9 +55,9 @@ class Sheet:
 class Unreadable(Exception):
     """A file that cannot be read as a ledger; ``why`` names the reason."""
 
-    def __init__(self, file: str, why: str, detail: str = "") -> None:
+    def __init__(self, file: str, why: str, detail: str = "", **params: Any) -> None:
         super().__init__(f"{file}: {why} {detail}".strip())
-        self.file, self.why, self.detail = file, why, detail
+        self.file, self.why, self.detail, self.params = file, why, detail, params
 
 
 def read_sheets(path: Path, shown: str | None = None) -> Iterator[Sheet]:
@@ -64,8 +74,28 @@ def read_sheets(path: Path, shown: str | None = None) -> Iterator[Sheet]:
         raise Unreadable(shown, "suffix")
 
 
+def check_archive(path: Path, shown: str) -> None:
+    """Refuse a workbook that would unpack to far more than a ledger: in all, or in one
+    part compressed beyond any real sheet, or in the number of parts. The sizes are those
+    the archive declares; Python's zipfile never unpacks a part beyond its declared size
+    (it stops there, and the CRC check fails), so they bound what openpyxl can read."""
+    with zipfile.ZipFile(path) as archive:
+        parts = archive.infolist()
+    if len(parts) > MAX_MEMBERS:
+        raise Unreadable(shown, "zip_members", n=len(parts), limit=MAX_MEMBERS)
+    for part in parts:
+        ratio = part.file_size / max(part.compress_size, 1)
+        if part.file_size > RATIO_FROM_MB * _MB and ratio > MAX_RATIO:
+            raise Unreadable(shown, "zip_ratio", member=part.filename, ratio=int(ratio),
+                             limit=MAX_RATIO)
+    total = sum(part.file_size for part in parts)
+    if total > MAX_UNPACKED_MB * _MB:
+        raise Unreadable(shown, "zip_size", size=total // _MB, limit=MAX_UNPACKED_MB)
+
+
 def _excel(path: Path, shown: str) -> Iterator[Sheet]:
     try:
+        check_archive(path, shown)
         book = load_workbook(path, read_only=True, data_only=True)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError,
             SyntaxError) as exc:
@@ -81,7 +111,7 @@ def _excel_rows(sheet: Any, shown: str) -> Iterator[Row]:
     try:
         for number, cells in enumerate(sheet.iter_rows(), start=1):
             values = [c.value for c in cells]
-            formats = [getattr(c, "number_format", None) if isinstance(v, int | float)
+            formats = [getattr(c, "number_format", None) if isinstance(v, int | float | date)
                        else None for c, v in zip(cells, values, strict=True)]
             yield Row(number, values, formats)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError, SyntaxError) as exc:

@@ -155,6 +155,8 @@ class Parsers:
     def __init__(self, config: Config) -> None:
         self.config = config
         self.regions = config.ledger.regions
+        self.from_month = 0  # planned dates read from a month (2026年10月), for a warning
+        self.month_cells = 0  # planned dates in date cells that show only a month
         kinds: dict[str, str] = {}
         for kind in config.milestone_kinds:
             for text in (kind.code, kind.zh, kind.en):
@@ -178,6 +180,8 @@ class Parsers:
     def for_column(self, placed: Placed) -> CellParser:
         """The function that reads this column's cells (chosen once per sheet)."""
         parse = placed.column.parse
+        if parse == "date" and placed.column.month:
+            return self._planned(placed.column.month == "end")
         simple: dict[str, Callable[[Any], Any]] = {
             "text": v.text, "code": v.code, "email": v.email, "date": v.day,
             "int": v.integer, "weight": v.weight, "bool": v.boolean, "pause": v.pause}
@@ -221,6 +225,19 @@ class Parsers:
             return found
         return checked
 
+    def _planned(self, end: bool) -> CellParser:
+        """A planned date, which may be a month: its last day (``end``) or its first."""
+
+        def read(raw: Any, fmt: str | None) -> Any:
+            found = v.month_day(raw, fmt, end=end)
+            if found is not None:
+                self.from_month += 1
+                return found
+            if end and v.shows_month(raw, fmt):
+                self.month_cells += 1
+            return v.day(raw)
+        return read
+
 
 def _max_length(key: str) -> int | None:
     column = BY_KEY[key]
@@ -256,7 +273,7 @@ class LedgerReader:
             for sheet in read_sheets(path, shown_as):
                 recognised = self.sheet(sheet) or recognised
         except Unreadable as exc:
-            self.problem(Where(exc.file), exc.why, detail=exc.detail)
+            self.problem(Where(exc.file), exc.why, detail=exc.detail, **exc.params)
             return
         if not recognised:
             self.problem(Where(shown_as), "no_sheet")
@@ -295,6 +312,7 @@ class LedgerReader:
         readers = [(p, self.parse.for_column(p)) for p in lay.placed
                    if p.column.record != "info"]
         previous_code: str | None = None
+        counted = (self.parse.from_month, self.parse.month_cells)
         for row in chain((r for r in head if r.number > number), rows):
             found = self.cells(sheet, lay, readers, row)
             if found is None:
@@ -314,7 +332,19 @@ class LedgerReader:
             if "code" in cells:
                 previous_code = cells["code"].value
         self.failed = set()
+        self._month_warnings(here, counted)
         return True
+
+    def _month_warnings(self, here: Where, counted: tuple[int, int]) -> None:
+        """How many of the sheet's planned dates were months: nobody should be surprised."""
+        months = self.parse.from_month - counted[0]
+        cells = self.parse.month_cells - counted[1]
+        where = here.text(self.lang)
+        if months:
+            self.ledger.warnings.append(say("warn.months", self.lang, where=where, n=months))
+        if cells:
+            self.ledger.warnings.append(say("warn.month_cells", self.lang, where=where,
+                                            n=cells))
 
     def cells(self, sheet: Sheet, lay: Layout, readers: list[tuple[Placed, CellParser]],
               row: Row) -> dict[str, Cell] | None:

@@ -13,10 +13,16 @@ percentage (60% = 60%, 1% = 1%); a number without it is a percentage when it is 
 1 (60 = 60%) and a fraction from 0 to 1 (0.6 = 60%, 1 = 100%). So 1% must be written
 with its ``%``. A cell Excel formats as a percentage holds the fraction and reads the
 same (0.6 shown as 60% is 60%).
+
+Months (:func:`month_day`): a planned date may name only a month (2026年10月, 2026-10,
+2026/10, 2026.10), as node ledgers often do; :mod:`engine.ledger.columns` says which
+columns allow it and which day it stands for. Elsewhere a month is refused
+(``date_month``), as is a day without its year (10月底, 10月31日: ``date_no_year``).
 """
 
 from __future__ import annotations
 
+import calendar
 import re
 import unicodedata
 from collections.abc import Mapping
@@ -132,12 +138,91 @@ def day(value: Any) -> date | None:
         if float(value).is_integer():
             value = str(int(value))
         else:
-            raise Invalid("date")
+            raise _not_a_date(value)
     found = squeeze(_TIME_RE.sub("", unicodedata.normalize("NFKC", str(value))))
     match = _DATE_RE.match(found) or _COMPACT_RE.match(found)
     if not match:
-        raise Invalid("date")
+        raise _not_a_date(found)
     return _checked(*(int(g) for g in match.groups()))
+
+
+# -- months -----------------------------------------------------------------------
+# 2026年10月, 2026-10, 2026/10, 2026.10, and 2026年10月份/月底/月末/月底前 (底, 末: its end).
+_MONTH_RE = re.compile(r"^(\d{4})([-/.年])(\d{1,2})(?:月(份|底前?|末前?)?)?$")
+# A day or a month without its year: 10月, 10月底, 10月31日, 10/31.
+_NO_YEAR_RE = re.compile(
+    r"^\d{1,2}(?:月(?:\d{1,2}日?|份|底|末|初|上旬|中旬|下旬)?前?|[-/]\d{1,2})$")
+_DECIMALS_RE = re.compile(r"\.(0*)(#*)")
+
+
+def _shown_number(value: float, number_format: str | None) -> str:
+    """A number as Excel shows it: with the decimals its format fixes (2026.1 as "0.00"
+    shows 2026.10), else in its shortest form (2026.1)."""
+    section = re.sub(r'"[^"]*"|[\\_*].', "", (number_format or "").split(";")[0])
+    decimals = _DECIMALS_RE.search(section)
+    if decimals is None or not decimals.group(1):
+        return repr(float(value))
+    fixed, optional = len(decimals.group(1)), len(decimals.group(2))
+    shown = f"{value:.{fixed + optional}f}"
+    return shown[:len(shown) - optional] + shown[len(shown) - optional:].rstrip("0")
+
+
+def month_of(value: Any, number_format: str | None = None) -> tuple[int, int, bool] | None:
+    """(year, month, says its end) of a cell that names a month and no day, else None.
+
+    A number cell reads as Excel shows it (2026.10 formatted "0.00" is October). 2026.1
+    is refused (``month_ambiguous``), typed or a number: Excel shows the number 2026.10
+    as 2026.1, so it may be October as well as January. A date cell is a full date.
+    """
+    if is_blank(value) or isinstance(value, bool | date):
+        return None
+    if isinstance(value, int | float):
+        if float(value).is_integer():
+            return None  # a year alone, a serial or 20261031: not a month
+        found = _shown_number(value, number_format)
+    else:
+        found = squeeze(value)
+    match = _MONTH_RE.match(found)
+    if match is None:
+        return None
+    year, sep, month, suffix = match.groups()
+    if sep == "." and month == "1":
+        raise Invalid("month_ambiguous", year=year)
+    return int(year), int(month), bool(suffix) and suffix[0] in "底末"
+
+
+def month_day(value: Any, number_format: str | None = None, *, end: bool) -> date | None:
+    """The day a month stands for: its last with ``end`` (a deadline: 时间节点 means
+    "by then") or when the cell says 底/末, else its first; None when it is no month."""
+    found = month_of(value, number_format)
+    if found is None:
+        return None
+    year, month, says_end = found
+    first = _checked(year, month, 1)
+    if not (end or says_end):
+        return first
+    return first.replace(day=calendar.monthrange(year, month)[1])
+
+
+def _not_a_date(value: Any) -> Invalid:
+    """Why a value is not a date: a month where a day is needed, no year, or neither."""
+    try:
+        if month_of(value) is not None:
+            return Invalid("date_month")
+    except Invalid:
+        return Invalid("date_month")
+    if isinstance(value, str) and _NO_YEAR_RE.match(value):
+        return Invalid("date_no_year")
+    return Invalid("date")
+
+
+def shows_month(value: Any, number_format: str | None) -> bool:
+    """A date cell on the 1st whose format shows only its month (yyyy"年"m"月", mmm-yy):
+    how Excel stores a month typed into it. It reads as the day it holds."""
+    if not isinstance(value, date) or value.day != 1 or not number_format:
+        return False
+    shown = re.sub(r'"[^"]*"|\\.|\[[^]]*\]', "", number_format.split(";")[0]).lower()
+    return "y" in shown and "m" in shown and "d" not in shown
 
 
 # -- amounts and numbers --------------------------------------------------------------

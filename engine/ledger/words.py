@@ -9,6 +9,15 @@ WHY: dict[str, dict[str, str]] = {
     "date": {"zh": "不是日期（可写 2026-10-31、2026/10/31、2026.10.31 或 2026年10月31日）",
              "en": "not a date (write 2026-10-31, 2026/10/31, 2026.10.31 or 2026年10月31日)"},
     "date_year": {"zh": "年份不在 {lo}–{hi} 之间", "en": "the year is not between {lo} and {hi}"},
+    "date_month": {"zh": "只写了年月：此列需要具体日期（如 2026-10-31），只有计划时间可以只写月份",
+                   "en": "only a month: this column needs a full date (like 2026-10-31); only "
+                         "planned dates may give a month"},
+    "date_no_year": {"zh": "没有年份：请写带年份的日期（如 2026-10-31）",
+                     "en": "no year: write the date with its year (like 2026-10-31)"},
+    "month_ambiguous": {"zh": "是 {year}年1月 还是 {year}年10月？Excel 会把数字 {year}.10 显示为 "
+                              "{year}.1，请写成 {year}-01 或 {year}-10",
+                        "en": "January or October {year}? Excel shows the number {year}.10 as "
+                              "{year}.1; write {year}-01 or {year}-10"},
     "amount": {"zh": "不是金额（可写 3000、3000万元 或 1.5亿元）",
                "en": "not an amount (write 3000, 3000万元 or 1.5亿元)"},
     "negative": {"zh": "不能为负数", "en": "cannot be negative"},
@@ -86,6 +95,14 @@ WHY: dict[str, dict[str, str]] = {
               "en": "cannot be opened as an Excel file ({detail})"},
     "encoding": {"zh": "不是 UTF-8 或 GB18030 编码的文本", "en": "not UTF-8 or GB18030 text"},
     "io": {"zh": "无法读取（{detail}）", "en": "cannot be read ({detail})"},
+    "zip_size": {"zh": "解压后共 {size} MB，超过上限 {limit} MB，未打开（可能是压缩炸弹）",
+                 "en": "unpacks to {size} MB, over the limit of {limit} MB; not opened (it may "
+                       "be a zip bomb)"},
+    "zip_ratio": {"zh": "其中 {member} 压缩比 {ratio}:1，超过 {limit}:1，未打开（可能是压缩炸弹）",
+                  "en": "its part {member} is compressed {ratio}:1, over {limit}:1; not opened "
+                        "(it may be a zip bomb)"},
+    "zip_members": {"zh": "压缩包内有 {n} 个文件，超过上限 {limit} 个，未打开",
+                    "en": "holds {n} files, over the limit of {limit}; not opened"},
     "no_sheet": {"zh": "没有可识别的台账表（工作表名为 项目、节点 或 进展，或表头含“项目编号”）",
                  "en": "no ledger sheet (sheets named projects, milestones or progress, or "
                        "with a Project code header)"},
@@ -120,6 +137,15 @@ WORDS: dict[str, dict[str, str]] = {
     "import.warning": {"zh": "注意：{text}", "en": "Warning: {text}"},
     "warn.ignored": {"zh": "{where} 忽略的列：{columns}", "en": "{where}: columns ignored: "
                                                                "{columns}"},
+    "warn.months": {"zh": "{where} 有 {n} 个计划时间只写了年月，已按当月最后一天读取"
+                          "（计划开始时间按当月第一天）",
+                    "en": "{where}: {n} planned dates gave only a month and were read as its "
+                          "last day (a planned start as its first)"},
+    "warn.month_cells": {"zh": "{where} 有 {n} 个计划完成时间是只显示年月的日期单元格，已按单元格中"
+                               "存的日期（当月1日）读取；如指月底，请写完整日期或文本“2026年10月”",
+                         "en": "{where}: {n} planned dates are date cells showing only a month; "
+                               "they were read as the day they hold (the 1st); for the month's "
+                               "end write the full date or the text 2026年10月"},
     "warn.skipped": {"zh": "{where} 不是台账表，已跳过", "en": "{where}: not a ledger sheet, "
                                                              "skipped"},
     "change.new_project": {"zh": "新增项目 {code} {name}", "en": "new project {code} {name}"},
