@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from engine import actions
 from engine.config import load_config
+from engine.investment import IR
 from engine.ledger import read
 from engine.ledger.load import ImportSummary, import_ledger
 from engine.ledger.problems import LedgerInvalid
@@ -583,3 +584,69 @@ def test_an_actual_or_report_date_must_be_a_full_date(engine, config, tmp_path):
     assert english[3].endswith("“2026.1”: January or October 2026? Excel shows the number "
                                "2026.10 as 2026.1; write 2026-01 or 2026-10")
     assert snapshot(engine) == before
+
+
+# -- headers on two rows -----------------------------------------------------------------------
+def test_a_group_header_merged_over_sub_headers(engine, config, tmp_path):
+    """计划投资（亿元） over 总投资 | 年度计划, 完成投资 over 本月 | 累计; the other headers
+    merged down over both rows; the data starts below the second."""
+    path = workbook(tmp_path / "两行表头.xlsx", {"节点": [
+        ["2026年重点项目节点台账"],
+        ["项目编号", "项目名称", "所属地区", "责任单位", "计划投资（亿元）", None, "节点名称",
+         "计划完成时间", "完成投资（万元）", None],
+        [None, None, None, None, "总投资", "年度计划", None, None, "本月", "累计"],
+        ["HB-001", "玉米深加工", "双城区", "市工信局", 5, 2, "开工", "2026-10-31", 1000, 8000],
+        [None, None, None, None, None, None, "主体完工", "2027年6月"],
+        ["合计", None, None, None, 5, 2],
+    ]}, merges={"节点": ["A1:J1", "A2:A3", "B2:B3", "C2:C3", "D2:D3", "E2:F2", "G2:G3",
+                         "H2:H3", "I2:J2", "A4:A5", "B4:B5", "C4:C5", "D4:D5"]})
+
+    summary = load(engine, config, path)
+
+    assert (summary.projects["new"], summary.milestones["new"]) == (1, 2)
+    corn = project(engine, "HB-001")
+    assert (corn.name, corn.total_investment, corn.annual_plan) == (
+        "玉米深加工", Decimal("50000.00"), Decimal("20000.00"))
+    assert milestone(engine, "HB-001", "主体完工").planned_date == date(2027, 6, 30)
+    assert summary.investment["new"] == 1
+    with engine.connect() as conn:
+        report = conn.execute(select(IR)).one()
+    assert (report.month_amount, report.ytd_amount) == (Decimal("1000.00"),
+                                                        Decimal("8000.00"))
+
+
+def test_problems_under_a_two_row_header_point_at_their_cells(engine, config, tmp_path):
+    path = workbook(tmp_path / "表头.xlsx", {"项目": [
+        ["项目编号", "项目名称", "所属地区", "责任单位", "计划投资（亿元）", None, "总投资"],
+        [None, None, None, None, "总投资", "年度计划", None],
+        ["HB-001", "玉米深加工", "双城区", "市工信局", 5, "两亿", 5],
+    ]})
+
+    found = problems(engine, config, path)
+
+    assert [(p.where.row, p.where.letter, p.why) for p in found] == [
+        (1, "G", "duplicate_column"), (3, "F", "amount")]
+    assert [p.text("zh") for p in found] == [
+        "表头.xlsx「项目」 第1行 G列「总投资」：与 E 列重复",
+        "表头.xlsx「项目」 第3行 F列「年度计划（亿元）」 “两亿”：不是金额"
+        "（可写 3000、3000万元 或 1.5亿元）"]
+    fixed = workbook(tmp_path / "表头2.xlsx", {"项目": [
+        ["项目编号", "项目名称", "所属地区", "责任单位", "总投资", None, "年度计划投资"],
+        [None, None, None, None, "合计", "其中：中央资金", "亿元"],       # and units below
+        ["HB-001", "玉米深加工", "双城区", "市工信局", 50000, 30000, 2],
+    ]})
+    load(engine, config, fixed)
+    corn = project(engine, "HB-001")
+    assert (corn.total_investment, corn.annual_plan) == (Decimal("50000.00"),
+                                                         Decimal("20000.00"))
+
+
+def test_a_first_row_of_text_without_a_code_is_data_not_a_header(engine, config, tmp_path):
+    """Only a row that names columns is a sub-header: a project row lacking its code is a
+    problem at its own row, not swallowed into the header."""
+    path = workbook(tmp_path / "无编号.xlsx", {"项目": [
+        ["项目编号", "项目名称", "所属地区", "责任单位"],
+        [None, "玉米深加工", "双城区", "市工信局"],
+    ]})
+    found = problems(engine, config, path)
+    assert [(p.where.row, p.where.letter, p.why) for p in found] == [(2, "A", "required")]

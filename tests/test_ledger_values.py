@@ -9,7 +9,7 @@ import pytest
 
 from engine.config import ConfigError, load_config
 from engine.ledger import values as v
-from engine.ledger.headers import HeaderTable, column_letter, split
+from engine.ledger.headers import HeaderTable, column_letter, find_header, layout, split
 
 
 @pytest.mark.parametrize("raw", [
@@ -219,6 +219,31 @@ def test_bad_aliases_in_the_config_name_the_key(tmp_path):
     path.write_text("ledger:\n  header_aliases:\n    项目编号: [项目名称]\n", encoding="utf-8")
     with pytest.raises(ConfigError, match="already names the column 项目名称"):
         load_config(path, env={})
+
+
+def test_a_group_header_and_its_sub_headers_read_as_one():
+    """Merged cells read as their first cell and blanks: a group runs while sub-headers do."""
+    rows = [(3, ["项目编号", "节点名称", "计划", None, "完成投资（亿元）", None, "总投资", "备注"]),
+            (4, [None, None, "开始时间", "完成时间", "本月", "累计", "合计", "（选填）"]),
+            (5, ["HB-001", "开工", "2026-03", "2026-10", 0.1, 0.8, 5, None])]
+    table = HeaderTable()
+    header = find_header(rows, table)
+    assert (header.row, header.last) == (3, 4)
+    placed = layout("节点", header.row, header.values, table, header.rows).placed
+    assert [(p.letter, p.column.key, p.unit, p.row) for p in placed] == [
+        ("A", "code", None, 3), ("B", "milestone", None, 3), ("C", "planned_start", None, 4),
+        ("D", "planned_date", None, 4), ("E", "month_amount", "亿元", 4),
+        ("F", "ytd_amount", "亿元", 4), ("G", "total_investment", None, 4),
+        ("H", "note", None, 3)]  # a note under a header of its own: the header stands
+
+
+def test_a_row_of_data_below_the_header_is_not_a_sub_header():
+    table = HeaderTable()
+    for below in (["HB-001", "开工", "2026-10-31"],     # the code: data
+                  [None, "开工", "2026-10-31"],         # no code, but nothing it names
+                  [None, "开工", 46326]):                # a number: data
+        header = find_header([(1, ["项目编号", "节点名称", "计划完成时间"]), (2, below)], table)
+        assert (header.row, header.last) == (1, 1), below
 
 
 def test_column_letters():

@@ -282,9 +282,9 @@ class LedgerReader:
         """Read one sheet; False when it is not a ledger sheet."""
         rows = iter(sheet.rows)
         head = list(islice(rows, SCAN_ROWS))
-        found = find_header(((r.number, r.values) for r in head), self.table)
+        header = find_header([(r.number, r.values) for r in head], self.table)
         here = Where(sheet.file, sheet.name)
-        if found is None:
+        if header is None:
             if kind_by_name(sheet.name):
                 self.problem(here, "no_header", n=SCAN_ROWS)
                 return True
@@ -293,13 +293,13 @@ class LedgerReader:
                 self.ledger.warnings.append(say("warn.skipped", self.lang,
                                                 where=here.text(self.lang)))
             return False
-        number, header = found
-        lay = layout(sheet.name, number, header, self.table)
+        number = header.row
+        lay = layout(sheet.name, number, header.values, self.table, header.rows)
         if lay.ignored:
             self.ledger.warnings.append(say("warn.ignored", self.lang, where=here.text(self.lang),
                                             columns="、".join(lay.ignored)))
         for first, again in lay.duplicates:
-            self.problem(replace(here, row=number, letter=again.letter, header=again.header),
+            self.problem(replace(here, row=again.row, letter=again.letter, header=again.header),
                          "duplicate_column", letter=first.letter)
         missing = lay.missing()
         for key in missing:
@@ -313,7 +313,7 @@ class LedgerReader:
                    if p.column.record != "info"]
         previous_code: str | None = None
         counted = (self.parse.from_month, self.parse.month_cells)
-        for row in chain((r for r in head if r.number > number), rows):
+        for row in chain((r for r in head if r.number > header.last), rows):
             found = self.cells(sheet, lay, readers, row)
             if found is None:
                 continue
