@@ -550,8 +550,8 @@ def test_planned_dates_given_as_months_read_as_the_months_end(engine, config, tm
         "节点台账.xlsx「节点」 有 1 个计划完成时间是只显示年月的日期单元格，"
         "已按单元格中存的日期（当月1日）读取；如指月底，请写完整日期或文本“2026年10月”"]
     english = read_ledger([path], config, "en", TODAY).warnings
-    assert english[0] == "节点台账.xlsx, sheet 节点: 5 planned dates gave only a month and were " \
-                         "read as its last day (a planned start as its first)"
+    assert english[0] == "节点台账.xlsx, sheet 节点: 5 planned date(s) given as a month, read " \
+                         "as the month's last day (a planned start as its first)"
     assert load(engine, config, path).milestones["same"] == 4  # the same file again
 
 
