@@ -249,8 +249,9 @@ class Preview:
 
 
 def preview(engine: Engine, config: Config, *, milestone: str | None = None,
-            recipient: str | None = None) -> Preview:
-    """Render what would be sent, without sending or keeping anything.
+            recipient: str | None = None, as_of: date | None = None) -> Preview:
+    """Render what would be sent on ``as_of`` (default the notices' today), without
+    sending or keeping anything.
 
     The real planner and composer run inside a transaction that is rolled back. For a
     milestone with nothing due tonight, its episode is set aside first, so the preview
@@ -260,7 +261,7 @@ def preview(engine: Engine, config: Config, *, milestone: str | None = None,
         raise BadInput("give a MILESTONE or --recipient EMAIL")
     with engine.connect() as conn, conn.begin() as tx:
         try:
-            as_of = _today(conn, config)
+            as_of = as_of or _today(conn, config)
             planner = Planner(config, as_of)
             planner.guard = False  # a preview may show what was already sent tonight
             planner.key_prefix = "preview|"  # rolled back anyway; never collides

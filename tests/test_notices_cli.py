@@ -58,7 +58,7 @@ def test_the_night_leaves_eml_files_and_notices_lists_them(night):
 
 def test_preview_renders_without_sending_or_keeping_anything(night):
     before = out_json(night, "notices")
-    out = lights(night, "preview", "1")
+    out = lights(night, "preview", "1", "--as-of", "2026-11-26")  # the night's own date
     assert out.returncode == 0, out.stderr
     assert "收件人（4）" in out.stdout and OWNER in out.stdout
     assert "对该节点无新通知" in out.stdout  # it was notified tonight already
@@ -89,20 +89,21 @@ def test_ack_and_its_errors(night):
 
 
 def test_silences_are_added_listed_and_ended_with_an_audit(night):
+    until = str(date(load_config(env={}).today().year + 1, 12, 31))  # ahead, whenever run
     out = lights(night, "silence", "add", "--project", "HB-001", "--by", "赵主任",
-                 "--reason", "停工整顿", "--until", "2026-12-31")
+                 "--reason", "停工整顿", "--until", until)
     assert out.returncode == 0, out.stderr
     listed = out_json(night, "silence", "list")
     assert listed[0]["target"] == "HB-001" and listed[0]["by"] == "赵主任"
-    assert listed[0]["until"] == "2026-12-31"
+    assert listed[0]["until"] == until
     no_end = lights(night, "silence", "add", "--project", "HB-001", "--by", "赵主任",
                     "--reason", "x")
     assert no_end.returncode == 1 and "--until" in no_end.stderr
     two = lights(night, "silence", "add", "--project", "HB-001", "--recipient", OWNER,
-                 "--by", "a", "--reason", "x", "--until", "2026-12-31")
+                 "--by", "a", "--reason", "x", "--until", until)
     assert two.returncode == 1 and "exactly one" in two.stderr
     bad = lights(night, "silence", "add", "--recipient", "not an address", "--by", "a",
-                 "--reason", "x", "--until", "2026-12-31")
+                 "--reason", "x", "--until", until)
     assert bad.returncode == 1 and "not an e-mail address" in bad.stderr
     ended = lights(night, "silence", "end", str(listed[0]["id"]), "--by", "赵主任",
                    "--reason", "复工")

@@ -163,12 +163,16 @@ def send(app: App, confirm: bool, no_wait: bool) -> None:
 @click.option("--recipient", help="what this address would get / 收件人邮箱")
 @click.option("--part", type=click.Choice(["text", "html", "eml"]), default="text",
               show_default=True, help="which part to print / 输出哪一部分")
+@click.option("--as-of", type=DATE, help="as the night of this date would send it "
+                                         "(default today) / 按该日预览")
 @common
 @_template_errors
-def preview(app: App, milestone: str | None, recipient: str | None, part: str) -> None:
+def preview(app: App, milestone: str | None, recipient: str | None, part: str,
+            as_of: date | None) -> None:
     """Render a milestone's notice, or a person's digest, without sending / 预览通知."""
     engine = app.database()
-    result = actions.preview(engine, app.config, milestone=milestone, recipient=recipient)
+    result = actions.preview(engine, app.config, milestone=milestone, recipient=recipient,
+                             as_of=as_of)
     if not result.messages:
         app.console.print(say(app, "preview.none", to=recipient or milestone), markup=False)
         return
