@@ -132,15 +132,24 @@ class DueSoonParams(RuleParams):
 
 @rule("due_soon", DueSoonParams)
 def due_soon(f: MilestoneFacts, ctx: Context, p: DueSoonParams) -> Finding | None:
-    """Due within N working days with progress below the minimum: yellow."""
+    """Due within N working days with progress below the minimum: yellow.
+
+    Working days inside the winter pause of paused site works are not left to work
+    in: a site closed until 03-31 with a deadline of 04-03 has three days, and hears
+    it during the pause, not on 04-01. The finding says how many were not counted.
+    """
     if ctx.as_of > f.planned_date or f.percent >= p.min_percent:
         return None
-    left = ctx.calendar.count(ctx.as_of + ONE_DAY, f.planned_date + ONE_DAY)
+    window = (ctx.as_of + ONE_DAY, f.planned_date + ONE_DAY)
+    left = ctx.calendar.count(*window, f.pause)
     if left > p.working_days:
         return None
-    return Finding("due_soon", Light.YELLOW, {"planned_date": f.planned_date,
-                                              "working_days_left": left, "percent": f.percent,
-                                              "min_percent": p.min_percent})
+    numbers = {"planned_date": f.planned_date, "working_days_left": left,
+               "percent": f.percent, "min_percent": p.min_percent}
+    paused = ctx.calendar.count(*window) - left if f.pause else 0
+    if paused:
+        numbers["paused_working_days"] = paused
+    return Finding("due_soon", Light.YELLOW, numbers)
 
 
 # -- 5. stale report -----------------------------------------------------------

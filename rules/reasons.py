@@ -36,9 +36,9 @@ TEMPLATES: dict[str, dict[Lang, str]] = {
         "en": "expected {expected} by now, reported {percent}, {lag} points behind",
     },
     "due_soon": {
-        "zh": "计划{planned_date}完成，仅剩{working_days_left}个工作日，"
+        "zh": "计划{planned_date}完成，仅剩{working_days_left}个工作日{paused_wd_zh}，"
               "进度{percent}（低于{min_percent}）",
-        "en": "due {planned_date}, {working_days_left_en} left, {percent} done "
+        "en": "due {planned_date}, {working_days_left_en} left{paused_wd_en}, {percent} done "
               "(below {min_percent})",
     },
     "stale_report": {
@@ -97,6 +97,10 @@ def _words(numbers: Mapping[str, Any], lang: Lang) -> dict[str, str]:
     paused = int(numbers.get("paused_days") or 0)
     out["paused_zh"] = f"，冬季停工{paused}天不计" if paused else ""
     out["paused_en"] = f", {paused} winter-pause days not counted" if paused else ""
+    paused_wd = int(numbers.get("paused_working_days") or 0)
+    out["paused_wd_zh"] = f"（停工期内{paused_wd}个工作日不计）" if paused_wd else ""
+    out["paused_wd_en"] = (f" ({paused_wd} working days in the winter pause not counted)"
+                           if paused_wd else "")
     late = int(numbers.get("days_late") or 0)
     out["late_zh"] = f"，逾期{late}天" if late else ""
     out["late_en"] = f", {out['days_late_en']} late" if late else ""

@@ -27,6 +27,7 @@ from rules.milestone import (
     evaluate,
     expected_percent,
 )
+from rules.reasons import describe_all
 from rules.registry import REGISTRY
 
 D = date
@@ -565,3 +566,33 @@ def test_outdoor_pause_frozen_across_new_year_into_2027(cal):
         jan = expected_percent(facts, Context(D(2027, 1, 10), cal))
         may = expected_percent(facts, Context(D(2027, 5, 3), cal))
     assert nov == jan < may
+
+
+@pytest.mark.parametrize(
+    ("as_of", "planned", "left", "paused"),
+    [
+        # Closed until 03-31: 04-01, 04-02, 04-03 are all the working days left, so the
+        # yellow comes during the pause, not on 04-01...
+        pytest.param(D(2026, 3, 20), D(2026, 4, 3), 3, 7, id="in-the-pause-3-left"),
+        pytest.param(D(2026, 3, 10), D(2026, 4, 3), 3, 15, id="weeks-before-its-end"),
+        # ...and before it begins (11-15), only the days up to it are left to work.
+        pytest.param(D(2026, 11, 10), D(2026, 11, 27), 3, 10, id="the-pause-ahead"),
+        pytest.param(D(2026, 3, 20), D(2026, 4, 10), 7, 7, id="enough-days-after-it"),
+    ],
+)
+def test_due_soon_does_not_count_the_winter_pause(cal, as_of, planned, left, paused):
+    facts = MilestoneFacts(planned_date=planned, percent=20.0, pause=WINTER)
+    found = apply("due_soon", facts, as_of, cal)
+    assert workdays(as_of + timedelta(1), planned) == left + paused
+    # Indoor works (no pause) are not warned: every one of those days is theirs.
+    assert apply("due_soon", MilestoneFacts(planned_date=planned, percent=20.0), as_of,
+                 cal) is None
+    if left > 5:
+        assert found is None
+        return
+    assert found is not None
+    assert (found.numbers["working_days_left"], found.numbers["paused_working_days"]) == \
+        (left, paused)
+    assert describe_all([(found.rule, found.numbers)], "zh") == (
+        f"计划{planned.year}年{planned.month}月{planned.day}日完成，仅剩{left}个工作日"
+        f"（停工期内{paused}个工作日不计），进度20%（低于90%）")
