@@ -542,15 +542,14 @@ def test_planned_dates_given_as_months_read_as_the_months_end(engine, config, tm
     works = milestone(engine, "HB-001", "主体完工")
     assert (works.planned_start, works.planned_date) == (date(2026, 11, 1), date(2027, 6, 30))
     assert milestone(engine, "HB-002", "施工许可").planned_date == date(2026, 10, 31)
-    # Excel stored the month typed into a date cell as its 1st: read as the day it holds.
-    assert milestone(engine, "HB-002", "竣工").planned_date == date(2027, 12, 1)
+    # Excel stores 2027年12月 typed into a date cell as its 1st and shows 2027年12月: the
+    # person sees, and means, the month.
+    assert milestone(engine, "HB-002", "竣工").planned_date == date(2027, 12, 31)
     assert summary.warnings == [
-        "节点台账.xlsx「节点」 有 5 个计划时间只写了年月，已按当月最后一天读取"
-        "（计划开始时间按当月第一天）",
-        "节点台账.xlsx「节点」 有 1 个计划完成时间是只显示年月的日期单元格，"
-        "已按单元格中存的日期（当月1日）读取；如指月底，请写完整日期或文本“2026年10月”"]
+        "节点台账.xlsx「节点」 有 6 个计划时间只写了年月，已按当月最后一天读取"
+        "（计划开始时间按当月第一天）"]
     english = read_ledger([path], config, "en", TODAY).warnings
-    assert english[0] == "节点台账.xlsx, sheet 节点: 5 planned date(s) given as a month, read " \
+    assert english[0] == "节点台账.xlsx, sheet 节点: 6 planned date(s) given as a month, read " \
                          "as the month's last day (a planned start as its first)"
     assert load(engine, config, path).milestones["same"] == 4  # the same file again
 

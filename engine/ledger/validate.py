@@ -156,7 +156,6 @@ class Parsers:
         self.config = config
         self.regions = config.ledger.regions
         self.from_month = 0  # planned dates read from a month (2026年10月), for a warning
-        self.month_cells = 0  # planned dates in date cells that show only a month
         kinds: dict[str, str] = {}
         for kind in config.milestone_kinds:
             for text in (kind.code, kind.zh, kind.en):
@@ -230,11 +229,13 @@ class Parsers:
 
         def read(raw: Any, fmt: str | None) -> Any:
             found = v.month_day(raw, fmt, end=end)
+            if found is None and v.shows_month(raw, fmt):
+                # A date cell showing only its month (Excel stores 2026年10月 typed into
+                # a cell as its 1st): the person sees and means the month.
+                found = v.month_day(f"{raw.year}年{raw.month}月", None, end=end)
             if found is not None:
                 self.from_month += 1
                 return found
-            if end and v.shows_month(raw, fmt):
-                self.month_cells += 1
             return v.day(raw)
         return read
 
@@ -312,7 +313,7 @@ class LedgerReader:
         readers = [(p, self.parse.for_column(p)) for p in lay.placed
                    if p.column.record != "info"]
         previous_code: str | None = None
-        counted = (self.parse.from_month, self.parse.month_cells)
+        counted = self.parse.from_month
         for row in chain((r for r in head if r.number > header.last), rows):
             found = self.cells(sheet, lay, readers, row)
             if found is None:
@@ -335,16 +336,12 @@ class LedgerReader:
         self._month_warnings(here, counted)
         return True
 
-    def _month_warnings(self, here: Where, counted: tuple[int, int]) -> None:
+    def _month_warnings(self, here: Where, counted: int) -> None:
         """How many of the sheet's planned dates were months: nobody should be surprised."""
-        months = self.parse.from_month - counted[0]
-        cells = self.parse.month_cells - counted[1]
-        where = here.text(self.lang)
+        months = self.parse.from_month - counted
         if months:
-            self.ledger.warnings.append(say("warn.months", self.lang, where=where, n=months))
-        if cells:
-            self.ledger.warnings.append(say("warn.month_cells", self.lang, where=where,
-                                            n=cells))
+            self.ledger.warnings.append(say("warn.months", self.lang, where=here.text(self.lang),
+                                            n=months))
 
     def cells(self, sheet: Sheet, lay: Layout, readers: list[tuple[Placed, CellParser]],
               row: Row) -> dict[str, Cell] | None:

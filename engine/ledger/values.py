@@ -218,7 +218,7 @@ def _not_a_date(value: Any) -> Invalid:
 
 def shows_month(value: Any, number_format: str | None) -> bool:
     """A date cell on the 1st whose format shows only its month (yyyy"年"m"月", mmm-yy):
-    how Excel stores a month typed into it. It reads as the day it holds."""
+    how Excel stores a month typed into it. A planned date reads it as the month shown."""
     if not isinstance(value, date) or value.day != 1 or not number_format:
         return False
     shown = re.sub(r'"[^"]*"|\\.|\[[^]]*\]', "", number_format.split(";")[0]).lower()

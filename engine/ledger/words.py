@@ -141,11 +141,6 @@ WORDS: dict[str, dict[str, str]] = {
                           "（计划开始时间按当月第一天）",
                     "en": "{where}: {n} planned date(s) given as a month, read as the month's "
                           "last day (a planned start as its first)"},
-    "warn.month_cells": {"zh": "{where} 有 {n} 个计划完成时间是只显示年月的日期单元格，已按单元格中"
-                               "存的日期（当月1日）读取；如指月底，请写完整日期或文本“2026年10月”",
-                         "en": "{where}: {n} planned date(s) in date cells showing only a "
-                               "month, read as the day the cell holds (the 1st); for the "
-                               "month's end write the full date or the text 2026年10月"},
     "warn.skipped": {"zh": "{where} 不是台账表，已跳过", "en": "{where}: not a ledger sheet, "
                                                              "skipped"},
     "change.new_project": {"zh": "新增项目 {code} {name}", "en": "new project {code} {name}"},
