@@ -22,7 +22,7 @@ from engine.demo import (
     insert_programme,
     make_project,
 )
-from engine.demo_data import (
+from engine.demo.data import (
     CATEGORY_DEPARTMENTS,
     DEPARTMENTS,
     MAIL_DOMAIN,

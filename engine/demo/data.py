@@ -7,10 +7,14 @@ can never reach a real mailbox.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import NamedTuple
 
 CITY = "松江市"
 MAIL_DOMAIN = "songjiang.example"
+
+DEMO_AS_OF = date(2026, 11, 20)
+"""The day the demo programme stands at: its reports run up to it."""
 
 
 class Region(NamedTuple):

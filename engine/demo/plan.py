@@ -1,106 +1,51 @@
-"""The bundled demo programme (演示数据): 132 key projects of a fictional city, 松江市.
-
-:func:`build_demo` fills an empty database with the same programme every time (a
-seeded ``random.Random``): projects of every category and level across twelve
-districts and counties, each with 6–10 node tasks planned backwards from its deadline
-(倒排工期) and the progress reports (进展报送) its units sent up to :data:`DEMO_AS_OF`.
-Every milestone is left ``planned``; the run (``engine.run.run``) lights them.
-
-How the plan is made: each project follows the life of its kind (a factory, a
-building, a road or pipe line, an energy plant, indoor works) from approvals to
-production; a continuing (续建) project resumes its works in spring. The nodes are
-planned back from the deadline. The works of outdoor projects stop in winter
-(11-15..03-31, the rules' default pause), so no node of theirs is due inside it.
-Most projects are under way on the as-of date, which falls in that winter.
-
-How progress is invented: each project has a profile (good, slow, troubled, stuck).
-A node finishes at its planned date plus a slip drawn from the profile (works
-slipping into the winter finish in spring); a node of the construction chain starts
-after the one ahead of it has started and finishes after it has finished. An open
-node reports progress in a band of 序时进度 chosen by the profile (green, slow,
-far behind), or has gone quiet; a stuck project stopped part way through a node.
-
-:mod:`bench.synthetic` builds large programmes with the same functions.
-"""
+"""A demo project's plan and what happened to it: nodes planned back from the deadline
+(倒排工期), progress invented by the project's profile, reports that tell it."""
 
 from __future__ import annotations
 
-import calendar as calendar_module
 import math
 import random
-import warnings
-from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
-from functools import lru_cache
 from itertools import pairwise
 from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, func, insert, select
-from sqlalchemy.engine import Engine
-from sqlmodel import SQLModel
-
-from engine.config import WinterPauseConfig
-from engine.demo_data import (
+from engine.demo.data import (
     BRANDS,
-    CATEGORY_DEPARTMENTS,
     CATEGORY_NAMES,
     CITY,
-    CITY_LEADERS,
-    DEPARTMENTS,
-    GIVEN_NAMES,
+    DEMO_AS_OF,
     KIND_CATEGORIES,
     LIVES,
-    MAIL_DOMAIN,
     ORDINALS,
     PHASES,
     PROBLEMS,
-    REGIONS,
     RESUME,
     RIVERS,
     ROADS,
-    SURNAMES,
-    TEMPLATES,
     Region,
     Step,
     Template,
 )
-from engine.models import CATEGORIES, Milestone, ProgressReport, Project, utcnow
-from rules.calendar import CalendarWarning, Pause, PauseWindow, WorkCalendar
+from engine.demo.dates import (
+    NO_WINTER,
+    ONE_DAY,
+    Winters,
+    last_winter_end,
+    nice_ceil,
+    nice_floor,
+    pause_around,
+    project_pause,
+    span_back,
+    span_forward,
+    winters,
+)
+from engine.demo.directory import Directory
+from engine.models import utcnow
+from rules.calendar import Pause, WorkCalendar
 from rules.milestone import Context, MilestoneFacts, expected_percent
-
-DEMO_AS_OF = date(2026, 11, 20)
-DEMO_SEED = 20261120
-DEMO_PROJECT_COUNT = 132
-DEMO_CODE_PREFIX = "DEMO-2026-"
-DEMO_CODES: frozenset[str] = frozenset(
-    f"{DEMO_CODE_PREFIX}{i:03d}" for i in range(1, DEMO_PROJECT_COUNT + 1))
-"""Every project code of the demo: a database holding only these holds only the demo."""
-
-# When the demo ledger was entered (created_at of its rows): fixed, so that two builds
-# are identical. 09:00 in 松江 (UTC+8).
-DEMO_ENTERED = datetime(2026, 1, 5, 1, 0, tzinfo=UTC)
-REPORT_TIME = time(9, 30, tzinfo=UTC)  # reports are filed at 17:30 local time
-
-# The demo's mix, in the spirit of a real city's list (DOMAIN.md).
-DEMO_CATEGORIES = {"industrial": 46, "infrastructure": 20, "services": 22, "social": 16,
-                   "livelihood": 16, "health": 12}
-DEMO_LEVELS = {"provincial": 14, "city": 62, "county": 56}
-DEMO_STUCK = 5  # projects stuck at a node since summer: several reds each
-
-ONE_DAY = timedelta(days=1)
-P = Project.__table__  # type: ignore[attr-defined]
-M = Milestone.__table__  # type: ignore[attr-defined]
-R = ProgressReport.__table__  # type: ignore[attr-defined]
-
-
-@dataclass(frozen=True)
-class DemoInfo:
-    projects: int
-    milestones: int
-    reports: int
 
 
 class Profile(NamedTuple):
@@ -154,227 +99,6 @@ class Dice(random.Random):
 
     def choice(self, seq: Sequence[Any]) -> Any:
         return seq[int(self.random() * len(seq))]
-
-
-class Tables(NamedTuple):
-    """Where projects are and who answers for them: the demo's or the benchmark's."""
-
-    regions: tuple[Region, ...] = REGIONS
-    departments: dict[str, tuple[str, ...]] = CATEGORY_DEPARTMENTS  # category → departments
-    slugs: dict[str, str] = DEPARTMENTS  # department → mailbox
-    domain: str = MAIL_DOMAIN
-
-
-# -- dates --------------------------------------------------------------------------
-def _window(year: int, w: PauseWindow) -> tuple[date, date]:
-    """The window starting in ``year`` (it may end the next year)."""
-
-    def day(y: int, md: tuple[int, int]) -> date:
-        return date(y, md[0], min(md[1], 28 if md[0] == 2 and y % 4 else md[1]))
-
-    start = day(year, w.start)
-    return start, day(year + (w.end < w.start), w.end)
-
-
-class Winters:
-    """The windows of a winter pause from 2000 to 2060 as day ordinals, for fast lookups.
-
-    Overlapping windows are merged, so starts and ends are both in order.
-    """
-
-    __slots__ = ("ends", "starts")
-
-    def __init__(self, pause: Pause) -> None:
-        spans: list[list[int]] = []
-        for a, b in sorted(_window(year, w) for w in pause for year in range(2000, 2061)):
-            if spans and a.toordinal() <= spans[-1][1] + 1:
-                spans[-1][1] = max(spans[-1][1], b.toordinal())
-            else:
-                spans.append([a.toordinal(), b.toordinal()])
-        self.starts = [a for a, _ in spans]
-        self.ends = [b for _, b in spans]
-
-
-NO_WINTER = Winters(())
-
-
-@lru_cache(maxsize=64)
-def winters(pause: Pause) -> Winters:
-    return Winters(pause) if pause else NO_WINTER
-
-
-def pause_around(day: date, w: Winters) -> tuple[date, date] | None:
-    """The pause window containing ``day``, if any."""
-    d = day.toordinal()
-    i = bisect_left(w.ends, d)
-    if i < len(w.starts) and w.starts[i] <= d:
-        return date.fromordinal(w.starts[i]), date.fromordinal(w.ends[i])
-    return None
-
-
-def last_winter_end(before: date, w: Winters) -> date | None:
-    """The end of the last pause window ending before ``before``."""
-    i = bisect_left(w.ends, before.toordinal()) - 1
-    return date.fromordinal(w.ends[i]) if i >= 0 else None
-
-
-def span_back(end: date, days: int, w: Winters) -> date:
-    """The start of a span ending on ``end`` with ``days`` days outside the pause.
-
-    A span reaching back over a winter starts after it instead when only a few of
-    its days would fall before it: nobody plans to begin a node just before the stop.
-    """
-    starts, ends = w.starts, w.ends
-    if not starts:
-        return end - timedelta(days=days - 1)
-    last = cur = end.toordinal()
-    j = bisect_left(ends, cur)  # the first window ending on or after ``end``
-    if j < len(starts) and starts[j] <= cur:
-        cur = starts[j] - 1
-    j -= 1  # the windows before ``cur``, walking back
-    left = days
-    while True:
-        free = cur - ends[j] if j >= 0 else left
-        if free >= left:
-            start = cur - left + 1
-            break
-        left -= free
-        cur = starts[j] - 1
-        j -= 1
-    k = j + 1  # the first window after the start
-    if k < len(starts) and starts[k] <= last and starts[k] - start < max(10, days // 3):
-        start = ends[k] + 1
-    return date.fromordinal(start)
-
-
-def span_forward(start: date, days: int, w: Winters) -> date:
-    """The end of a span starting on ``start`` with ``days`` days outside the pause."""
-    starts, ends = w.starts, w.ends
-    if not starts:
-        return start + timedelta(days=days - 1)
-    cur = start.toordinal()
-    i = bisect_left(ends, cur)
-    if i < len(starts) and starts[i] <= cur:
-        cur = ends[i] + 1
-        i += 1
-    left = days
-    while True:
-        free = starts[i] - cur if i < len(starts) else left
-        if free >= left:
-            return date.fromordinal(cur + left - 1)
-        left -= free
-        cur = ends[i] + 1
-        i += 1
-
-
-@lru_cache(maxsize=1024)
-def _last_day(year: int, month: int) -> int:
-    return calendar_module.monthrange(year, month)[1]
-
-
-def _month_end(day: date) -> date:
-    return day.replace(day=_last_day(day.year, day.month))
-
-
-def nice_floor(day: date) -> date:
-    """The 10th, 20th or month end on or before ``day``: how deadlines are written."""
-    if day.day == _last_day(day.year, day.month):
-        return day
-    if day.day >= 20:
-        return day.replace(day=20)
-    if day.day >= 10:
-        return day.replace(day=10)
-    return day.replace(day=1) - ONE_DAY
-
-
-def nice_ceil(day: date) -> date:
-    """The 10th, 20th or month end on or after ``day``."""
-    if day.day <= 10:
-        return day.replace(day=10)
-    if day.day <= 20:
-        return day.replace(day=20)
-    return _month_end(day)
-
-
-def project_pause(outdoor: bool, override: str | None, default: Pause) -> Pause:
-    """The winter pause of a project, as the run reads it."""
-    if not outdoor or (override or "").strip().lower() == "none":
-        return ()
-    if override:
-        return tuple(PauseWindow.parse(part) for part in override.split(","))
-    return default
-
-
-def demo_calendar() -> WorkCalendar:
-    """The official calendar over the years the programmes span (later years guessed)."""
-    calendar = WorkCalendar("china", "guess")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", CalendarWarning)
-        calendar.cover([date(2024, 1, 1), date(2029, 12, 31)])
-    return calendar
-
-
-# -- people -------------------------------------------------------------------------
-class People:
-    """Invented people with unique e-mail addresses (``zhangwei2@anping.songjiang.example``)."""
-
-    def __init__(self, rng: random.Random, domain: str) -> None:
-        self.rng = rng
-        self.domain = domain
-        self.seen: dict[str, int] = {}
-
-    def person(self, host: str) -> tuple[str, str]:
-        (surname, s), (given, g) = self.rng.choice(SURNAMES), self.rng.choice(GIVEN_NAMES)
-        local = f"{s}{g}@{host}"
-        n = self.seen.get(local, 0) + 1
-        self.seen[local] = n
-        suffix = "" if n == 1 else str(n)
-        return surname + given, f"{s}{g}{suffix}@{host}.{self.domain}"
-
-
-class Directory:
-    """Leaders, service secretaries and departments of one programme, with their e-mail."""
-
-    def __init__(self, rng: random.Random, tables: Tables) -> None:
-        self.rng = rng
-        self.tables = tables
-        self.people = People(rng, tables.domain)
-        domain = tables.domain
-        self.city_leaders = [(x.display, f"{x.slug}.{x.title_slug}@gov.{domain}")
-                             for x in CITY_LEADERS]
-        self.heads: dict[str, tuple[str, str]] = {}
-        for i, region in enumerate(tables.regions):
-            surname, slug = SURNAMES[(7 * i + 11) % len(SURNAMES)]
-            self.heads[region.name] = (f"{region.name}{surname}{region.head}",
-                                       f"{slug}.{region.head_slug}@{region.slug}.{domain}")
-        self.city_secretaries = [self.people.person("fgw") for _ in range(24)]
-        self.secretaries: dict[str, list[tuple[str, str]]] = {}
-
-    def leader(self, level: str, region: Region) -> tuple[str, str]:
-        if level == "provincial":
-            return self.city_leaders[self.rng.randrange(2)]
-        if level == "city":
-            return self.rng.choice(self.city_leaders[2:])
-        return self.heads[region.name]
-
-    def secretary(self, level: str, region: Region) -> tuple[str, str]:
-        if level != "county":
-            return self.rng.choice(self.city_secretaries)
-        pool = self.secretaries.get(region.name)
-        if pool is None:
-            pool = self.secretaries[region.name] = [self.people.person(region.slug)
-                                                    for _ in range(3)]
-        return self.rng.choice(pool)
-
-    def department(self, category: str, level: str, region: Region) -> tuple[str, str]:
-        if level == "county":
-            return region.government, f"zhengfu@{region.slug}.{self.tables.domain}"
-        choices = self.tables.departments[category]
-        if level == "provincial" and self.rng.random() < 0.4:
-            name = "市发改委"
-        else:
-            name = choices[0] if self.rng.random() < 0.5 else self.rng.choice(choices)
-        return name, f"{self.tables.slugs[name]}@{self.tables.domain}"
 
 
 # -- a project's plan ---------------------------------------------------------------
@@ -753,112 +477,3 @@ def make_project(rng: random.Random, directory: Directory, code: str, category: 
     return ProjectPlan(row, nodes, outcomes, owners)
 
 
-# -- writing ---------------------------------------------------------------------------
-def _insert(conn: Connection, table: Any, rows: list[dict[str, Any]], batch: int) -> None:
-    for i in range(0, len(rows), batch):
-        conn.execute(insert(table), rows[i:i + batch])
-
-
-def insert_programme(engine: Engine, plans: Sequence[ProjectPlan], *, batch: int = 10_000,
-                     created: datetime | None = None) -> DemoInfo:
-    """Write the plans with bulk inserts (executemany), in one transaction."""
-    stamp = created or utcnow()
-    with engine.begin() as conn:
-        before = conn.execute(select(func.coalesce(func.max(P.c.id), 0))).scalar_one()
-        _insert(conn, P, [plan.row for plan in plans], batch)
-        project_ids = dict(conn.execute(select(P.c.code, P.c.id).where(P.c.id > before)).all())
-        rows = []
-        for plan in plans:
-            pid = project_ids[plan.row["code"]]
-            for seq, (node, out) in enumerate(zip(plan.nodes, plan.outcomes, strict=True), 1):
-                owner, email = plan.owners[node.step.stage != "pre"]
-                rows.append({
-                    "project_id": pid, "seq": seq, "name": node.name, "kind": node.step.kind,
-                    "planned_start": node.planned_start, "planned_date": node.planned_date,
-                    "baseline_date": node.planned_date, "weight": 1.0, "owner": owner,
-                    "owner_email": email, "percent": float(out.percent),
-                    "actual_date": out.actual_date, "last_report_date": out.last_report,
-                    "state": "planned", "state_since": None, "reason": "", "light_rules": "",
-                    "light_facts": [], "updated_at": stamp})
-        _insert(conn, M, rows, batch)
-        first = min(project_ids.values(), default=before + 1)
-        milestone_ids = {(pid, seq): mid for mid, pid, seq in conn.execute(
-            select(M.c.id, M.c.project_id, M.c.seq).where(M.c.project_id >= first)).all()}
-        reports = []
-        for plan in plans:
-            pid = project_ids[plan.row["code"]]
-            for seq, (node, out) in enumerate(zip(plan.nodes, plan.outcomes, strict=True), 1):
-                reporter = plan.owners[node.step.stage != "pre"][0]
-                mid = milestone_ids[pid, seq]
-                for day, percent, completed, note in out.reports:
-                    reports.append({"milestone_id": mid, "report_date": day,
-                                    "percent": float(percent), "completed_on": completed,
-                                    "note": note, "reporter": reporter,
-                                    "created_at": datetime.combine(day, REPORT_TIME)})
-        _insert(conn, R, reports, batch)
-    return DemoInfo(len(plans), len(rows), len(reports))
-
-
-# -- the demo ----------------------------------------------------------------------------
-def _quota(rng: random.Random, counts: dict[str, int]) -> list[str]:
-    out = [key for key, n in counts.items() for _ in range(n)]
-    rng.shuffle(out)
-    return out
-
-
-def demo_plans(as_of: date = DEMO_AS_OF, seed: int = DEMO_SEED) -> list[ProjectPlan]:
-    """The demo programme, without touching a database."""
-    rng = Dice(seed)
-    directory = Directory(rng, Tables())
-    calendar = demo_calendar()
-    default_pause = WinterPauseConfig().pause
-    categories = _quota(rng, DEMO_CATEGORIES)
-    levels = _quota(rng, DEMO_LEVELS)
-    # Each category's templates in turn, shuffled, so that the names vary.
-    decks: dict[str, list[Template]] = {c: [] for c in CATEGORIES}
-    picked = []
-    for category in categories:
-        if not decks[category]:
-            decks[category] = rng.sample(TEMPLATES[category], len(TEMPLATES[category]))
-        picked.append(decks[category].pop())
-    eligible = [i for i, t in enumerate(picked) if t.outdoor and levels[i] != "county"]
-    stuck = set(rng.sample(eligible, DEMO_STUCK))
-    profiles = list(PROFILE_WEIGHTS)
-    weights = list(PROFILE_WEIGHTS.values())
-    taken: set[str] = set()
-    plans = []
-    for i, (category, level, template) in enumerate(zip(categories, levels, picked,
-                                                        strict=True)):
-        profile = "stuck" if i in stuck else rng.choices(profiles, weights)[0]
-        plans.append(make_project(
-            rng, directory, f"{DEMO_CODE_PREFIX}{i + 1:03d}", category, level, template,
-            profile, as_of=as_of, calendar=calendar, default_pause=default_pause,
-            taken=taken, created=DEMO_ENTERED))
-    return plans
-
-
-def build_demo(engine: Engine) -> DemoInfo:
-    """Fill an empty, initialised database with the demo programme (one transaction)."""
-    with engine.connect() as conn:
-        if conn.execute(select(func.count()).select_from(P)).scalar_one():
-            raise ValueError("the database already holds projects: the demo needs an empty one")
-    return insert_programme(engine, demo_plans(), created=DEMO_ENTERED)
-
-
-def is_demo_only(engine: Engine) -> bool:
-    """True when every project in the database is a demo project (or there is none).
-
-    Such a database is safe to empty and rebuild; one with any other project holds
-    real data.
-    """
-    with engine.connect() as conn:
-        return all(code in DEMO_CODES for code in conn.execute(select(P.c.code)).scalars())
-
-
-def reset_database(engine: Engine) -> None:
-    """Empty every Lights table of a demo database; refuses a database with real data."""
-    if not is_demo_only(engine):
-        raise ValueError("the database holds projects that are not the demo's")
-    with engine.begin() as conn:
-        for table in reversed(SQLModel.metadata.sorted_tables):
-            conn.execute(table.delete())
