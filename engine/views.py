@@ -24,6 +24,10 @@ LIGHT_STYLES = {
     "suspended": "magenta",
     "cancelled": "dim strike",
 }
+# The wall chart's bars: the light's colour as the text, not a filled cell.
+BAR_STYLES = {"red": "bold red", "yellow": "bold yellow", "green": "bold green",
+              "done": "green", "done_late": "red", "planned": "dim", "suspended": "magenta",
+              "cancelled": "dim strike"}
 LIGHT_ORDER = ("red", "yellow", "green", "planned", "done", "done_late", "suspended",
                "cancelled")
 
@@ -142,8 +146,7 @@ def _bar(row: dict[str, Any], lo: date, hi: date, width: int = 24) -> Text:
         cells[planned] = "◆"
     if actual is not None:
         cells[actual] = "●"
-    return Text("".join(cells), style=LIGHT_STYLES.get(row["light"], "").replace(" on ", " ")
-                .replace("bold white", "bold").replace("bold black", "bold"))
+    return Text("".join(cells), style=BAR_STYLES.get(row["light"], ""))
 
 
 def timeline_table(project: dict[str, Any], rows: list[dict[str, Any]], lang: str,
