@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sqlalchemy import event, inspect
+from sqlalchemy import MetaData, event, inspect
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import SQLModel, create_engine
 
@@ -16,12 +16,28 @@ def _register_tables() -> None:
 
     Done when a schema is created, not at import: those modules import this one.
     """
-    import engine.investment  # noqa: F401
+    import engine.investment
+    import engine.lock
+    import engine.once  # noqa: F401
     import notifications.models  # noqa: F401
+
+
+def lights_metadata() -> MetaData:
+    """Every Lights table, whatever has been imported so far (migrations compare with it)."""
+    _register_tables()
+    return SQLModel.metadata
 
 
 class NoDatabase(Exception):
     """The database does not exist yet or has no Lights tables."""
+
+
+class SchemaTooNew(Exception):
+    """The database is at a schema revision this Lights does not know (a newer one's)."""
+
+    def __init__(self, revision: str) -> None:
+        super().__init__(revision)
+        self.revision = revision
 
 
 def normalise_url(url: str) -> str:
@@ -107,9 +123,10 @@ def make_engine(url: str) -> Engine:
 
 
 def create_schema(engine: Engine) -> None:
-    """Create missing tables (idempotent)."""
-    _register_tables()
-    SQLModel.metadata.create_all(engine)
+    """Bring the schema to the newest migration (idempotent; see engine/migrations)."""
+    from engine.migrations import upgrade
+
+    upgrade(engine)
 
 
 def open_database(url: str, *, create: bool = False) -> Engine:

@@ -20,6 +20,7 @@ COMMANDS: dict[str, str] = {
     **dict.fromkeys(("notices", "send", "preview", "ack", "silence", "contacts"), "notices"),
     **dict.fromkeys(("scheduler", "runs", "check"), "scheduler"),
     **dict.fromkeys(("bulletin", "invest", "investment"), "bulletins"),
+    "db": "database",
 }
 
 

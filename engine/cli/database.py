@@ -1,0 +1,112 @@
+"""``lights db upgrade`` and ``lights db current``: the database schema's revision.
+
+After installing a new Lights, an operator runs ``lights db upgrade`` once (it is
+safe to repeat and to run from a deployment script); ``lights db current`` says
+where a database stands. Alembic is imported only inside the commands.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import click
+
+from engine.cli import cli
+from engine.cli.common import App, UserError, common
+from engine.db import SchemaTooNew, make_engine, open_database, sqlite_path
+
+WORDS: dict[str, dict[str, str]] = {
+    "db.created": {"zh": "已建立数据库，结构版本 {after}：{db}",
+                   "en": "Database created at schema revision {after}: {db}"},
+    "db.adopted": {"zh": "已接管旧版 Lights 建立的数据库（记为初始版本），结构版本 {after}：{db}",
+                   "en": "Database made by an earlier Lights adopted (stamped as the initial "
+                         "revision), now at schema revision {after}: {db}"},
+    "db.upgraded": {"zh": "数据库结构已从版本 {before} 升级到 {after}：{db}",
+                    "en": "Database schema upgraded from revision {before} to {after}: {db}"},
+    "db.current": {"zh": "数据库结构版本 {after}，已是最新：{db}",
+                   "en": "Database schema at revision {after}, the newest: {db}"},
+    "current.head": {"zh": "数据库结构版本 {revision}（最新）",
+                     "en": "Schema revision {revision} (the newest)"},
+    "current.behind": {"zh": "数据库结构版本 {revision}，本版本 Lights 为 {head}："
+                             "请运行 lights db upgrade",
+                       "en": "Schema revision {revision}; this Lights is at {head}: "
+                             "run lights db upgrade"},
+    "current.none": {"zh": "数据库由旧版 Lights 建立，尚无结构版本记录（本版本为 {head}）：请运行 "
+                           "lights db upgrade",
+                     "en": "The database was made by an earlier Lights and records no schema "
+                           "revision (this Lights is at {head}): run lights db upgrade"},
+    "err.too_new": {"zh": "数据库结构版本 {revision} 来自更新版本的 Lights，本版本只到 {head}："
+                          "请安装那个版本的 Lights",
+                    "en": "The database is at schema revision {revision}, from a newer Lights; "
+                          "this one goes up to {head}: install that newer Lights"},
+}
+
+
+def say(key: str, lang: str, /, **values: Any) -> str:
+    return WORDS[key][lang].format(**values)
+
+
+def too_new(exc: SchemaTooNew, lang: str) -> str:
+    """The sentence for a database migrated by a newer Lights (every command's handler)."""
+    from engine.migrations import head
+
+    return say("err.too_new", lang, revision=exc.revision, head=head())
+
+
+@cli.group("db")
+def db() -> None:
+    """The database schema: its revision, and upgrades / 数据库结构版本与升级."""
+
+
+@db.command("upgrade")
+@common
+def upgrade_cmd(app: App) -> None:
+    """Bring the database to this Lights' schema, creating it if need be / 升级数据库结构."""
+    from engine.migrations import upgrade
+
+    url = app.config.database.url
+    path = sqlite_path(url)
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    engine = make_engine(url)
+    try:
+        outcome = upgrade(engine)
+    except SchemaTooNew as exc:
+        raise UserError(too_new(exc, app.lang)) from None
+    finally:
+        engine.dispose()
+    where = path or engine.url.render_as_string()
+    app.console.print(say(f"db.{outcome.how}", app.lang, before=outcome.before,
+                          after=outcome.after, db=where), markup=False)
+
+
+@db.command("current")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@common
+def current_cmd(app: App, fmt: str) -> None:
+    """The database's schema revision and whether it needs an upgrade / 数据库结构版本."""
+    from engine.migrations import current, head
+
+    engine = open_database(app.config.database.url)
+    try:
+        with engine.connect() as conn:
+            revision = current(conn)
+    finally:
+        engine.dispose()
+    newest = head()
+    if fmt == "json":
+        click.echo(json.dumps({"revision": revision, "head": newest,
+                               "up_to_date": revision == newest}))
+        return
+    if revision is None:
+        app.console.print(say("current.none", app.lang, head=newest), markup=False)
+    elif revision == newest:
+        app.console.print(say("current.head", app.lang, revision=revision), markup=False)
+    else:
+        from engine.migrations import known
+
+        if revision not in known():
+            raise UserError(say("err.too_new", app.lang, revision=revision, head=newest))
+        app.console.print(say("current.behind", app.lang, revision=revision, head=newest),
+                          markup=False)
