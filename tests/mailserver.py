@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from email import policy
@@ -33,6 +34,7 @@ class Recorder:
         self.rcpt: dict[str, list[str]] = {}
         self.data: list[str] = []
         self.connections = 0
+        self.arrived: list[float] = []  # time.monotonic() of each message accepted
 
     async def handle_EHLO(self, server, session, envelope, hostname, responses):
         session.host_name = hostname
@@ -58,6 +60,7 @@ class Recorder:
                 return reply
         message = BytesParser(policy=policy.default).parsebytes(envelope.content)
         self.received.append((list(envelope.rcpt_tos), message))
+        self.arrived.append(time.monotonic())
         return "250 Message accepted for delivery"
 
     def to(self, address: str) -> list[EmailMessage]:

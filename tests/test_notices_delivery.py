@@ -7,6 +7,7 @@ crash after a send before it was recorded; header and HTML injection from the da
 
 from __future__ import annotations
 
+import itertools
 import ssl
 import subprocess
 import time
@@ -130,6 +131,24 @@ def test_smtp_partial_refusals_are_returned_per_recipient(tmp_path):
         transport.close()
     assert refused == {"b@example.cn": (550, "550 5.1.1 no such user")}
     assert server.received[0][0] == ["a@example.cn", "c@example.cn"]
+
+
+def test_the_rate_limit_spaces_the_messages_a_server_receives(tmp_path):
+    """rate_per_second: 8 keeps a provider's limit: 6 messages arrive over at least
+    5 gaps of 1/8 s, on one connection. (A lower bound only: a slow machine is slower.)"""
+    with smtp_server() as (server, port):
+        transport = SmtpTransport(SmtpConfig(host="127.0.0.1", port=port, security="none",
+                                             rate_per_second=8))
+        for i in range(6):
+            message = EmailMessage()
+            message["Subject"], message["From"] = f"n{i}", "lights@example.cn"
+            message.set_content("hello")
+            transport.send(message, "lights@example.cn", ["a@example.cn"])
+        transport.close()
+    gaps = [b - a for a, b in itertools.pairwise(server.arrived)]
+    assert len(gaps) == 5 and server.connections == 1
+    assert min(gaps) >= 0.125 * 0.8  # the server's clock sees the client's spacing
+    assert server.arrived[-1] - server.arrived[0] >= 5 * 0.125 * 0.95
 
 
 def test_a_connection_dropped_mid_data_is_retried(engine, tmp_path):
