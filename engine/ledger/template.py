@@ -62,6 +62,9 @@ NOTES: dict[str, list[str]] = {
         "计划完成时间有变化即“调整计划”：原计划完成时间保留，变化记录原因“由台账 文件名 导入”。",
         "进展表每行是一次进展报送；节点表中的完成进度、实际完成时间与已有记录不同，"
         "也记为一次报送（日期取“报送日期”，未填则为导入当天）。",
+        "项目表的投资列（本月完成投资、累计完成投资、到位资金、实际开工时间）是一次投资报送，"
+        "日期取“投资报送日期”，未填则为导入当天；空白的数字按上次报送推算"
+        "（累计＝上次累计＋本月，本月＝本次累计－此前累计，到位资金与开工时间沿用）。",
         "任何一行有错误，整个文件都不会导入；错误会逐条列出文件、工作表、行、列、值和原因。",
         "示例行（项目编号 示例-001）请替换为实际数据。",
     ],
@@ -84,6 +87,10 @@ NOTES: dict[str, list[str]] = {
         "as imported from the file.",
         "Each progress row is a progress report; a milestone row whose progress or actual "
         "date differs from what is stored is one too (dated by its report date, else today).",
+        "The projects sheet's investment columns (this month, year to date, funds in place, "
+        "actual start) are an investment report dated by its investment report date, else "
+        "today; blank figures follow from the previous report (year to date = previous + "
+        "this month; funds and start carried forward).",
         "If any row has a problem nothing is imported; every problem is listed with file, "
         "sheet, row, column, value and why.",
         "Replace the example rows (project code 示例-001) with your own.",
