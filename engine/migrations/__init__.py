@@ -29,6 +29,7 @@ import functools
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 
 from alembic import command
 from alembic.config import Config
@@ -120,7 +121,8 @@ def initial_tables() -> list[str]:
     return list(_initial().TABLES)
 
 
-def _initial():  # type: ignore[no-untyped-def]
+def _initial() -> ModuleType:
+    """The initial revision's module: its TABLES create one table each."""
     script = scripts().get_revision(INITIAL)
     assert script is not None
     return script.module
