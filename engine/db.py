@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sqlalchemy import MetaData, event, inspect
+from sqlalchemy import MetaData, event, inspect, text
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import SQLModel, create_engine
 
@@ -30,6 +30,21 @@ def lights_metadata() -> MetaData:
 
 class NoDatabase(Exception):
     """The database does not exist yet or has no Lights tables."""
+
+
+# The revisions in engine/migrations/versions, oldest first. Kept here so that every
+# command can check a database's revision without importing Alembic (~0.3 s);
+# tests/test_migrations.py fails when the two disagree.
+SCHEMA_REVISIONS = ("0001",)
+
+
+class SchemaBehind(Exception):
+    """The database is at an older schema revision (None: from before migrations):
+    ``lights db upgrade`` brings it up to date."""
+
+    def __init__(self, revision: str | None) -> None:
+        super().__init__(revision)
+        self.revision = revision
 
 
 class SchemaTooNew(Exception):
@@ -129,10 +144,12 @@ def create_schema(engine: Engine) -> None:
     upgrade(engine)
 
 
-def open_database(url: str, *, create: bool = False) -> Engine:
+def open_database(url: str, *, create: bool = False, check_schema: bool = True) -> Engine:
     """An engine on an initialised database; NoDatabase if there is none yet.
 
-    Never creates an empty SQLite file as a side effect of a query command.
+    Never creates an empty SQLite file as a side effect of a query command. A database
+    at another schema revision than this Lights' is refused (SchemaBehind,
+    SchemaTooNew) before a command meets a missing column half way through its work.
     """
     path = sqlite_path(url)
     if path is not None and not path.exists():
@@ -145,4 +162,24 @@ def open_database(url: str, *, create: bool = False) -> Engine:
     elif not inspect(engine).has_table("milestone"):
         engine.dispose()
         raise NoDatabase(str(path) if path else make_url(normalise_url(url)).render_as_string())
+    elif check_schema:
+        try:
+            check_revision(engine)
+        except (SchemaBehind, SchemaTooNew):
+            engine.dispose()
+            raise
     return engine
+
+
+def check_revision(engine: Engine) -> None:
+    """The database's schema revision is this Lights' newest (one small query)."""
+    with engine.connect() as conn:
+        revision = None  # no alembic_version: made before Lights had migrations
+        if inspect(conn).has_table("alembic_version"):
+            revision = conn.execute(text("SELECT version_num FROM alembic_version")
+                                    ).scalar_one_or_none()
+    if revision == SCHEMA_REVISIONS[-1]:
+        return
+    if revision is not None and revision not in SCHEMA_REVISIONS:
+        raise SchemaTooNew(revision)
+    raise SchemaBehind(revision)

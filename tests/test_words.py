@@ -19,6 +19,7 @@ TABLES = {
     "engine.i18n": ("LIGHT_LABELS", "TRIGGER_LABELS", "VALUE_LABELS", "WORDS"),
     "engine.ledger.words": ("WHY", "WORDS"),
     "engine.bulletins.words": ("WORDS",),
+    "engine.cli.database": ("WORDS",),
     "engine.cli.notices": ("WORDS",),
     "engine.cli.scheduler": ("WORDS",),
     "engine.mail": ("ALERTS",),

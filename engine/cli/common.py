@@ -26,7 +26,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from engine import actions
 from engine.config import Config, ConfigError, load_config
-from engine.db import NoDatabase, SchemaTooNew, open_database
+from engine.db import NoDatabase, SchemaBehind, SchemaTooNew, open_database
 from engine.i18n import light_label, t, trigger_label
 from engine.lifecycle import RefusedMove
 from engine.lock import LockBusy
@@ -106,6 +106,10 @@ def common(func: Callable[..., Any]) -> Callable[..., Any]:
             fail(err, t("err.config", used, msg=exc))
         except NoDatabase as exc:
             fail(err, t("err.no_database", used, db=exc))
+        except SchemaBehind as exc:  # Lights was upgraded, the database not yet
+            from engine.cli.database import behind
+
+            fail(err, behind(exc, used))
         except SchemaTooNew as exc:  # a newer Lights migrated it (lights init, demo)
             from engine.cli.database import too_new
 

@@ -8,13 +8,20 @@ where a database stands. Alembic is imported only inside the commands.
 from __future__ import annotations
 
 import json
-from typing import Any
 
 import click
 
 from engine.cli import cli
 from engine.cli.common import App, UserError, common
-from engine.db import SchemaTooNew, make_engine, open_database, sqlite_path
+from engine.db import (
+    SCHEMA_REVISIONS,
+    SchemaBehind,
+    SchemaTooNew,
+    make_engine,
+    open_database,
+    sqlite_path,
+)
+from engine.i18n import lookup
 
 WORDS: dict[str, dict[str, str]] = {
     "db.created": {"zh": "已建立数据库，结构版本 {after}：{db}",
@@ -36,6 +43,14 @@ WORDS: dict[str, dict[str, str]] = {
                            "lights db upgrade",
                      "en": "The database was made by an earlier Lights and records no schema "
                            "revision (this Lights is at {head}): run lights db upgrade"},
+    "err.behind": {"zh": "数据库结构版本 {revision} 旧于本版本 Lights（{head}）：请先运行 "
+                         "lights db upgrade",
+                   "en": "The database is at schema revision {revision}, older than this "
+                         "Lights ({head}): run lights db upgrade first"},
+    "err.none": {"zh": "数据库由旧版 Lights 建立，尚无结构版本记录（本版本为 {head}）：请先运行 "
+                       "lights db upgrade",
+                 "en": "The database was made by an earlier Lights and records no schema "
+                       "revision (this Lights is at {head}): run lights db upgrade first"},
     "err.too_new": {"zh": "数据库结构版本 {revision} 来自更新版本的 Lights，本版本只到 {head}："
                           "请安装那个版本的 Lights",
                     "en": "The database is at schema revision {revision}, from a newer Lights; "
@@ -43,8 +58,15 @@ WORDS: dict[str, dict[str, str]] = {
 }
 
 
-def say(key: str, lang: str, /, **values: Any) -> str:
-    return WORDS[key][lang].format(**values)
+say = lookup(WORDS)
+
+
+def behind(exc: SchemaBehind, lang: str) -> str:
+    """The sentence for a database an upgrade of Lights left behind (every command)."""
+    head = SCHEMA_REVISIONS[-1]
+    if exc.revision is None:
+        return say("err.none", lang, head=head)
+    return say("err.behind", lang, revision=exc.revision, head=head)
 
 
 def too_new(exc: SchemaTooNew, lang: str) -> str:
@@ -88,7 +110,7 @@ def current_cmd(app: App, fmt: str) -> None:
     """The database's schema revision and whether it needs an upgrade / 数据库结构版本."""
     from engine.migrations import current, head
 
-    engine = open_database(app.config.database.url)
+    engine = open_database(app.config.database.url, check_schema=False)  # it says why
     try:
         with engine.connect() as conn:
             revision = current(conn)
