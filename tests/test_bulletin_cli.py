@@ -154,6 +154,9 @@ def test_investment_lights_per_project_worst_first(workdir):
     md = lights(workdir, "bulletin", "--month", "2026-10").stdout
     assert b1["reason"] in md and rows[1]["reason"] in md
 
+    # Without --as-of: the latest night's date (10-31 here), as lights status uses it.
+    assert json.loads(lights(workdir, "investment", "--format", "json").stdout) == rows
+
     # Later reports count from their date: B1's 900 of 11-10, at 11-20 (88.8% gone).
     later = json.loads(lights(workdir, "investment", "--as-of", "2026-11-20", "--project",
                               "B1", "--format", "json").stdout)

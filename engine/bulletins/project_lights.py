@@ -18,6 +18,7 @@ from engine.bulletins.words import invest_reason
 from engine.config import Config
 from engine.db import read_only
 from engine.i18n import light_label
+from engine.run import latest_as_of
 
 LIGHTS = ("red", "yellow", "green", "none")
 
@@ -49,10 +50,12 @@ class ProjectLights:
     warnings: list[str]
 
 
-def project_lights(engine: Engine, config: Config, as_of: date,
+def project_lights(engine: Engine, config: Config, as_of: date | None = None,
                    flt: ProjectFilter = ProjectFilter()) -> ProjectLights:
-    """The investment light of every project that matches, worst first."""
+    """The investment light of every project that matches, worst first; by default as
+    of the latest night's date (as ``lights status`` and the export), else today."""
     with read_only(engine).connect() as conn:
+        as_of = as_of or latest_as_of(conn) or config.today()
         snap = snapshot(conn, config, as_of, (as_of, as_of))
     chosen = sorted((p for p in snap.projects if flt.keeps(p)), key=worst_first)
     return ProjectLights(as_of, chosen, snap.warnings)

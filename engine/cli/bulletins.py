@@ -132,7 +132,8 @@ def invest(app: App, project: str, report_date: date | None, month_amount: str |
 @project_filters
 @click.option("--light", "lights_", multiple=True, type=click.Choice(LIGHTS),
               help="red, yellow, green or none (not judged) / 灯")
-@click.option("--as-of", type=DATE, help="the figures as they stood that day (default today)")
+@click.option("--as-of", type=DATE, help="the figures as they stood that day (default: the "
+                                         "latest night's date, else today)")
 @FORMAT
 @common
 def investment(app: App, filters: dict[str, Any], lights_: tuple[str, ...],
@@ -140,7 +141,7 @@ def investment(app: App, filters: dict[str, Any], lights_: tuple[str, ...],
     """Each project's investment light, worst first (投资红黄绿灯): money against 序时进度
     and the start of works, by the preset in config.yaml."""
     flt = ProjectFilter(**project_codes(filters), lights=lights_)
-    found = project_lights(app.database(), app.config, as_of or app.config.today(), flt)
+    found = project_lights(app.database(), app.config, as_of, flt)
     for warning in found.warnings:
         app.err.print(w("note.calendar", app.lang, text=warning), markup=False)
     rows = as_rows(found.projects, app.lang)
