@@ -546,12 +546,48 @@ def test_planned_dates_given_as_months_read_as_the_months_end(engine, config, tm
     # person sees, and means, the month.
     assert milestone(engine, "HB-002", "竣工").planned_date == date(2027, 12, 31)
     assert summary.warnings == [
-        "节点台账.xlsx「节点」 有 6 个计划时间只写了年月，已按当月最后一天读取"
-        "（计划开始时间按当月第一天）"]
+        "节点台账.xlsx「节点」 有 6 个计划时间只写了年月（或旬、季度、年底），"
+        "已按该期间最后一天读取（计划开始时间按第一天）"]
     english = read_ledger([path], config, "en", TODAY).warnings
-    assert english[0] == "节点台账.xlsx, sheet 节点: 6 planned date(s) given as a month, read " \
-                         "as the month's last day (a planned start as its first)"
+    assert english[0] == "节点台账.xlsx, sheet 节点: 6 planned date(s) given as a month (or " \
+                         "a part of one, a quarter, the year's end), read as its last day (a " \
+                         "planned start as its first)"
     assert load(engine, config, path).milestones["same"] == 4  # the same file again
+
+
+def test_planned_dates_given_as_ten_days_quarters_and_the_years_end(engine, config,
+                                                                    tmp_path):
+    """How 时间节点 are often written: 上旬/中旬/下旬, a quarter, the year's end, "…前"."""
+    path = workbook(tmp_path / "节点台账.xlsx", {
+        "项目": [PROJECT_HEADERS, *PROJECTS],
+        "节点": [MILESTONE_HEADERS,
+               ["HB-001", "开工", "开工", "2026年3月上旬", "2026年10月下旬"],
+               ["HB-001", "主体完工", "主体完工", "2026年四季度", "2027年二季度末"],
+               ["HB-001", "竣工", "竣工", None, "2027年底前"],
+               ["HB-002", "施工许可", "施工许可", None, "2026年5月31日前"],
+               ["HB-002", "主体完工", "主体完工", "2026年下半年", "2026年2月中旬"]]})
+
+    found = problems(engine, config, path)  # the start after the planned date, at its cell
+    assert [(p.where.row, p.where.letter, p.why) for p in found] == [(6, "E", "start_after_date")]
+
+    path = workbook(tmp_path / "改.xlsx", {
+        "项目": [PROJECT_HEADERS, *PROJECTS],
+        "节点": [MILESTONE_HEADERS,
+               ["HB-001", "开工", "开工", "2026年3月上旬", "2026年10月下旬"],
+               ["HB-001", "主体完工", "主体完工", "2026年四季度", "2027年二季度末"],
+               ["HB-001", "竣工", "竣工", None, "2027年底前"],
+               ["HB-002", "施工许可", "施工许可", None, "2026年5月31日前"]]})
+    summary = load(engine, config, path)
+    assert [(m.planned_start, m.planned_date) for m in (
+        milestone(engine, "HB-001", "开工"), milestone(engine, "HB-001", "主体完工"),
+        milestone(engine, "HB-001", "竣工"), milestone(engine, "HB-002", "施工许可"))] == [
+        (date(2026, 3, 1), date(2026, 10, 31)), (date(2026, 10, 1), date(2027, 6, 30)),
+        (None, date(2027, 12, 31)), (None, date(2026, 5, 31))]
+    assert "有 6 个计划时间只写了年月（或旬、季度、年底）" in summary.warnings[0]
+    # Where the day is needed, a period is refused like a month.
+    late = workbook(tmp_path / "进展.xlsx", {"进展": [
+        PROGRESS_HEADERS, ["HB-001", "开工", "2026年11月中旬", "50%"]]})
+    assert [p.why for p in problems(engine, config, late)] == ["date_month"]
 
 
 def test_an_actual_or_report_date_must_be_a_full_date(engine, config, tmp_path):
@@ -571,15 +607,17 @@ def test_an_actual_or_report_date_must_be_a_full_date(engine, config, tmp_path):
         ("节点", 3, "E", "date_no_year"), ("节点", 4, "E", "month_ambiguous")]
     text = [p.text("zh") for p in found]
     assert text[0] == "11月.xlsx「节点」 第2行 G列「实际完成时间」 “2026年11月”：" \
-                      "只写了年月：此列需要具体日期（如 2026-10-31），只有计划时间可以只写月份"
+                      "不是具体日期：此列需要具体日期（如 2026-10-31），只有计划时间可以写月份、" \
+                      "旬、季度、年底或“……前”"
     assert text[2] == "11月.xlsx「节点」 第3行 E列「计划完成时间」 “10月底”：" \
                       "没有年份：请写带年份的日期（如 2026-10-31）"
     assert text[3] == "11月.xlsx「节点」 第4行 E列「计划完成时间」 “2026.1”：是 2026年1月 还是 " \
                       "2026年10月？Excel 会把数字 2026.10 显示为 2026.1，请写成 2026-01 或 2026-10"
     english = [p.text("en") for p in found]
-    assert english[1] == "11月.xlsx, sheet 节点, row 2, column H (报送日期), “2026.11”: only a " \
-                         "month: this column needs a full date (like 2026-10-31); only planned " \
-                         "dates may give a month"
+    assert english[1] == "11月.xlsx, sheet 节点, row 2, column H (报送日期), “2026.11”: not a " \
+                         "day: this column needs a full date (like 2026-10-31); only planned " \
+                         "dates may give a month, part of one, a quarter or a year's end, or " \
+                         "say \"by\" (前)"
     assert english[3].endswith("“2026.1”: January or October 2026? Excel shows the number "
                                "2026.10 as 2026.1; write 2026-01 or 2026-10")
     assert snapshot(engine) == before

@@ -249,3 +249,33 @@ def test_a_row_of_data_below_the_header_is_not_a_sub_header():
 def test_column_letters():
     assert [column_letter(i) for i in (0, 25, 26, 27, 701, 702)] == \
         ["A", "Z", "AA", "AB", "ZZ", "AAA"]
+
+
+@pytest.mark.parametrize(("text", "first", "last"), [
+    ("2026年10月上旬", date(2026, 10, 1), date(2026, 10, 10)),
+    ("2026年10月初", date(2026, 10, 1), date(2026, 10, 10)),
+    ("2026年10月中旬", date(2026, 10, 11), date(2026, 10, 20)),
+    ("2026年2月下旬", date(2026, 2, 21), date(2026, 2, 28)),
+    ("2028年2月下旬前", date(2028, 2, 21), date(2028, 2, 29)),
+    ("2026年三季度", date(2026, 7, 1), date(2026, 9, 30)),
+    ("2026年第4季度末", date(2026, 10, 1), date(2026, 12, 31)),
+    ("2026Q1", date(2026, 1, 1), date(2026, 3, 31)),
+    ("2026年上半年", date(2026, 1, 1), date(2026, 6, 30)),
+    ("2026年下半年", date(2026, 7, 1), date(2026, 12, 31)),
+    ("2026年底", date(2026, 12, 1), date(2026, 12, 31)),
+    ("2026年年底前", date(2026, 12, 1), date(2026, 12, 31)),
+    ("2026年内", date(2026, 1, 1), date(2026, 12, 31)),
+    ("2026年10月31日前", date(2026, 10, 31), date(2026, 10, 31)),
+    ("２０２６－１０－３１之前", date(2026, 10, 31), date(2026, 10, 31)),
+])
+def test_periods_a_planned_date_may_name(text, first, last):
+    assert v.period_of(text) == (first, last)
+    assert v.month_day(text, end=True) == last and v.month_day(text, end=False) == first
+    with pytest.raises(v.Invalid) as caught:  # where the day is needed
+        v.day(text)
+    assert caught.value.why in ("date_month", "date")
+
+
+@pytest.mark.parametrize("text", ["10月上旬", "2026年", "2026年5季度", "明年底", "2026年10月"])
+def test_not_periods(text):
+    assert v.period_of(text) is None

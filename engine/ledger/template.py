@@ -54,7 +54,8 @@ NOTES: dict[str, list[str]] = {
         "红色表头为必填项（新项目：项目编号、项目名称、所属地区、责任单位；新节点：计划完成时间）。"
         "空白单元格表示“不修改”，不会清空已有内容。",
         "日期可写 2026-10-31、2026/10/31、2026.10.31、2026年10月31日，或使用 Excel 日期格式。"
-        "计划完成时间可只写月份（2026年10月、2026-10），按当月最后一天；计划开始时间按当月第一天。"
+        "计划完成时间可只写月份（2026年10月、2026-10）、旬（10月下旬）、季度（2026年三季度）或年底，"
+        "按该期间最后一天；计划开始时间按第一天。"
         "实际完成时间、报送日期须写具体日期。",
         "金额单位为万元；可在单元格中写“1.5亿元”“3000万元”，或在表头注明（总投资（亿元））。",
         "完成进度：带 % 的按百分数（60%）；不带 % 的数大于 1 按百分数（60），"
@@ -77,7 +78,8 @@ NOTES: dict[str, list[str]] = {
         "Red headers are required (a new project: code, name, region, department; a new "
         "milestone: planned date). A blank cell changes nothing; it never erases a value.",
         "Dates: 2026-10-31, 2026/10/31, 2026.10.31, 2026年10月31日 or Excel date cells. "
-        "A planned date may be a month (2026年10月, 2026-10): its last day; a planned start "
+        "A planned date may be a month (2026年10月, 2026-10), part of one (10月下旬), a "
+        "quarter (2026年三季度) or the year's end (2026年底): its last day; a planned start "
         "its first. Actual and report dates need the day.",
         "Amounts are in 10k yuan (万元); write 1.5亿元 or 3000万元 in a cell, or put the unit "
         "in the header (Total investment (亿元)).",

@@ -192,11 +192,13 @@ def month_of(value: Any, number_format: str | None = None) -> tuple[int, int, bo
 
 
 def month_day(value: Any, number_format: str | None = None, *, end: bool) -> date | None:
-    """The day a month stands for: its last with ``end`` (a deadline: 时间节点 means
-    "by then") or when the cell says 底/末, else its first; None when it is no month."""
+    """The day a month or a longer period stands for: its last with ``end`` (a deadline:
+    时间节点 means "by then") or when the cell says 底/末, else its first; None when it
+    is neither (see :func:`period_of` for 旬, quarters, halves and 年底)."""
     found = month_of(value, number_format)
     if found is None:
-        return None
+        span = period_of(value)
+        return None if span is None else span[1 if end else 0]
     year, month, says_end = found
     first = _checked(year, month, 1)
     if not (end or says_end):
@@ -204,10 +206,57 @@ def month_day(value: Any, number_format: str | None = None, *, end: bool) -> dat
     return first.replace(day=calendar.monthrange(year, month)[1])
 
 
+# 2026年10月上旬/中旬/下旬/初; 2026年底/年末/年内/全年/上半年/下半年; 2026年三季度/第3季度/
+# 三季度末, 2026Q3; each may end in 前 (by then). And a full date ending in 前/之前/以前.
+_PERIOD_RE = re.compile(
+    r"^(\d{4})年?(?:(\d{1,2})月(上旬|中旬|下旬|初)|(年?底|年?末|年内|全年|上半年|下半年)"
+    r"|第?([一二三四1-4])季度(?:末|底)?|[Qq]([1-4]))(?:之|以)?前?$")
+_BEFORE_RE = re.compile(r"(?:之|以)?前$")
+_QUARTER = {"一": 1, "二": 2, "三": 3, "四": 4, "1": 1, "2": 2, "3": 3, "4": 4}
+_TEN_DAYS = {"上旬": (1, 10), "初": (1, 10), "中旬": (11, 20), "下旬": (21, 31)}  # 31: its end
+_OF_YEAR = {"底": (12, 12), "年底": (12, 12), "末": (12, 12), "年末": (12, 12),
+            "年内": (1, 12), "全年": (1, 12), "上半年": (1, 6), "下半年": (7, 12)}
+
+
+def _last(year: int, month: int) -> date:
+    return date(year, month, calendar.monthrange(year, month)[1])
+
+
+def period_of(value: Any) -> tuple[date, date] | None:
+    """(first day, last day) of the period a text names without naming a day: a part of
+    a month (上旬 1–10, 中旬 11–20, 下旬 21–end), a quarter, a half year, the year's end
+    (年底: December) or the year; a full date followed by 前 (by then) is that day.
+    None for anything else (a month is :func:`month_of`'s)."""
+    if not isinstance(value, str):
+        return None
+    found = squeeze(value)
+    match = _PERIOD_RE.match(found)
+    if match is None:
+        if _BEFORE_RE.search(found):
+            stripped = _BEFORE_RE.sub("", found)
+            if _DATE_RE.match(stripped) or _COMPACT_RE.match(stripped):
+                day_ = day(stripped)
+                return (day_, day_) if day_ else None
+        return None
+    year_text, month_text, tens, of_year, quarter, q = match.groups()
+    year = int(year_text)
+    _checked(year, 1, 1)
+    if month_text:
+        month = int(month_text)
+        first = _checked(year, month, 1)
+        lo, hi = _TEN_DAYS[tens]
+        return first.replace(day=lo), _last(year, month) if hi == 31 else first.replace(day=hi)
+    if of_year:
+        lo, hi = _OF_YEAR[of_year]
+        return date(year, lo, 1), _last(year, hi)
+    n = _QUARTER[quarter or q]
+    return date(year, 3 * n - 2, 1), _last(year, 3 * n)
+
+
 def _not_a_date(value: Any) -> Invalid:
     """Why a value is not a date: a month where a day is needed, no year, or neither."""
     try:
-        if month_of(value) is not None:
+        if month_of(value) is not None or period_of(value) is not None:
             return Invalid("date_month")
     except Invalid:
         return Invalid("date_month")

@@ -9,9 +9,11 @@ WHY: dict[str, dict[str, str]] = {
     "date": {"zh": "不是日期（可写 2026-10-31、2026/10/31、2026.10.31 或 2026年10月31日）",
              "en": "not a date (write 2026-10-31, 2026/10/31, 2026.10.31 or 2026年10月31日)"},
     "date_year": {"zh": "年份不在 {lo}–{hi} 之间", "en": "the year is not between {lo} and {hi}"},
-    "date_month": {"zh": "只写了年月：此列需要具体日期（如 2026-10-31），只有计划时间可以只写月份",
-                   "en": "only a month: this column needs a full date (like 2026-10-31); only "
-                         "planned dates may give a month"},
+    "date_month": {"zh": "不是具体日期：此列需要具体日期（如 2026-10-31），只有计划时间可以写月份、"
+                         "旬、季度、年底或“……前”",
+                   "en": "not a day: this column needs a full date (like 2026-10-31); only "
+                         "planned dates may give a month, part of one, a quarter or a year's "
+                         "end, or say \"by\" (前)"},
     "date_no_year": {"zh": "没有年份：请写带年份的日期（如 2026-10-31）",
                      "en": "no year: write the date with its year (like 2026-10-31)"},
     "month_ambiguous": {"zh": "是 {year}年1月 还是 {year}年10月？Excel 会把数字 {year}.10 显示为 "
@@ -137,10 +139,11 @@ WORDS: dict[str, dict[str, str]] = {
     "import.warning": {"zh": "注意：{text}", "en": "Warning: {text}"},
     "warn.ignored": {"zh": "{where} 忽略的列：{columns}", "en": "{where}: columns ignored: "
                                                                "{columns}"},
-    "warn.months": {"zh": "{where} 有 {n} 个计划时间只写了年月，已按当月最后一天读取"
-                          "（计划开始时间按当月第一天）",
-                    "en": "{where}: {n} planned date(s) given as a month, read as the month's "
-                          "last day (a planned start as its first)"},
+    "warn.months": {"zh": "{where} 有 {n} 个计划时间只写了年月（或旬、季度、年底），"
+                          "已按该期间最后一天读取（计划开始时间按第一天）",
+                    "en": "{where}: {n} planned date(s) given as a month (or a part of one, a "
+                          "quarter, the year's end), read as its last day (a planned start as "
+                          "its first)"},
     "warn.skipped": {"zh": "{where} 不是台账表，已跳过", "en": "{where}: not a ledger sheet, "
                                                              "skipped"},
     "change.new_project": {"zh": "新增项目 {code} {name}", "en": "new project {code} {name}"},
