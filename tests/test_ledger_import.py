@@ -380,6 +380,16 @@ def test_a_zip_bomb_is_refused_before_it_is_opened(engine, config, tmp_path, mon
     assert snapshot(engine) == before
 
 
+def test_a_csv_too_large_to_read_is_refused_unread(engine, config, tmp_path):
+    huge = tmp_path / "全市.csv"
+    with huge.open("wb") as out:  # sparse: 201 MB on paper, nothing on the disk
+        out.truncate((read.MAX_CSV_MB + 1) * 1024 * 1024)
+    found = problems(engine, config, huge)
+    assert [(p.where.file, p.why) for p in found] == [("全市.csv", "csv_size")]
+    assert found[0].text("zh") == "全市.csv：文件共 201 MB，超过上限 200 MB，未读取" \
+                                  "（请按地区或部门分成几个文件）"
+
+
 def test_a_workbook_that_unpacks_to_too_much_is_refused(engine, config, tmp_path, monkeypatch):
     """Many parts, each under the size at which its ratio is looked at, 513 MB in all."""
     zeros = bytes(9 * 1024 * 1024)

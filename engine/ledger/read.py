@@ -27,6 +27,7 @@ CSV_SUFFIXES = (".csv", ".txt", ".tsv")
 # What a ledger workbook may unpack to. 100,000 milestones unpack to about 40 MB, their
 # sheet compressed about 12:1; a zip bomb's part of zeros is 200:1 to 1000:1.
 MAX_UNPACKED_MB = 500
+MAX_CSV_MB = 200  # a CSV is read whole (to detect its encoding); 100,000 rows are ~30 MB
 MAX_MEMBERS = 10_000
 MAX_RATIO = 200  # uncompressed : compressed, for a part over RATIO_FROM_MB
 RATIO_FROM_MB = 10
@@ -138,6 +139,9 @@ def decode(data: bytes, shown: str) -> str:
 
 def _csv_rows(path: Path, shown: str) -> Iterator[Row]:
     try:
+        size = path.stat().st_size
+        if size > MAX_CSV_MB * _MB:
+            raise Unreadable(shown, "csv_size", size=size // _MB, limit=MAX_CSV_MB)
         content = decode(path.read_bytes(), shown)
     except OSError as exc:
         raise Unreadable(shown, "io", exc.strerror or "") from None

@@ -97,6 +97,10 @@ WHY: dict[str, dict[str, str]] = {
               "en": "cannot be opened as an Excel file ({detail})"},
     "encoding": {"zh": "不是 UTF-8 或 GB18030 编码的文本", "en": "not UTF-8 or GB18030 text"},
     "io": {"zh": "无法读取（{detail}）", "en": "cannot be read ({detail})"},
+    "csv_size": {"zh": "文件共 {size} MB，超过上限 {limit} MB，未读取"
+                       "（请按地区或部门分成几个文件）",
+                 "en": "{size} MB, over the limit of {limit} MB; not read (split it by region or "
+                       "department)"},
     "zip_size": {"zh": "解压后共 {size} MB，超过上限 {limit} MB，未打开（可能是压缩炸弹）",
                  "en": "unpacks to {size} MB, over the limit of {limit} MB; not opened (it may "
                        "be a zip bomb)"},
