@@ -14,7 +14,6 @@ from engine.cli.common import BY, DATE, FORMAT, REASON, App, common, emit, fail
 from engine.cli.filters import milestone_filters, status_filter
 from engine.db import read_only, sqlite_path
 from engine.i18n import light_label, trigger_label, value_label
-from engine.nightly import nightly
 from engine.run import latest_as_of
 
 
@@ -34,6 +33,7 @@ def demo(app: App) -> None:
     """Build the demo programme and light it / 生成演示数据并评估."""
     from engine.bulletins import demo as demo_bulletins
     from engine.demo import DEMO_AS_OF, build_demo, is_demo_only, reset_database
+    from engine.nightly import nightly
     from notifications.demo import add_demo_contacts, deliver_demo_mail, demo_config
 
     engine = app.database(create=True)
@@ -67,6 +67,8 @@ def demo(app: App) -> None:
 @common
 def run_cmd(app: App, as_of: date | None, dry_run: bool, replay: bool, fmt: str) -> None:
     """Evaluate every open milestone and move the lights / 评估所有节点."""
+    from engine.nightly import nightly  # the notices and their templates: only for a run
+
     engine = app.database()
     show_bar = fmt == "table" and app.err.is_terminal
     if show_bar:
