@@ -147,7 +147,7 @@ def test_investment_lights_per_project_worst_first(workdir):
                                                           ("C1", None)]
     b1 = rows[0]
     assert (b1["completion_pct"], b1["expected_pct"], b1["rules"]) == (
-        15.0, 83.3, ["investment_points", "start_late"])
+        15.0, 83.3, "investment_points,start_late")
     assert b1["reason"] == ("序时进度83.3%，累计完成300万元（15.0%），落后68.3个百分点；"
                             "计划2026年4月开工（复工），已过6个月仍未开工")
     # The same light and reason as the month's bulletin, which reads the same snapshot.

@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy.engine import Engine
 
-from engine.bulletins.rates import ProjectFigures, snapshot, worst_first
+from engine.bulletins.rates import ProjectFigures, Rate, snapshot, worst_first
 from engine.bulletins.words import invest_reason
 from engine.config import Config
 from engine.db import read_only
@@ -61,7 +61,7 @@ def project_lights(engine: Engine, config: Config, as_of: date | None = None,
     return ProjectLights(as_of, chosen, snap.warnings)
 
 
-def _pct(rate: Any) -> float | None:
+def _pct(rate: Rate) -> float | None:
     value = rate.percent
     return None if value is None else round(value, 1)
 
@@ -82,6 +82,6 @@ def as_rows(projects: list[ProjectFigures], lang: str) -> list[dict[str, Any]]:
             "started_on": p.started_on.isoformat() if p.started_on else None,
             "light": p.invest_light, "light_label": light_label(p.invest_light, lang)
             if p.invest_light else "—",
-            "rules": [x.rule for x in p.invest_findings],
+            "rules": ",".join(x.rule for x in p.invest_findings),  # one CSV cell
             "reason": invest_reason(p.invest_findings, lang)})
     return rows
