@@ -38,21 +38,20 @@ class NoDatabase(Exception):
 SCHEMA_REVISIONS = ("0001",)
 
 
-class SchemaBehind(Exception):
-    """The database is at an older schema revision (None: from before migrations):
-    ``lights db upgrade`` brings it up to date."""
+class SchemaMismatch(Exception):
+    """The database is not at this Lights' newest schema revision."""
 
     def __init__(self, revision: str | None) -> None:
         super().__init__(revision)
         self.revision = revision
 
 
-class SchemaTooNew(Exception):
-    """The database is at a schema revision this Lights does not know (a newer one's)."""
+class SchemaBehind(SchemaMismatch):
+    """An older revision (None: from before migrations): ``lights db upgrade`` mends it."""
 
-    def __init__(self, revision: str) -> None:
-        super().__init__(revision)
-        self.revision = revision
+
+class SchemaTooNew(SchemaMismatch):
+    """A revision this Lights does not know: a newer Lights migrated the database."""
 
 
 def normalise_url(url: str) -> str:
@@ -148,8 +147,8 @@ def open_database(url: str, *, create: bool = False, check_schema: bool = True) 
     """An engine on an initialised database; NoDatabase if there is none yet.
 
     Never creates an empty SQLite file as a side effect of a query command. A database
-    at another schema revision than this Lights' is refused (SchemaBehind,
-    SchemaTooNew) before a command meets a missing column half way through its work.
+    at another schema revision than this Lights' is refused (SchemaMismatch) before a
+    command meets a missing column half way through its work.
     """
     path = sqlite_path(url)
     if path is not None and not path.exists():
@@ -164,20 +163,24 @@ def open_database(url: str, *, create: bool = False, check_schema: bool = True) 
         raise NoDatabase(str(path) if path else make_url(normalise_url(url)).render_as_string())
     elif check_schema:
         try:
-            check_revision(engine)
-        except (SchemaBehind, SchemaTooNew):
+            check_revision(schema_revision(engine))
+        except SchemaMismatch:
             engine.dispose()
             raise
     return engine
 
 
-def check_revision(engine: Engine) -> None:
-    """The database's schema revision is this Lights' newest (one small query)."""
+def schema_revision(engine: Engine) -> str | None:
+    """The database's schema revision (one small query, no Alembic import); None when it
+    has no ``alembic_version``: made before Lights had migrations."""
     with engine.connect() as conn:
-        revision = None  # no alembic_version: made before Lights had migrations
-        if inspect(conn).has_table("alembic_version"):
-            revision = conn.execute(text("SELECT version_num FROM alembic_version")
-                                    ).scalar_one_or_none()
+        if not inspect(conn).has_table("alembic_version"):
+            return None
+        return conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one_or_none()
+
+
+def check_revision(revision: str | None) -> None:
+    """Refuse a revision that is not this Lights' newest: SchemaBehind or SchemaTooNew."""
     if revision == SCHEMA_REVISIONS[-1]:
         return
     if revision is not None and revision not in SCHEMA_REVISIONS:

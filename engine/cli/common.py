@@ -26,7 +26,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from engine import actions
 from engine.config import Config, ConfigError, load_config
-from engine.db import NoDatabase, SchemaBehind, SchemaTooNew, open_database
+from engine.db import NoDatabase, SchemaMismatch, open_database
 from engine.i18n import light_label, t, trigger_label
 from engine.lifecycle import RefusedMove
 from engine.lock import LockBusy
@@ -106,14 +106,10 @@ def common(func: Callable[..., Any]) -> Callable[..., Any]:
             fail(err, t("err.config", used, msg=exc))
         except NoDatabase as exc:
             fail(err, t("err.no_database", used, db=exc))
-        except SchemaBehind as exc:  # Lights was upgraded, the database not yet
-            from engine.cli.database import behind
+        except SchemaMismatch as exc:  # Lights upgraded and the database not, or the reverse
+            from engine.cli.database import mismatch
 
-            fail(err, behind(exc, used))
-        except SchemaTooNew as exc:  # a newer Lights migrated it (lights init, demo)
-            from engine.cli.database import too_new
-
-            fail(err, too_new(exc, used))
+            fail(err, mismatch(exc, used))
         except actions.NotFound as exc:
             fail(err, t("err.not_found", used, what=t(f"what.{exc.what}", used), ref=exc.ref))
         except RunRefused as exc:

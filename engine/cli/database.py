@@ -2,7 +2,7 @@
 
 After installing a new Lights, an operator runs ``lights db upgrade`` once (it is
 safe to repeat and to run from a deployment script); ``lights db current`` says
-where a database stands. Alembic is imported only inside the commands.
+where a database stands. Alembic is imported only by the upgrade.
 """
 
 from __future__ import annotations
@@ -16,9 +16,12 @@ from engine.cli.common import App, UserError, common
 from engine.db import (
     SCHEMA_REVISIONS,
     SchemaBehind,
+    SchemaMismatch,
     SchemaTooNew,
+    check_revision,
     make_engine,
     open_database,
+    schema_revision,
     sqlite_path,
 )
 from engine.i18n import lookup
@@ -61,19 +64,14 @@ WORDS: dict[str, dict[str, str]] = {
 say = lookup(WORDS)
 
 
-def behind(exc: SchemaBehind, lang: str) -> str:
-    """The sentence for a database an upgrade of Lights left behind (every command)."""
+def mismatch(exc: SchemaMismatch, lang: str) -> str:
+    """The sentence for a database at another revision than this Lights' (every command)."""
     head = SCHEMA_REVISIONS[-1]
+    if isinstance(exc, SchemaTooNew):
+        return say("err.too_new", lang, revision=exc.revision, head=head)
     if exc.revision is None:
         return say("err.none", lang, head=head)
     return say("err.behind", lang, revision=exc.revision, head=head)
-
-
-def too_new(exc: SchemaTooNew, lang: str) -> str:
-    """The sentence for a database migrated by a newer Lights (every command's handler)."""
-    from engine.migrations import head
-
-    return say("err.too_new", lang, revision=exc.revision, head=head())
 
 
 @cli.group("db")
@@ -95,7 +93,7 @@ def upgrade_cmd(app: App) -> None:
     try:
         outcome = upgrade(engine)
     except SchemaTooNew as exc:
-        raise UserError(too_new(exc, app.lang)) from None
+        raise UserError(mismatch(exc, app.lang)) from None
     finally:
         engine.dispose()
     where = path or engine.url.render_as_string()
@@ -108,27 +106,22 @@ def upgrade_cmd(app: App) -> None:
 @common
 def current_cmd(app: App, fmt: str) -> None:
     """The database's schema revision and whether it needs an upgrade / 数据库结构版本."""
-    from engine.migrations import current, head
-
     engine = open_database(app.config.database.url, check_schema=False)  # it says why
     try:
-        with engine.connect() as conn:
-            revision = current(conn)
+        revision = schema_revision(engine)
     finally:
         engine.dispose()
-    newest = head()
+    newest = SCHEMA_REVISIONS[-1]
     if fmt == "json":
         click.echo(json.dumps({"revision": revision, "head": newest,
                                "up_to_date": revision == newest}))
         return
-    if revision is None:
-        app.console.print(say("current.none", app.lang, head=newest), markup=False)
-    elif revision == newest:
-        app.console.print(say("current.head", app.lang, revision=revision), markup=False)
-    else:
-        from engine.migrations import known
-
-        if revision not in known():
-            raise UserError(say("err.too_new", app.lang, revision=revision, head=newest))
-        app.console.print(say("current.behind", app.lang, revision=revision, head=newest),
-                          markup=False)
+    try:
+        check_revision(revision)
+    except SchemaTooNew as exc:
+        raise UserError(mismatch(exc, app.lang)) from None
+    except SchemaBehind:
+        key = "current.none" if revision is None else "current.behind"
+        app.console.print(say(key, app.lang, revision=revision, head=newest), markup=False)
+        return
+    app.console.print(say("current.head", app.lang, revision=revision), markup=False)
