@@ -218,12 +218,7 @@ def _candidates(group: Any, sub: Any) -> list[str]:
     sub_text = str(sub).strip()
     if is_blank(group):
         return [sub_text]
-    group_text = squeeze(group)
-    match = _UNIT_RE.search(group_text.lower())
-    unit = None
-    if match and match.start() > 0:
-        unit = _UNITS[match.group(1) or match.group(2)]
-        group_text = group_text[:match.start()]
+    group_text, unit = split(group)
     suffix = f"（{unit}）" if unit and split(sub_text)[1] is None else ""
     if squeeze(sub_text).lower() in _TOTAL_WORDS:
         return [group_text + suffix]
