@@ -232,7 +232,7 @@ class Parsers:
             if found is None and v.shows_month(raw, fmt):
                 # A date cell showing only its month (Excel stores 2026年10月 typed into
                 # a cell as its 1st): the person sees and means the month.
-                found = v.month_day(f"{raw.year}年{raw.month}月", None, end=end)
+                found = v.last_day(raw.year, raw.month) if end else v.day(raw)
             if found is not None:
                 self.from_month += 1
                 return found

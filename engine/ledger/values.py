@@ -191,6 +191,11 @@ def month_of(value: Any, number_format: str | None = None) -> tuple[int, int, bo
     return int(year), int(month), bool(suffix) and suffix[0] in "底末"
 
 
+def last_day(year: int, month: int) -> date:
+    """The month's last day (a deadline given as the month)."""
+    return date(year, month, calendar.monthrange(year, month)[1])
+
+
 def month_day(value: Any, number_format: str | None = None, *, end: bool) -> date | None:
     """The day a month or a longer period stands for: its last with ``end`` (a deadline:
     时间节点 means "by then") or when the cell says 底/末, else its first; None when it
@@ -203,7 +208,7 @@ def month_day(value: Any, number_format: str | None = None, *, end: bool) -> dat
     first = _checked(year, month, 1)
     if not (end or says_end):
         return first
-    return first.replace(day=calendar.monthrange(year, month)[1])
+    return last_day(year, month)
 
 
 # 2026年10月上旬/中旬/下旬/初; 2026年底/年末/年内/全年/上半年/下半年; 2026年三季度/第3季度/
@@ -216,10 +221,6 @@ _QUARTER = {"一": 1, "二": 2, "三": 3, "四": 4, "1": 1, "2": 2, "3": 3, "4":
 _TEN_DAYS = {"上旬": (1, 10), "初": (1, 10), "中旬": (11, 20), "下旬": (21, 31)}  # 31: its end
 _OF_YEAR = {"底": (12, 12), "年底": (12, 12), "末": (12, 12), "年末": (12, 12),
             "年内": (1, 12), "全年": (1, 12), "上半年": (1, 6), "下半年": (7, 12)}
-
-
-def _last(year: int, month: int) -> date:
-    return date(year, month, calendar.monthrange(year, month)[1])
 
 
 def period_of(value: Any) -> tuple[date, date] | None:
@@ -245,12 +246,12 @@ def period_of(value: Any) -> tuple[date, date] | None:
         month = int(month_text)
         first = _checked(year, month, 1)
         lo, hi = _TEN_DAYS[tens]
-        return first.replace(day=lo), _last(year, month) if hi == 31 else first.replace(day=hi)
+        return first.replace(day=lo), last_day(year, month) if hi == 31 else first.replace(day=hi)
     if of_year:
         lo, hi = _OF_YEAR[of_year]
-        return date(year, lo, 1), _last(year, hi)
+        return date(year, lo, 1), last_day(year, hi)
     n = _QUARTER[quarter or q]
-    return date(year, 3 * n - 2, 1), _last(year, 3 * n)
+    return date(year, 3 * n - 2, 1), last_day(year, 3 * n)
 
 
 def _not_a_date(value: Any) -> Invalid:
