@@ -23,7 +23,6 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, insert, select, text, update
@@ -36,10 +35,10 @@ from engine.bulletins.words import wan
 from engine.config import Config
 from engine.db import writer
 from engine.i18n import light_label
-from engine.investment import IR, Inconsistent, fill
+from engine.investment import IR, Figures, Inconsistent, fill
 from engine.ledger.columns import BY_KEY, INVESTMENT_FIGURES
 from engine.ledger.problems import LedgerInvalid, Problem, shown
-from engine.ledger.validate import Ledger, MilestoneIn, ProjectIn, ReportIn, required_for_new
+from engine.ledger.validate import Ledger, MilestoneIn, ReportIn, required_for_new
 from engine.ledger.words import say
 from engine.lifecycle import TRANSITIONS
 from engine.models import Milestone, Project, utcnow
@@ -340,9 +339,10 @@ class Loader:
         previous report says (so an exported ledger imports back unchanged)."""
         wanted = {code: rec for code, rec in self.ledger.projects.items()
                   if rec.values.keys() & set(INVESTMENT_FIGURES)}
-        history = self._investment_history(wanted)
+        days = {code: rec.get("invest_date") or self.today for code, rec in wanted.items()}
+        history = self._investment_history(days)
         for code, rec in wanted.items():
-            day = rec.get("invest_date") or self.today
+            day = days[code]
             earlier = [r for r in history.get(code, ())
                        if r.report_date.year == day.year and r.report_date <= day]
             prev = earlier[-1] if earlier else None
@@ -353,10 +353,8 @@ class Loader:
                 self.problem(rec.where(exc.field, self.lang), exc.why,
                              cell.raw if cell else None, **exc.params)
                 continue
-            figures = (got.month_amount, got.ytd_amount, got.funds_in_place, got.actual_start)
-            if prev is not None and figures == (
-                    _cents(prev.month_amount), _cents(prev.ytd_amount),
-                    _cents(prev.funds_in_place), prev.actual_start):
+            if prev is not None and got == Figures(prev.month_amount, prev.ytd_amount,
+                                                   prev.funds_in_place, prev.actual_start):
                 self.summary.investment["same"] += 1
                 continue
             self.investment_rows.append((code, {
@@ -371,14 +369,14 @@ class Loader:
                 "ytd": wan(got.ytd_amount), "funds": wan(got.funds_in_place),
                 "started": started}))
 
-    def _investment_history(self, wanted: dict[str, ProjectIn]) -> dict[str, list[Any]]:
-        """The stored investment reports of the years the file reports on, oldest first."""
-        days = [rec.get("invest_date") or self.today for rec in wanted.values()]
-        ids = {self.projects[code].id: code for code in wanted if code in self.projects}
+    def _investment_history(self, days: dict[str, date]) -> dict[str, list[Any]]:
+        """The stored investment reports of the years the file reports on (``days``: each
+        project's report date), oldest first."""
+        ids = {self.projects[code].id: code for code in days if code in self.projects}
         out: dict[str, list[Any]] = defaultdict(list)
         if not ids:
             return out
-        first = date(min(d.year for d in days), 1, 1)
+        first = date(min(d.year for d in days.values()), 1, 1)
         for chunk in _chunks(sorted(ids)):
             for row in self.conn.execute(
                     select(IR).where(IR.c.project_id.in_(chunk), IR.c.report_date >= first)
@@ -489,10 +487,6 @@ class Loader:
                                        start.from_state if start else m.from_state, m.to_state,
                                        m.trigger, m.reason)
         self.summary.moves = [m for m in net.values() if m.from_state != m.to_state]
-
-
-def _cents(value: Any) -> Decimal:
-    return Decimal(value).quantize(Decimal("0.01"))
 
 
 def _update_grouped(conn: Connection, table: Any, rows: list[dict[str, Any]]) -> None:
