@@ -55,6 +55,9 @@ LIGHT_COLOURS: dict[str, tuple[str, str]] = {
     "suspended": ("FFE4DFEC", "FF5F497A"),
     "cancelled": ("FFD9D9D9", "FF7F7F7F"),
 }
+# Columns written as a coloured light, and as a wrapped reason.
+LIGHT_KEYS = frozenset({"light", "invest_light"})
+REASON_KEYS = frozenset({"reason", "invest_reason"})
 HEADER_FILL = PatternFill("solid", fgColor="FFDDEBF7")
 HEADER_FONT = Font(bold=True)
 DATE_FORMAT = "yyyy-mm-dd"
@@ -195,7 +198,7 @@ def _widths(columns: list[Column], rows: list[dict[str, Any]], lang: str) -> lis
     widths = []
     sample = rows[:2000]
     for col in columns:
-        if col.key in ("reason", "invest_reason"):
+        if col.key in REASON_KEYS:
             widths.append(REASON_WIDTH)
             continue
         longest = display_width(col.header(lang))
@@ -242,7 +245,7 @@ class _XlsxWriter:
     def _cell(self, ws: Any, col: Column, value: Any) -> Any:
         if value is None or value == "":
             return None
-        if col.key in ("light", "invest_light"):
+        if col.key in LIGHT_KEYS:
             cell = WriteOnlyCell(ws, light_label(value, self.lang))
             if value in self.fills:
                 cell.fill, cell.font = self.fills[value]
@@ -257,7 +260,7 @@ class _XlsxWriter:
             cell = WriteOnlyCell(ws, value)
             cell.number_format = AMOUNT_FORMAT
             return cell
-        if col.key in ("reason", "invest_reason"):
+        if col.key in REASON_KEYS:
             cell = WriteOnlyCell(ws, value)
             cell.alignment = self.wrap
             return cell
@@ -277,7 +280,7 @@ FORMULA_STARTS = ("=", "+", "-", "@")
 def _csv_value(col: Column, value: Any, lang: str) -> str:
     if value is None:
         return ""
-    if col.key in ("light", "invest_light"):
+    if col.key in LIGHT_KEYS:
         return light_label(value, lang)
     if col.parse == "percent":
         return f"{round(value, 6):.15g}%"
