@@ -3,6 +3,7 @@ imported as investment reports, their blanks carried forward, exported and back.
 
 from __future__ import annotations
 
+import csv
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -203,3 +204,16 @@ def test_export_writes_the_latest_report_and_imports_back_unchanged(engine, conf
 def test_a_csv_ledger_in_gb18030(engine, config, tmp_path):
     path = csv_file(tmp_path / "投资.csv", [HEADERS, *OCTOBER], encoding="gb18030")
     assert load(engine, config, path).investment == {"new": 2, "same": 0}
+
+
+def test_export_writes_a_report_filed_after_the_last_run(engine, config, tmp_path):
+    """The lights are as of the last night (11-20); the figures are the latest filed."""
+    load(engine, config, ledger(tmp_path / "十月.xlsx", *OCTOBER))
+    run(engine, config, date(2026, 11, 20))
+    record_investment(engine, "HB-002", report_date=TODAY, month_amount=Decimal(300))
+    path = tmp_path / "导出.csv"
+    export_ledger(engine, config, path, StatusFilter(), lang="zh")
+    head, *rows = csv.reader(path.read_text(encoding="utf-8-sig").splitlines())
+    hb2 = dict(zip(head, next(r for r in rows if r[0] == "HB-002"), strict=True))
+    assert (hb2["投资报送日期"], hb2["本月完成投资（万元）"], hb2["累计完成投资（万元）"]) == \
+        ("2026-11-23", "300.00", "2800.00")

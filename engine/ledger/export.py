@@ -157,8 +157,9 @@ class LedgerData:
 
     def _investment(self, conn: Connection, ids: list[int]) -> dict[int, Any]:
         """Each project's latest investment report this year (written, it imports back
-        as the same report: nothing new)."""
-        latest = latest_reports(self.as_of)
+        as the same report: nothing new). The latest filed, even after the last night's
+        run that dates the lights: the ledger carries the figures as they are."""
+        latest = latest_reports(max(self.as_of, self.config.today()))
         out: dict[int, Any] = {}
         ordered = sorted(ids)
         for i in range(0, len(ordered), CHUNK):
