@@ -568,25 +568,19 @@ def test_planned_dates_given_as_months_read_as_the_months_end(engine, config, tm
 def test_planned_dates_given_as_ten_days_quarters_and_the_years_end(engine, config,
                                                                     tmp_path):
     """How 时间节点 are often written: 上旬/中旬/下旬, a quarter, the year's end, "…前"."""
-    path = workbook(tmp_path / "节点台账.xlsx", {
-        "项目": [PROJECT_HEADERS, *PROJECTS],
-        "节点": [MILESTONE_HEADERS,
-               ["HB-001", "开工", "开工", "2026年3月上旬", "2026年10月下旬"],
-               ["HB-001", "主体完工", "主体完工", "2026年四季度", "2027年二季度末"],
-               ["HB-001", "竣工", "竣工", None, "2027年底前"],
-               ["HB-002", "施工许可", "施工许可", None, "2026年5月31日前"],
-               ["HB-002", "主体完工", "主体完工", "2026年下半年", "2026年2月中旬"]]})
+    rows = [["HB-001", "开工", "开工", "2026年3月上旬", "2026年10月下旬"],
+            ["HB-001", "主体完工", "主体完工", "2026年四季度", "2027年二季度末"],
+            ["HB-001", "竣工", "竣工", None, "2027年底前"],
+            ["HB-002", "施工许可", "施工许可", None, "2026年5月31日前"]]
+    late = ["HB-002", "主体完工", "主体完工", "2026年下半年", "2026年2月中旬"]
+    path = workbook(tmp_path / "节点台账.xlsx", {"项目": [PROJECT_HEADERS, *PROJECTS],
+                                                "节点": [MILESTONE_HEADERS, *rows, late]})
 
     found = problems(engine, config, path)  # the start after the planned date, at its cell
     assert [(p.where.row, p.where.letter, p.why) for p in found] == [(6, "E", "start_after_date")]
 
-    path = workbook(tmp_path / "改.xlsx", {
-        "项目": [PROJECT_HEADERS, *PROJECTS],
-        "节点": [MILESTONE_HEADERS,
-               ["HB-001", "开工", "开工", "2026年3月上旬", "2026年10月下旬"],
-               ["HB-001", "主体完工", "主体完工", "2026年四季度", "2027年二季度末"],
-               ["HB-001", "竣工", "竣工", None, "2027年底前"],
-               ["HB-002", "施工许可", "施工许可", None, "2026年5月31日前"]]})
+    path = workbook(tmp_path / "改.xlsx", {"项目": [PROJECT_HEADERS, *PROJECTS],
+                                          "节点": [MILESTONE_HEADERS, *rows]})
     summary = load(engine, config, path)
     assert [(m.planned_start, m.planned_date) for m in (
         milestone(engine, "HB-001", "开工"), milestone(engine, "HB-001", "主体完工"),
