@@ -35,9 +35,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from openpyxl import Workbook
 
 from engine.config import load_config
-from engine.db import open_database
 from engine.ledger.load import import_ledger
 from engine.ledger.validate import read_ledger
+from engine.store.db import open_database
 
 AS_OF = date(2026, 11, 23)
 REGIONS = ["南岗区", "道里区", "道外区", "香坊区", "松北区", "平房区", "呼兰区", "阿城区", "双城区"]

@@ -31,9 +31,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sqlalchemy import insert, select
 
 from engine.config import load_config
-from engine.db import open_database
-from engine.models import Milestone, Project
-from engine.run import run
+from engine.evaluation.run import run
+from engine.store.db import open_database
+from engine.store.tables import Milestone, Project
 from notifications.digest import compose
 from notifications.dispatch import dispatch
 from notifications.night import notices_stage

@@ -25,7 +25,7 @@ from urllib.parse import quote
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.synthetic import BENCH_AS_OF, generate
-from engine.db import open_database
+from engine.store.db import open_database
 
 LIGHTS = str(Path(sys.executable).with_name("lights"))
 

@@ -30,7 +30,7 @@ from engine.demo.data import (
     TEMPLATES,
     Region,
 )
-from engine.models import CATEGORIES, LEVELS
+from engine.store.tables import CATEGORIES, LEVELS
 
 BENCH_AS_OF = date(2026, 11, 20)
 BATCH = 10_000

@@ -15,57 +15,18 @@ from sqlalchemy import Connection, insert, select, update
 from sqlalchemy.engine import Engine
 
 from engine.config import Config
-from engine.db import writer
-from engine.lifecycle import fire
-from engine.models import utcnow
-from engine.run import REPORTS, Evaluator, M, Move, P, T, _columns, latest_as_of
-from rules.lights import OPEN_LIGHTS
-
-
-class NotFound(Exception):
-    def __init__(self, what: str, ref: str) -> None:
-        super().__init__(f"no {what} {ref!r}")
-        self.what, self.ref = what, ref
-
-
-class BadInput(Exception):
-    """A value a person typed that cannot be used; the message says which and why."""
+from engine.evaluation.evaluator import Move, relight
+from engine.evaluation.lifecycle import fire
+from engine.store.db import writer
+from engine.store.lookups import BadInput, evaluation_date, resolve_milestone, resolve_project
+from engine.store.tables import FACT_COLUMNS, REPORTS, M, P, T, utcnow
+from rules.lights import OPEN_STATES
 
 
 @dataclass
 class ActionResult:
     milestone_id: int
     moves: list[Move]
-
-
-def resolve_milestone(conn: Connection, ref: str) -> Any:
-    """A milestone row by id, or by ``PROJECTCODE/节点名称``."""
-    query = select(*_columns(), M.c.project_id).select_from(M.join(P))
-    if ref.isdigit():
-        row = conn.execute(query.where(M.c.id == int(ref))).first()
-    elif "/" in ref:
-        code, name = ref.split("/", 1)
-        row = conn.execute(query.where(P.c.code == code.strip(),
-                                       M.c.name == name.strip())).first()
-    else:
-        row = None
-    if row is None:
-        raise NotFound("milestone", ref)
-    return row
-
-
-def resolve_project(conn: Connection, code: str) -> Any:
-    row = conn.execute(select(P).where(P.c.code == code)).first()
-    if row is None:
-        raise NotFound("project", code)
-    return row
-
-
-def evaluation_date(conn: Connection, config: Config, when: date | None) -> date:
-    """The date to evaluate at: given, else today, never before the latest run."""
-    latest = latest_as_of(conn)
-    today = when or config.today()
-    return max(today, latest) if latest and when is None else today
 
 
 def _move(conn: Connection, row: Any, trigger: str, as_of: date, actor: str, reason: str,
@@ -80,19 +41,6 @@ def _move(conn: Connection, row: Any, trigger: str, as_of: date, actor: str, rea
         numbers=[{"rule": f"manual:{trigger}", "numbers": numbers or {}}], actor=actor,
         created_at=utcnow()))
     return Move(row.id, row.code, row.name, row.state, state, trigger, reason)
-
-
-def _reevaluate(conn: Connection, config: Config, milestone_id: int, as_of: date,
-                actor: str) -> list[Move]:
-    row = conn.execute(select(*_columns()).select_from(M.join(P))
-                       .where(M.c.id == milestone_id)).one()
-    if row.state not in {light.value for light in OPEN_LIGHTS}:
-        return []
-    evaluator = Evaluator(config, as_of)
-    evaluator.calendar.cover([d for d in (row.planned_start, row.planned_date, as_of) if d])
-    moves, updates, audits = evaluator.changes([row])
-    evaluator.write(conn, None, updates, audits, actor=actor)
-    return moves
 
 
 def record_progress(engine: Engine, config: Config, ref: str, percent: float | None, *,
@@ -119,7 +67,8 @@ def record_progress(engine: Engine, config: Config, ref: str, percent: float | N
         if completed_on is not None:
             values["actual_date"] = completed_on
         conn.execute(update(M).where(M.c.id == row.id).values(**values))
-        moves = _reevaluate(conn, config, row.id, evaluation_date(conn, config, None), reporter)
+        moves = relight(conn, config, [row.id], evaluation_date(conn, config, None),
+                         actor=reporter)
     return ActionResult(row.id, moves)
 
 
@@ -130,7 +79,7 @@ def suspend(engine: Engine, config: Config, ref: str, *, reason: str, actor: str
         as_of = evaluation_date(conn, config, None)
         rows = _targets(conn, ref, project)
         moves = [_move(conn, r, "suspend", as_of, actor, reason) for r in rows
-                 if r.state in {light.value for light in OPEN_LIGHTS}]
+                 if r.state in OPEN_STATES]
         if project:
             conn.execute(update(P).where(P.c.code == ref).values(status="suspended",
                                                                   updated_at=utcnow()))
@@ -152,7 +101,7 @@ def resume(engine: Engine, config: Config, ref: str, *, reason: str, actor: str 
         for r in rows:
             if r.state == "suspended" or not project:
                 moves.append(_move(conn, r, "resume", as_of, actor, reason))
-                moves += _reevaluate(conn, config, r.id, as_of, actor)
+                moves += relight(conn, config, [r.id], as_of, actor=actor)
     return moves
 
 
@@ -171,7 +120,7 @@ def replan(engine: Engine, config: Config, ref: str, new_date: date, *, reason: 
         move = _move(conn, row, "replan", as_of, actor, reason, numbers)
         conn.execute(update(M).where(M.c.id == row.id).values(
             planned_date=new_date, planned_start=start))
-        return [move, *_reevaluate(conn, config, row.id, as_of, actor)]
+        return [move, *relight(conn, config, [row.id], as_of, actor=actor)]
 
 
 def cancel(engine: Engine, config: Config, ref: str, *, reason: str,
@@ -189,12 +138,13 @@ def reopen(engine: Engine, config: Config, ref: str, *, reason: str,
         as_of = evaluation_date(conn, config, None)
         move = _move(conn, row, "reopen", as_of, actor, reason)
         conn.execute(update(M).where(M.c.id == row.id).values(actual_date=None))
-        return [move, *_reevaluate(conn, config, row.id, as_of, actor)]
+        return [move, *relight(conn, config, [row.id], as_of, actor=actor)]
 
 
 def _targets(conn: Connection, ref: str, project: bool) -> list[Any]:
     if not project:
         return [resolve_milestone(conn, ref)]
     proj = resolve_project(conn, ref)
-    return conn.execute(select(*_columns()).select_from(M.join(P))
+    return conn.execute(select(*FACT_COLUMNS).select_from(M.join(P))
                         .where(M.c.project_id == proj.id).order_by(M.c.seq, M.c.id)).all()
+

@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 import rules.milestone  # noqa: F401  (registers the default rules)
 from engine.bulletins.config import BulletinsConfig
 from engine.ledger.settings import LedgerConfig
-from engine.scheduler_config import SchedulerConfig
+from engine.service.settings import SchedulerConfig
 from notifications.config import NotificationsConfig
 from rules.calendar import PauseWindow, WorkCalendar
 from rules.registry import REGISTRY, RuleParams

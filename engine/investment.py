@@ -11,43 +11,19 @@ latest report.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Index, and_, func, insert, select
+from sqlalchemy import and_, func, insert, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.sql import Subquery
-from sqlmodel import Field, SQLModel
 
-from engine.actions import BadInput, resolve_project
-from engine.db import writer
 from engine.ledger.values import Invalid, amount
-from engine.models import utcnow
+from engine.store.db import writer
+from engine.store.lookups import BadInput, resolve_project
+from engine.store.tables import IR, utcnow
 
-
-class InvestmentReport(SQLModel, table=True):
-    """One project's investment report (投资报送), append-only."""
-
-    __tablename__ = "investment_report"
-    __table_args__ = (Index("ix_investment_project_date", "project_id", "report_date"),)
-
-    id: int | None = Field(default=None, primary_key=True)
-    project_id: int = Field(foreign_key="project.id")
-    report_date: date = Field(description="报送日期 (the figures stand as of this date)")
-    month_amount: Decimal = Field(default=Decimal(0), max_digits=18, decimal_places=2,
-                                  description="本月完成投资（万元）")
-    ytd_amount: Decimal = Field(default=Decimal(0), max_digits=18, decimal_places=2,
-                                description="本年累计完成投资（万元）")
-    funds_in_place: Decimal = Field(default=Decimal(0), max_digits=18, decimal_places=2,
-                                    description="本年到位资金（万元）")
-    actual_start: date | None = Field(default=None, description="实际开工（复工）时间")
-    note: str = ""
-    reporter: str = Field(default="", max_length=64)
-    created_at: datetime = Field(default_factory=utcnow)
-
-
-IR = InvestmentReport.__table__  # type: ignore[attr-defined]
 
 def parse_amount(text: str | None, what: str) -> Decimal | None:
     """'1234.5' or '1234.5万' (万元), '3.2亿' (亿元, = 32000 万元); None when not given.

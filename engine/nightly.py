@@ -12,8 +12,9 @@ from datetime import date
 from sqlalchemy.engine import Engine
 
 from engine.config import Config
-from engine.lock import under_run_lock
-from engine.run import Progress, RunSummary, Stage, run
+from engine.evaluation.evaluator import Stage
+from engine.evaluation.run import Progress, RunSummary, run
+from engine.store.lock import under_run_lock
 from notifications.night import after_run, notices_stage
 
 

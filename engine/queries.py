@@ -12,8 +12,8 @@ from typing import Any
 
 from sqlalchemy import Connection, case, func, select
 
-from engine.actions import resolve_milestone, resolve_project
-from engine.run import M, P, T
+from engine.store.lookups import resolve_milestone, resolve_project
+from engine.store.tables import M, P, T
 from rules.lights import SEVERITY, Light, worst
 from rules.reasons import describe_all
 

@@ -1,7 +1,7 @@
 """What people do about notices: acknowledge, silence, load contacts, look, preview.
 
 Each is one short transaction. Errors a person can cause are raised as
-:class:`engine.actions.BadInput` or :class:`engine.actions.NotFound`, which every
+:class:`engine.store.lookups.BadInput` or :class:`engine.store.lookups.NotFound`, which every
 command turns into one sentence.
 """
 
@@ -19,30 +19,22 @@ from pydantic import ValidationError
 from sqlalchemy import Connection, delete, func, insert, select, update
 from sqlalchemy.engine import Engine
 
-from engine.actions import BadInput, resolve_milestone, resolve_project
 from engine.config import Config
-from engine.models import utcnow
-from engine.run import latest_as_of
+from engine.store.lookups import BadInput, latest_as_of, resolve_milestone, resolve_project
+from engine.store.tables import (
+    ACK,
+    CONTACT,
+    ESC,
+    NOTICE,
+    OUTBOX,
+    SIL,
+    utcnow,
+)
 from notifications.addresses import BadAddress, check_address
 from notifications.config import ContactEntry
 from notifications.digest import Composer
 from notifications.ladder import ACTIVE
-from notifications.models import (
-    Acknowledgement,
-    Contact,
-    Escalation,
-    Notice,
-    OutboxMessage,
-    Silence,
-)
 from notifications.plan import Planner
-
-ACK = Acknowledgement.__table__  # type: ignore[attr-defined]
-SIL = Silence.__table__  # type: ignore[attr-defined]
-CONTACT = Contact.__table__  # type: ignore[attr-defined]
-OUTBOX = OutboxMessage.__table__  # type: ignore[attr-defined]
-NOTICE = Notice.__table__  # type: ignore[attr-defined]
-ESC = Escalation.__table__  # type: ignore[attr-defined]
 
 
 def _needed(value: str, what: str) -> str:

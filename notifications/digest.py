@@ -24,21 +24,21 @@ from sqlalchemy import Connection, bindparam, func, insert, select, update
 
 from engine.config import Config
 from engine.i18n import light_label
-from engine.models import Milestone, Project, Transition, utcnow
 from engine.queries import reason_text
-from notifications.models import Acknowledgement, Notice, OutboxMessage
+from engine.store.tables import (
+    ACK,
+    NOTICE,
+    OUTBOX,
+    M,
+    P,
+    T,
+    utcnow,
+)
 from notifications.plan import Planner, load_directory, mail_domain
 from notifications.render import Renderer
 from notifications.routing import Person
 from rules.lights import SEVERITY, Light
 from rules.reasons import format_day
-
-M = Milestone.__table__  # type: ignore[attr-defined]
-P = Project.__table__  # type: ignore[attr-defined]
-T = Transition.__table__  # type: ignore[attr-defined]
-NOTICE = Notice.__table__  # type: ignore[attr-defined]
-OUTBOX = OutboxMessage.__table__  # type: ignore[attr-defined]
-ACK = Acknowledgement.__table__  # type: ignore[attr-defined]
 
 LABELS = {
     "new": {"zh": "新增", "en": "NEW"},

@@ -30,9 +30,9 @@ from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.engine import Engine
 
 from engine.config import Config
-from engine.lock import LockBusy, RunLock
+from engine.store.lock import LockBusy, RunLock
+from engine.store.tables import OUTBOX
 from notifications.message import build_message
-from notifications.models import OutboxMessage
 from notifications.transports import transport_for
 from notifications.transports.base import (
     ConnectionFailure,
@@ -41,7 +41,6 @@ from notifications.transports.base import (
     Transport,
 )
 
-OUTBOX = OutboxMessage.__table__  # type: ignore[attr-defined]
 BATCH = 100
 
 

@@ -21,19 +21,19 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
 
 from engine.config import Config
-from engine.models import Milestone, Project, utcnow
+from engine.store.tables import (
+    ACK,
+    CONTACT,
+    ESC,
+    NOTICE,
+    SIL,
+    M,
+    P,
+    utcnow,
+)
 from notifications.ladder import ACTIVE, Decision, Episode, Policy, Reason, decide, step_for
-from notifications.models import Acknowledgement, Contact, Escalation, Notice, Silence
 from notifications.routing import Directory, Person, route
 from rules.calendar import CalendarWarning, WorkCalendar
-
-M = Milestone.__table__  # type: ignore[attr-defined]
-P = Project.__table__  # type: ignore[attr-defined]
-ESC = Escalation.__table__  # type: ignore[attr-defined]
-NOTICE = Notice.__table__  # type: ignore[attr-defined]
-ACK = Acknowledgement.__table__  # type: ignore[attr-defined]
-SIL = Silence.__table__  # type: ignore[attr-defined]
-CONTACT = Contact.__table__  # type: ignore[attr-defined]
 
 BATCH = 5000  # ids per IN (...) list
 

@@ -31,6 +31,7 @@ class Light(StrEnum):
 
 
 OPEN_LIGHTS = frozenset({Light.PLANNED, Light.GREEN, Light.YELLOW, Light.RED})
+OPEN_STATES = tuple(sorted(light.value for light in OPEN_LIGHTS))  # as stored, for SQL
 FINISHED_LIGHTS = frozenset({Light.DONE, Light.DONE_LATE})
 
 # Worst first when sorted by descending severity. A late finish is a red mark in the

@@ -23,8 +23,9 @@ from sqlalchemy import insert, update
 from sqlalchemy.engine import Engine
 
 from engine.config import Config
+from engine.evaluation.run import run
 from engine.investment import record_investment
-from engine.run import REPORTS, M, T, run
+from engine.store.tables import REPORTS, M, T
 from tests.builders import add_milestone, add_project
 
 ENTERED = datetime(2026, 1, 5, 1, 0, tzinfo=UTC)

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy.engine import Engine
 
 from engine.config import Config, load_config
-from engine.db import open_database
+from engine.store.db import open_database
 
 PG_URL = os.environ.get("LIGHTS_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 

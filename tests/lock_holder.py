@@ -9,8 +9,8 @@ from __future__ import annotations
 import sys
 import time
 
-from engine.db import open_database
-from engine.lock import RunLock
+from engine.store.db import open_database
+from engine.store.lock import RunLock
 
 
 def main(url: str, job: str, heartbeat: float, expiry: float) -> None:

@@ -12,13 +12,11 @@ import pytest
 from sqlalchemy import select
 
 from engine.config import load_config
-from engine.db import open_database
-from engine.investment import IR
-from notifications.models import OutboxMessage
+from engine.store.db import open_database
+from engine.store.tables import IR, OUTBOX
 from tests.bulletin_builders import small_programme
 
 LIGHTS = str(Path(sys.executable).with_name("lights"))
-OUTBOX = OutboxMessage.__table__  # type: ignore[attr-defined]
 
 
 def lights(cwd: Path, *args: str) -> subprocess.CompletedProcess:

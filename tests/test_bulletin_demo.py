@@ -16,10 +16,10 @@ from engine.bulletins import demo as demo_bulletins
 from engine.bulletins.build import build
 from engine.bulletins.render import render
 from engine.config import load_config
-from engine.db import open_database
 from engine.demo import DEMO_AS_OF, DEMO_CODES, build_demo
-from engine.investment import IR
-from engine.run import R, T, run
+from engine.evaluation.run import run
+from engine.store.db import open_database
+from engine.store.tables import IR, R, T
 
 LIGHTS = str(Path(sys.executable).with_name("lights"))
 MONTH_ENDS = [date(2026, m + 1, 1) - timedelta(days=1) for m in range(1, 11)]

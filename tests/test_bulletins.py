@@ -23,8 +23,8 @@ from engine.bulletins.build import BulletinError, build
 from engine.bulletins.periods import parse
 from engine.bulletins.render import render
 from engine.config import load_config
+from engine.evaluation.run import run
 from engine.investment import record_investment
-from engine.run import run
 from tests.builders import add_milestone, add_project
 from tests.bulletin_builders import small_programme
 

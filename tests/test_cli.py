@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from engine.config import load_config
-from engine.db import open_database
-from engine.run import run
+from engine.evaluation.run import run
+from engine.store.db import open_database
 from tests.builders import add_milestone, add_project
 
 LIGHTS = str(Path(sys.executable).with_name("lights"))

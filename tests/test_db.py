@@ -7,8 +7,8 @@ from datetime import date
 
 from sqlalchemy import select, text, update
 
-from engine.db import make_engine, open_database, writer
-from engine.models import Milestone
+from engine.store.db import make_engine, open_database, writer
+from engine.store.tables import Milestone
 from tests.builders import add_milestone, add_project
 
 
@@ -41,7 +41,7 @@ def test_postgres_sessions_are_utc(pg_url):
 
 
 def test_a_long_reader_does_not_hold_up_a_writer(sqlite_url):
-    from engine.db import read_only
+    from engine.store.db import read_only
 
     engine = open_database(sqlite_url, create=True)
     mid = add_milestone(engine, add_project(engine), "开工", date(2026, 10, 31))

@@ -10,22 +10,18 @@ from sqlalchemy.engine import Engine
 
 from bench.synthetic import BENCH_AS_OF, generate
 from engine.config import DEFAULT_KINDS, load_config
-from engine.db import open_database
 from engine.demo import DEMO_AS_OF, DEMO_CODES, build_demo, is_demo_only, reset_database
-from engine.models import (
+from engine.evaluation.run import run
+from engine.store.db import open_database
+from engine.store.tables import (
     CATEGORIES,
     LEVELS,
-    Milestone,
-    ProgressReport,
-    Project,
+    REPORTS,
+    M,
+    P,
     Run,
     Transition,
 )
-from engine.run import run
-
-P = Project.__table__  # type: ignore[attr-defined]
-M = Milestone.__table__  # type: ignore[attr-defined]
-R = ProgressReport.__table__  # type: ignore[attr-defined]
 
 KIND_ORDER = {code: i for i, (code, _, _) in enumerate(DEFAULT_KINDS)}
 APPROVALS = {"approval", "land", "planning_permit", "eia", "construction_permit", "start"}
@@ -99,7 +95,7 @@ def test_demo_milestones_follow_the_life_of_a_project(demo):
 
 def test_demo_progress_is_consistent_with_its_reports(demo):
     reports = defaultdict(list)
-    for r in _rows(demo, R, R.c.milestone_id, R.c.report_date, R.c.id):
+    for r in _rows(demo, REPORTS, REPORTS.c.milestone_id, REPORTS.c.report_date, REPORTS.c.id):
         reports[r.milestone_id].append(r)
     assert reports
     for m in _rows(demo, M, M.c.id):
@@ -140,7 +136,8 @@ def test_demo_lights_a_realistic_mix(demo):
 
 
 def _snapshot(engine: Engine) -> tuple[list, list, list]:
-    return (_rows(engine, P, P.c.id), _rows(engine, M, M.c.id), _rows(engine, R, R.c.id))
+    return (_rows(engine, P, P.c.id), _rows(engine, M, M.c.id),
+            _rows(engine, REPORTS, REPORTS.c.id))
 
 
 def test_demo_is_the_same_every_time(tmp_path):
@@ -150,7 +147,7 @@ def test_demo_is_the_same_every_time(tmp_path):
     assert info.projects == len(DEMO_CODES) and info.milestones and info.reports
     assert _snapshot(first) == _snapshot(second)
     with first.connect() as conn:
-        assert conn.execute(select(func.count()).select_from(R)).scalar() == info.reports
+        assert conn.execute(select(func.count()).select_from(REPORTS)).scalar() == info.reports
 
 
 def test_demo_needs_an_empty_database(tmp_path):
@@ -168,7 +165,7 @@ def test_demo_database_can_be_told_from_real_data_and_rebuilt(tmp_path, config):
     assert is_demo_only(engine)
     reset_database(engine)
     with engine.connect() as conn:
-        for table in (P, M, R, Run.__table__, Transition.__table__):  # type: ignore[attr-defined]
+        for table in (P, M, REPORTS, Run.__table__, Transition.__table__):  # type: ignore[attr-defined]
             assert conn.execute(select(func.count()).select_from(table)).scalar() == 0
     build_demo(engine)
 

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from engine.db import open_database
 from engine.ledger.export import display_width, export_ledger
 from engine.ledger.template import write_template
 from engine.queries import StatusFilter
+from engine.store.db import open_database
 from tests.ledger_files import MILESTONES, cells, ledger_xlsx
 from tests.test_ledger_import import load, milestone, snapshot
 
@@ -176,7 +176,7 @@ def test_the_english_template(config, tmp_path):
 def test_csv_cells_that_excel_would_run_stay_text_and_import_back(ledger, config, tmp_path):
     from sqlalchemy import update
 
-    from engine.models import Project
+    from engine.store.tables import Project
 
     evil = '=HYPERLINK("http://example.invalid","点我")'
     with ledger.begin() as conn:

@@ -14,12 +14,11 @@ from sqlalchemy import select
 
 from engine import actions
 from engine.config import load_config
-from engine.investment import IR
 from engine.ledger import read
 from engine.ledger.load import ImportSummary, import_ledger
 from engine.ledger.problems import LedgerInvalid
 from engine.ledger.validate import read_ledger
-from engine.run import REPORTS, M, P, T
+from engine.store.tables import IR, REPORTS, M, P, T
 from tests.ledger_files import (
     MILESTONE_HEADERS,
     MILESTONES,

@@ -11,10 +11,11 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from engine.investment import IR, record_investment
+from engine.evaluation.run import run
+from engine.investment import record_investment
 from engine.ledger.export import export_ledger
 from engine.queries import StatusFilter
-from engine.run import P, run
+from engine.store.tables import IR, P
 from tests.ledger_files import csv_file, workbook
 from tests.test_ledger_import import TODAY, load, problems, snapshot
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from engine.lifecycle import (
+from engine.evaluation.lifecycle import (
     EVALUATION_MOVES,
     EVALUATION_TRIGGERS,
     MACHINE,

@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import func, select, update
 from sqlalchemy.engine import Engine
 
-from engine.db import open_database
-from engine.lock import L, LockBusy, RunLock
-from engine.models import Run
+from engine.store.db import open_database
+from engine.store.lock import LockBusy, RunLock
+from engine.store.tables import L, Run
 from tests.sched_helpers import lights, start_holder, wait_for
 
 

@@ -20,9 +20,15 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Column, MetaData, String, event, inspect, select, text
 from sqlalchemy.engine import Engine
 
-from engine.db import SCHEMA_REVISIONS, SchemaTooNew, lights_metadata, make_engine, open_database
 from engine.migrations import INITIAL, config, current, head, migrating, scripts, upgrade
-from engine.models import Milestone, Project
+from engine.store.db import (
+    SCHEMA_REVISIONS,
+    SchemaTooNew,
+    lights_metadata,
+    make_engine,
+    open_database,
+)
+from engine.store.tables import Milestone, Project
 from tests.builders import add_milestone, add_project
 from tests.test_cli import lights
 

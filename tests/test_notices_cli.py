@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from engine.config import load_config
-from engine.db import open_database
 from engine.nightly import nightly
+from engine.store.db import open_database
 from tests.mailserver import smtp_server
 from tests.test_cli import lights
 from tests.test_notices_night import OWNER, SECRETARY, programme

@@ -20,9 +20,9 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from engine.config import Config
+from engine.store.tables import OutboxMessage
 from notifications.config import ContactEntry, SmtpConfig
 from notifications.dispatch import dispatch
-from notifications.models import OutboxMessage
 from notifications.transports.base import ConnectionFailure
 from notifications.transports.smtp import SmtpTransport
 from tests.mailserver import free_port, smtp_server

@@ -18,12 +18,11 @@ from sqlalchemy import select, update
 from sqlmodel import Session
 
 from engine.config import Config, load_config
-from engine.models import Milestone
 from engine.nightly import nightly
+from engine.store.tables import Escalation, Milestone, Notice, OutboxMessage
 from notifications import actions
 from notifications.config import ContactEntry
 from notifications.dispatch import dispatch, release_held
-from notifications.models import Escalation, Notice, OutboxMessage
 from tests.builders import add_milestone, add_project
 
 OWNER, SECRETARY = "wang@example.cn", "li@example.cn"

@@ -9,8 +9,8 @@ from sqlalchemy import func, select
 from sqlmodel import Session
 
 from engine import actions
-from engine.models import Milestone, ReplayLight, Run, Transition
-from engine.run import RunRefused, run
+from engine.evaluation.run import RunRefused, run
+from engine.store.tables import Milestone, ReplayLight, Run, Transition
 from tests.builders import add_milestone, add_project
 
 AS_OF = date(2026, 11, 23)

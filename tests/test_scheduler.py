@@ -14,14 +14,14 @@ import pytest
 from sqlalchemy import func, select
 
 from engine.config import ConfigError, load_config
-from engine.db import open_database
-from engine.jobs import JOBS
-from engine.lock import RunLock
-from engine.models import Milestone, Run, Transition, utcnow
-from engine.once import J, JobContext, execute
-from engine.scheduled_bulletins import last_complete
-from engine.scheduler import decide_on_start, previous_fire
-from engine.scheduler_config import cron_trigger
+from engine.service.bulletins import last_complete
+from engine.service.jobs import JOBS
+from engine.service.once import JobContext, execute
+from engine.service.scheduler import decide_on_start, previous_fire
+from engine.service.settings import cron_trigger
+from engine.store.db import open_database
+from engine.store.lock import RunLock
+from engine.store.tables import J, Milestone, Run, Transition, utcnow
 from tests.sched_helpers import programme, start_holder, start_lights, wait_for, write_config
 
 ZONE = ZoneInfo("Asia/Shanghai")

@@ -14,9 +14,9 @@ import yaml
 from sqlmodel import Session
 
 from engine.config import load_config
-from engine.db import open_database
-from engine.models import Run, utcnow
-from engine.watch import judge, recent_runs
+from engine.service.watch import judge, recent_runs
+from engine.store.db import open_database
+from engine.store.tables import Run, utcnow
 from tests.sched_helpers import lights, programme
 
 TODAY = datetime.now(ZoneInfo("Asia/Shanghai")).date()

@@ -22,7 +22,7 @@ TABLES = {
     "engine.cli.database": ("WORDS",),
     "engine.cli.notices": ("WORDS",),
     "engine.cli.scheduler": ("WORDS",),
-    "engine.mail": ("ALERTS",),
+    "notifications.alerts": ("ALERTS",),
     "notifications.digest": ("LABELS",),
     "rules.investment": ("TEXTS",),
     "rules.reasons": ("TEMPLATES",),

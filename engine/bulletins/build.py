@@ -21,8 +21,9 @@ from engine.bulletins.periods import Kind, Period, containing
 from engine.bulletins.ranking import Ranked, positions, rank, top_and_bottom
 from engine.bulletins.rates import Figures, ProjectFigures, Snapshot, snapshot, worst_first
 from engine.config import Config
-from engine.db import read_only
-from engine.run import REPORTS, Evaluator, M, P, T
+from engine.evaluation.evaluator import Evaluator
+from engine.store.db import read_only
+from engine.store.tables import REPORTS, M, P, T
 from rules.calendar import CalendarWarning
 from rules.investment import PRESETS, InvestmentParams, Preset
 from rules.lights import Finding, Light

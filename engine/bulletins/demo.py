@@ -30,10 +30,11 @@ from engine.bulletins.periods import Period, containing
 from engine.bulletins.render import render
 from engine.bulletins.words import w
 from engine.config import Config
-from engine.investment import IR
-from engine.models import utcnow
-from engine.run import OPEN_STATES, REPORTS, Evaluator, M, P, R, count_lights
+from engine.evaluation.evaluator import Evaluator
+from engine.store.lookups import count_lights
+from engine.store.tables import IR, REPORTS, M, P, R, utcnow
 from rules.calendar import CalendarWarning
+from rules.lights import OPEN_STATES
 
 # Share of a year's investment done in each month (a north-eastern season).
 SEASON = (0.01, 0.01, 0.03, 0.08, 0.12, 0.13, 0.13, 0.13, 0.12, 0.11, 0.08, 0.05)

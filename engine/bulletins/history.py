@@ -25,8 +25,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Date, and_, cast, func, literal, or_, select, type_coerce
 from sqlalchemy.sql import ColumnElement, Subquery
 
-from engine.investment import IR, latest_reports
-from engine.run import REPORTS, M, P, T
+from engine.investment import latest_reports
+from engine.store.tables import IR, REPORTS, M, P, T
 
 
 def cutoff(as_of: date, zone: ZoneInfo) -> datetime:

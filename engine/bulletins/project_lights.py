@@ -16,9 +16,9 @@ from sqlalchemy.engine import Engine
 from engine.bulletins.rates import ProjectFigures, Rate, snapshot, worst_first
 from engine.bulletins.words import invest_reason
 from engine.config import Config
-from engine.db import read_only
 from engine.i18n import light_label
-from engine.run import latest_as_of
+from engine.store.db import read_only
+from engine.store.lookups import latest_as_of
 
 LIGHTS = ("red", "yellow", "green", "none")
 

@@ -36,7 +36,8 @@ from sqlalchemy import Connection, case, func, select
 
 from engine.bulletins.history import AsOf
 from engine.config import Config
-from engine.run import M, P, R, _pause
+from engine.evaluation.evaluator import pause_of
+from engine.store.tables import M, P, R
 from rules.calendar import CalendarWarning, Pause, WorkCalendar
 from rules.investment import InvestmentFacts, evaluate_investment, year_share
 from rules.lights import SEVERITY, Finding, Light
@@ -232,7 +233,7 @@ def snapshot(conn: Connection, config: Config, as_of: date, window: tuple[date, 
                          .outerjoin(started, started.c.project_id == P.c.id))
             .where(at.entered()).order_by(P.c.code)):
         plan = Decimal(row.annual_plan or 0)
-        pause = _pause(row.outdoor, row.winter_pause, default_pause)
+        pause = pause_of(row.outdoor, row.winter_pause, default_pause)
         share = year_share(as_of, params.basis, calendar, pause)
         fig = Figures(projects=1, new=int(row.nature == "new"),
                       continuing=int(row.nature == "continuing"),

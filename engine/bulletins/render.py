@@ -177,7 +177,7 @@ def _group_table(b: Bulletin, dim: str, lang: str) -> dict[str, Any]:
 
 
 def _order(dim: str, value: str) -> tuple[int, str]:
-    from engine.models import CATEGORIES, LEVELS, NATURES
+    from engine.store.tables import CATEGORIES, LEVELS, NATURES
 
     known = {"category": CATEGORIES, "level": LEVELS, "nature": NATURES}.get(dim, ())
     return (known.index(value) if value in known else len(known), value)

@@ -18,11 +18,8 @@ from engine.bulletins.build import Bulletin
 from engine.bulletins.render import render
 from engine.bulletins.words import w
 from engine.config import Config
-from engine.models import utcnow
+from engine.store.tables import OUTBOX, utcnow
 from notifications.digest import message_id
-from notifications.models import OutboxMessage
-
-OUTBOX = OutboxMessage.__table__  # type: ignore[attr-defined]
 
 
 class NoRecipients(Exception):

@@ -26,9 +26,9 @@ from engine.bulletins.words import w, wan
 from engine.cli import cli
 from engine.cli.common import BY, DATE, FORMAT, App, UserError, common, emit
 from engine.cli.filters import project_codes, project_filters
+from engine.cli.views import light_cell
 from engine.i18n import light_label
 from engine.investment import parse_amount, record_investment
-from engine.views import light_cell
 from rules.investment import PRESETS
 from rules.reasons import format_day
 

@@ -24,13 +24,13 @@ from rich.console import Console
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from engine import actions
 from engine.config import Config, ConfigError, load_config
-from engine.db import NoDatabase, SchemaMismatch, open_database
+from engine.evaluation.lifecycle import RefusedMove
+from engine.evaluation.run import RunRefused
 from engine.i18n import light_label, t, trigger_label
-from engine.lifecycle import RefusedMove
-from engine.lock import LockBusy
-from engine.run import RunRefused
+from engine.store import lookups
+from engine.store.db import NoDatabase, SchemaMismatch, open_database
+from engine.store.lock import LockBusy
 
 
 class UserError(Exception):
@@ -110,7 +110,7 @@ def common(func: Callable[..., Any]) -> Callable[..., Any]:
             from engine.cli.database import mismatch
 
             fail(err, mismatch(exc, used))
-        except actions.NotFound as exc:
+        except lookups.NotFound as exc:
             fail(err, t("err.not_found", used, what=t(f"what.{exc.what}", used), ref=exc.ref))
         except RunRefused as exc:
             fail(err, t("err.refused_run", used, as_of=exc.as_of, latest=exc.latest))
@@ -121,7 +121,7 @@ def common(func: Callable[..., Any]) -> Callable[..., Any]:
         except RefusedMove as exc:
             fail(err, t("err.refused_move", used, state=light_label(exc.state, used),
                          trigger=trigger_label(exc.trigger, used)))
-        except actions.BadInput as exc:
+        except lookups.BadInput as exc:
             fail(err, t("err.bad_input", used, msg=exc))
         except UserError as exc:
             fail(err, str(exc))

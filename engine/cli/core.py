@@ -8,13 +8,13 @@ from typing import Any
 
 import click
 
-from engine import actions, queries, views
-from engine.cli import cli
+from engine import actions, queries
+from engine.cli import cli, views
 from engine.cli.common import BY, DATE, FORMAT, REASON, App, common, emit, fail
 from engine.cli.filters import milestone_filters, status_filter
-from engine.db import read_only, sqlite_path
 from engine.i18n import light_label, trigger_label, value_label
-from engine.run import latest_as_of
+from engine.store.db import read_only, sqlite_path
+from engine.store.lookups import latest_as_of
 
 
 # -- commands ---------------------------------------------------------------------

@@ -13,7 +13,8 @@ import click
 
 from engine.cli import cli
 from engine.cli.common import App, UserError, common
-from engine.db import (
+from engine.i18n import lookup
+from engine.store.db import (
     SCHEMA_REVISIONS,
     SchemaBehind,
     SchemaMismatch,
@@ -24,7 +25,6 @@ from engine.db import (
     schema_revision,
     sqlite_path,
 )
-from engine.i18n import lookup
 
 WORDS: dict[str, dict[str, str]] = {
     "db.created": {"zh": "已建立数据库，结构版本 {after}：{db}",

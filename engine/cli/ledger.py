@@ -9,8 +9,7 @@ from typing import Any
 import click
 from rich.text import Text
 
-from engine import views
-from engine.cli import cli
+from engine.cli import cli, views
 from engine.cli.common import BY, App, UserError, common
 from engine.cli.filters import milestone_filters, status_filter
 from engine.ledger.export import export_ledger

@@ -11,14 +11,14 @@ from rich import box
 from rich.table import Table
 from rich.text import Text
 
-from engine import logs
 from engine.cli import cli
 from engine.cli.common import App, UserError, common
 from engine.i18n import light_label, lookup
-from engine.jobs import JOBS, missing
-from engine.once import JobContext, Outcome
-from engine.scheduler import run_once, serve
-from engine.watch import check, recent_runs
+from engine.service import logs
+from engine.service.jobs import JOBS, missing
+from engine.service.once import JobContext, Outcome
+from engine.service.scheduler import run_once, serve
+from engine.service.watch import check, recent_runs
 
 WORDS: dict[str, dict[str, str]] = {
     "once.ok": {"zh": "{job} 已完成：{as_of}，运行 #{run}，用时 {secs} 秒",

@@ -44,7 +44,7 @@ from engine.demo.data import DEMO_AS_OF, TEMPLATES, Template
 from engine.demo.dates import demo_calendar
 from engine.demo.directory import Directory, Tables
 from engine.demo.plan import PROFILE_WEIGHTS, Dice, ProjectPlan, make_project
-from engine.models import CATEGORIES, Milestone, ProgressReport, Project, utcnow
+from engine.store.tables import CATEGORIES, REPORTS, M, P, utcnow
 
 __all__ = ["DEMO_AS_OF", "DEMO_CODES", "Dice", "Directory", "ProjectPlan", "Tables",
            "build_demo", "demo_calendar", "demo_plans", "insert_programme", "is_demo_only",
@@ -68,9 +68,6 @@ DEMO_CATEGORIES = {"industrial": 46, "infrastructure": 20, "services": 22, "soci
 DEMO_LEVELS = {"provincial": 14, "city": 62, "county": 56}
 DEMO_STUCK = 5  # projects stuck at a node since summer: several reds each
 
-P = Project.__table__  # type: ignore[attr-defined]
-M = Milestone.__table__  # type: ignore[attr-defined]
-R = ProgressReport.__table__  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
@@ -122,7 +119,7 @@ def insert_programme(engine: Engine, plans: Sequence[ProjectPlan], *, batch: int
                                     "percent": float(percent), "completed_on": completed,
                                     "note": note, "reporter": reporter,
                                     "created_at": datetime.combine(day, REPORT_TIME)})
-        _insert(conn, R, reports, batch)
+        _insert(conn, REPORTS, reports, batch)
     return DemoInfo(len(plans), len(rows), len(reports))
 
 

@@ -43,7 +43,7 @@ from engine.demo.dates import (
     winters,
 )
 from engine.demo.directory import Directory
-from engine.models import utcnow
+from engine.store.tables import utcnow
 from rules.calendar import Pause, WorkCalendar
 from rules.milestone import Context, MilestoneFacts, expected_percent
 

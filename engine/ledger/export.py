@@ -30,13 +30,14 @@ from sqlalchemy.engine import Engine
 from engine.bulletins.rates import snapshot
 from engine.bulletins.words import invest_reason
 from engine.config import Config
-from engine.db import read_only
 from engine.i18n import light_label, value_label
 from engine.investment import latest_reports
 from engine.ledger.columns import BY_KEY, INVESTMENT_FIGURES, Column, export_columns
 from engine.ledger.words import say
 from engine.queries import StatusFilter, status
-from engine.run import M, P, latest_as_of
+from engine.store.db import read_only
+from engine.store.lookups import latest_as_of
+from engine.store.tables import M, P
 
 Split = Literal["level", "region"]
 CHUNK = 500

@@ -30,20 +30,21 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import SQLModel
 
-from engine.actions import evaluation_date
 from engine.bulletins.words import wan
 from engine.config import Config
-from engine.db import writer
+from engine.evaluation.evaluator import Evaluator, Move
+from engine.evaluation.lifecycle import TRANSITIONS
 from engine.i18n import light_label
-from engine.investment import IR, Figures, Inconsistent, fill
+from engine.investment import Figures, Inconsistent, fill
 from engine.ledger.columns import BY_KEY, INVESTMENT_FIGURES
 from engine.ledger.problems import LedgerInvalid, Problem, shown
 from engine.ledger.validate import Ledger, MilestoneIn, ReportIn, required_for_new
 from engine.ledger.words import say
-from engine.lifecycle import TRANSITIONS
-from engine.models import Milestone, Project, utcnow
-from engine.run import OPEN_STATES, REPORTS, Evaluator, M, Move, P, T, _columns
+from engine.store.db import writer
+from engine.store.lookups import evaluation_date
+from engine.store.tables import FACT_COLUMNS, IR, REPORTS, M, Milestone, P, Project, T, utcnow
 from rules.calendar import CalendarWarning
+from rules.lights import OPEN_STATES
 
 CHUNK = 500  # ids per IN list: well inside SQLite's and PostgreSQL's parameter limits
 WRITE_CHUNK = 5000  # rows per executemany
@@ -465,7 +466,7 @@ class Loader:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", CalendarWarning)
             for chunk in _chunks(ids, 5 * CHUNK):
-                rows = self.conn.execute(select(*_columns()).select_from(M.join(P)).where(
+                rows = self.conn.execute(select(*FACT_COLUMNS).select_from(M.join(P)).where(
                     M.c.id.in_(chunk), M.c.state.in_(OPEN_STATES), P.c.status == "active"
                 )).all()
                 evaluator.calendar.cover([d for r in rows for d in (r.planned_start,

@@ -32,7 +32,7 @@ from engine.ledger.columns import (
 )
 from engine.ledger.export import AMOUNT_FORMAT, DATE_FORMAT, HEADER_FILL, display_width
 from engine.ledger.words import say
-from engine.models import CATEGORIES, LEVELS, NATURES
+from engine.store.tables import CATEGORIES, LEVELS, NATURES
 
 ROWS_WITH_LISTS = 2000  # data rows that get the drop-down lists
 TEMPLATE_COLUMNS: dict[str, tuple[str, ...]] = {

@@ -41,17 +41,22 @@ from engine.ledger.headers import (
 from engine.ledger.problems import Problem, Where, shown
 from engine.ledger.read import Row, Sheet, Unreadable, read_sheets
 from engine.ledger.words import say
-from engine.models import CATEGORIES, LEVELS, NATURES, Milestone, ProgressReport, Project
+from engine.store.tables import (
+    CATEGORIES,
+    LEVELS,
+    NATURES,
+    REPORTS,
+    M,
+    P,
+)
 
 CellParser = Callable[[Any, "str | None"], Any]
 FAILED = object()  # a cell that could not be read (its problem is noted)
 TOTALS = frozenset({"合计", "总计", "小计", "合 计", "总 计"})
 # Sheets that are known not to be ledger sheets (the template's notes and lists).
 QUIET_SHEETS = frozenset({"说明", "填表说明", "选项", "notes", "lists"})
-_TABLES = {"project": Project.__table__, "milestone": Milestone.__table__,  # type: ignore
-           "report": ProgressReport.__table__}  # type: ignore[attr-defined]
-_KEY_COLUMNS = {"code": Project.__table__.c.code,  # type: ignore[attr-defined]
-                "milestone": Milestone.__table__.c.name}  # type: ignore[attr-defined]
+_TABLES = {"project": P, "milestone": M, "report": REPORTS}
+_KEY_COLUMNS = {"code": P.c.code, "milestone": M.c.name}
 
 
 @dataclass(slots=True)

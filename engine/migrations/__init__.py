@@ -39,7 +39,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, inspect, text
 from sqlalchemy.engine import Engine
 
-from engine.db import SchemaTooNew, lights_metadata, writer
+from engine.store.db import SchemaTooNew, lights_metadata, writer
 
 HERE = Path(__file__).resolve().parent
 INITIAL = "0001"

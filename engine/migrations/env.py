@@ -12,7 +12,7 @@ from typing import Any
 from alembic import context
 from sqlalchemy.types import TypeDecorator
 
-from engine.db import lights_metadata
+from engine.store.db import lights_metadata
 
 
 def render_item(kind: str, obj: Any, _autogen: Any) -> str | bool:

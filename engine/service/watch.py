@@ -16,9 +16,9 @@ from typing import Any
 from sqlalchemy import Connection, inspect, select
 
 from engine.config import Config
-from engine.once import J as JOB_RUNS
-from engine.once import R
-from engine.scheduler import LOOKBACK, previous_fire, trigger_for
+from engine.service.scheduler import LOOKBACK, previous_fire, trigger_for
+from engine.store.tables import J as JOB_RUNS
+from engine.store.tables import R
 
 
 @dataclass(frozen=True)

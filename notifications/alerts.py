@@ -20,13 +20,10 @@ from sqlalchemy import func, insert, inspect, select
 from sqlalchemy.engine import Engine
 
 from engine.config import Config
-from engine.models import utcnow
+from engine.store.tables import OUTBOX, utcnow
 from notifications.digest import message_id
 from notifications.dispatch import dispatch
-from notifications.models import OutboxMessage
 from notifications.plan import load_directory, mail_domain
-
-OUTBOX = OutboxMessage.__table__  # type: ignore[attr-defined]
 
 ALERTS = {
     "failed": {"zh": ("【重点项目红黄绿灯】夜间评估失败：{night}",

@@ -21,40 +21,17 @@ import time
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from sqlalchemy import Connection, insert, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import JSON, Column, Field, SQLModel
 
 from engine.config import Config
-from engine.lock import LockBusy, RunLock, ensure_table
-from engine.logs import event
-from engine.models import Run, utcnow
-
-R = Run.__table__  # type: ignore[attr-defined]
-
-
-class JobRun(SQLModel, table=True):
-    """One (job, night): claimed by one process, finished once."""
-
-    __tablename__ = "job_run"
-
-    job: str = Field(primary_key=True, max_length=32)
-    night: date = Field(primary_key=True)
-    status: str = Field(default="running", max_length=12)
-    run_id: int | None = Field(default=None, foreign_key="run.id")
-    owner: str = Field(default="", max_length=160)
-    attempts: int = 0
-    started_at: datetime = Field(default_factory=utcnow)
-    finished_at: datetime | None = None
-    detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))
-    error: str = ""
-
-
-J = JobRun.__table__  # type: ignore[attr-defined]
+from engine.service.logs import event
+from engine.store.lock import LockBusy, RunLock, ensure_table
+from engine.store.tables import J, JobRun, R, utcnow
 
 
 @dataclass

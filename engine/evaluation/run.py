@@ -11,48 +11,23 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, func, insert, select, update
+from sqlalchemy import Connection, and_, func, insert, select, update
 from sqlalchemy.engine import Engine
 
 from engine.config import Config
-from engine.db import writer
-from engine.lifecycle import fire, trigger_for
-from engine.models import Milestone, ProgressReport, Project, ReplayLight, Run, Transition, utcnow
-from rules.calendar import Pause, PauseWindow, WorkCalendar
-from rules.lights import OPEN_LIGHTS, Light, Verdict
-from rules.milestone import Context, MilestoneFacts, evaluate
-from rules.reasons import calendar_warning, describe_all
+from engine.evaluation.evaluator import Chunk, Evaluator, Move, Stage, facts_json
+from engine.store.db import writer
+from engine.store.lookups import count_lights, latest_as_of
+from engine.store.tables import FACT_COLUMNS, REPLAY, REPORTS, M, P, R, utcnow
+from rules.lights import OPEN_STATES, Light
+from rules.reasons import calendar_warning
 
-M = Milestone.__table__  # type: ignore[attr-defined]
-P = Project.__table__  # type: ignore[attr-defined]
-R = Run.__table__  # type: ignore[attr-defined]
-T = Transition.__table__  # type: ignore[attr-defined]
-REPORTS = ProgressReport.__table__  # type: ignore[attr-defined]
-REPLAY = ReplayLight.__table__  # type: ignore[attr-defined]
-
-OPEN_STATES = [light.value for light in OPEN_LIGHTS]
 Progress = Callable[[int, int], None]
-
-
-@dataclass(slots=True)
-class Chunk:
-    """What one chunk of a run changed, handed to the stages that follow it."""
-
-    run_id: int | None
-    as_of: date
-    moves: list[Move]
-    evaluated_ids: list[int]
-
-
-Stage = Callable[[Connection, "Chunk"], None]
-"""A step run inside each chunk's transaction after its moves are written (e.g. the
-notices outbox): what it writes commits or rolls back together with the moves."""
 
 
 class RunRefused(Exception):
@@ -61,17 +36,6 @@ class RunRefused(Exception):
     def __init__(self, as_of: date, latest: date) -> None:
         super().__init__(f"as-of {as_of} is before the latest run ({latest})")
         self.as_of, self.latest = as_of, latest
-
-
-@dataclass(slots=True)
-class Move:
-    milestone_id: int
-    project: str
-    milestone: str
-    from_state: str
-    to_state: str
-    trigger: str
-    reason: str
 
 
 @dataclass
@@ -103,111 +67,6 @@ class RunSummary:
                 "duration_s": round(self.duration_s, 3)}
 
 
-# -- facts ------------------------------------------------------------------------
-@lru_cache(maxsize=256)
-def _pause(outdoor: bool, override: str | None, default: Pause) -> Pause:
-    if not outdoor:
-        return ()
-    if override is None or override.strip() == "":
-        return default
-    if override.strip().lower() == "none":
-        return ()
-    return tuple(PauseWindow.parse(part) for part in override.split(","))
-
-
-def _facts_json(verdict: Verdict) -> list[dict[str, Any]]:
-    """Findings as stored: JSON-safe, dates as ISO strings."""
-    return [{"rule": f.rule, "light": f.light.value,
-             "numbers": {k: v.isoformat() if isinstance(v, date) else v
-                         for k, v in f.numbers.items()}}
-            for f in verdict.findings]
-
-
-def _columns() -> list[Any]:
-    return [M.c.id, M.c.kind, M.c.state, M.c.planned_start, M.c.planned_date, M.c.percent,
-            M.c.actual_date, M.c.last_report_date, M.c.light_facts, M.c.name,
-            P.c.code, P.c.outdoor, P.c.winter_pause]
-
-
-# -- the run ------------------------------------------------------------------------
-class Evaluator:
-    """Evaluates chunks of milestone rows as of one date and writes what changed."""
-
-    def __init__(self, config: Config, as_of: date, calendar: WorkCalendar | None = None) -> None:
-        self.config = config
-        self.as_of = as_of
-        self.calendar = calendar or config.new_calendar()
-        self.calendar.warn = False  # reported in the run's summary instead
-        self.ctx = Context(as_of, self.calendar, config.rule_chain)
-        self.default_pause = config.winter_pause.pause
-        self.site_work = config.site_work_kinds
-
-    def cover(self, conn: Connection, where: Any) -> None:
-        """Build the working-day table for every year the milestones span."""
-        lo_start, lo_date, hi_date = conn.execute(
-            select(func.min(M.c.planned_start), func.min(M.c.planned_date),
-                   func.max(M.c.planned_date)).select_from(M.join(P)).where(where)).one()
-        days = [d for d in (lo_start, lo_date, hi_date, self.as_of) if d is not None]
-        self.calendar.cover(days)
-
-    def verdict(self, row: Any, percent: float, last_report: date | None) -> Verdict:
-        facts = MilestoneFacts(
-            planned_date=row.planned_date, planned_start=row.planned_start, percent=percent,
-            actual_date=row.actual_date, last_report=last_report,
-            pause=_pause(row.outdoor and row.kind in self.site_work, row.winter_pause,
-                         self.default_pause))
-        return evaluate(facts, self.ctx)
-
-    def changes(self, rows: Iterable[Any]) -> tuple[list[Move], list[dict[str, Any]],
-                                                     list[dict[str, Any]]]:
-        """(moves, milestone updates, audit rows) for the rows whose light or reason changed."""
-        lang = self.config.lang
-        moves: list[Move] = []
-        updates: list[dict[str, Any]] = []
-        audits: list[dict[str, Any]] = []
-        for row in rows:
-            verdict = self.verdict(row, row.percent, row.last_report_date)
-            stored = _facts_json(verdict)
-            light = verdict.light.value
-            if light == row.state and stored == row.light_facts:
-                continue
-            reason = describe_all(verdict.findings, lang)
-            state = row.state
-            if light != state:
-                trigger = trigger_for(state, light)
-                state = fire(state, trigger)
-                moves.append(Move(row.id, row.code, row.name, row.state, state, trigger, reason))
-                audits.append({"milestone_id": row.id, "trigger": trigger,
-                               "from_state": row.state, "to_state": state, "as_of": self.as_of,
-                               "rules": verdict.rule_ids, "reason": reason, "numbers": stored})
-            updates.append({"b_id": row.id, "b_state": state, "b_moved": light != row.state,
-                            "b_reason": reason, "b_rules": verdict.rule_ids, "b_facts": stored})
-        return moves, updates, audits
-
-    def write(self, conn: Connection, run_id: int | None, updates: list[dict[str, Any]],
-              audits: list[dict[str, Any]], actor: str = "") -> None:
-        """Write the chunk's changes: executemany, in the caller's transaction."""
-        now = utcnow()
-        moved = [u for u in updates if u["b_moved"]]
-        kept = [u for u in updates if not u["b_moved"]]
-        if moved:
-            conn.execute(
-                update(M).where(M.c.id == bindparam("b_id")).values(
-                    state=bindparam("b_state"), state_since=self.as_of,
-                    reason=bindparam("b_reason"), light_rules=bindparam("b_rules"),
-                    light_facts=bindparam("b_facts"), updated_at=now),
-                moved)
-        if kept:
-            conn.execute(
-                update(M).where(M.c.id == bindparam("b_id")).values(
-                    reason=bindparam("b_reason"), light_rules=bindparam("b_rules"),
-                    light_facts=bindparam("b_facts"), updated_at=now),
-                kept)
-        if audits:
-            conn.execute(insert(T), [{**a, "run_id": run_id, "actor": actor, "created_at": now}
-                                     for a in audits])
-
-
 def _calendar_warnings(summary: RunSummary, evaluator: Evaluator, config: Config) -> None:
     """Name the years whose working days were estimated (in the configured language)."""
     years = sorted(evaluator.calendar.estimated_years)
@@ -229,18 +88,6 @@ def _fresh_statistics(conn: Connection) -> None:
     """
     if conn.dialect.name == "postgresql":
         conn.exec_driver_sql("ANALYZE milestone, project")
-
-
-def latest_as_of(conn: Connection) -> date | None:
-    return conn.execute(select(func.max(R.c.as_of)).where(
-        R.c.mode != "replay", R.c.status.in_(["ok", "interrupted"]))).scalar()
-
-
-def count_lights(conn: Connection) -> dict[str, int]:
-    rows = conn.execute(select(M.c.state, func.count()).group_by(M.c.state)).all()
-    counts = {light.value: 0 for light in Light}
-    counts.update({state: n for state, n in rows})
-    return counts
 
 
 def run(engine: Engine, config: Config, as_of: date | None = None, *, dry_run: bool = False,
@@ -283,7 +130,7 @@ def run(engine: Engine, config: Config, as_of: date | None = None, *, dry_run: b
                 summary.status = "interrupted"
                 break
             with writer(engine).begin() as conn:
-                rows = conn.execute(select(*_columns()).select_from(M.join(P))
+                rows = conn.execute(select(*FACT_COLUMNS).select_from(M.join(P))
                                     .where(where, M.c.id > last_id)
                                     .order_by(M.c.id).limit(chunk)).all()
                 if not rows:
@@ -351,7 +198,7 @@ def _replay(engine: Engine, config: Config, as_of: date, summary: RunSummary,
             as_of=as_of, mode="replay", status="running", started_at=utcnow(), counts={},
             moves_by_trigger={}, warnings=summary.warnings)).inserted_primary_key[0]
         rows = conn.execute(
-            select(*_columns(), REPORTS.c.percent.label("then_percent"),
+            select(*FACT_COLUMNS, REPORTS.c.percent.label("then_percent"),
                    REPORTS.c.report_date.label("then_report"))
             .select_from(M.join(P).outerjoin(latest_report, latest_report.c.milestone_id == M.c.id)
                          .outerjoin(REPORTS, REPORTS.c.id == latest_report.c.rid))
@@ -363,7 +210,7 @@ def _replay(engine: Engine, config: Config, as_of: date, summary: RunSummary,
             counts[verdict.light.value] += 1
             out.append({"run_id": summary.run_id, "milestone_id": row.id,
                         "light": verdict.light.value, "rules": verdict.rule_ids,
-                        "facts": _facts_json(verdict)})
+                        "facts": facts_json(verdict)})
         if out:
             conn.execute(insert(REPLAY), out)
         summary.evaluated = len(out)

@@ -38,11 +38,12 @@ from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import select
 
 from engine.config import Config
-from engine.jobs import JOBS, alert_admins, missing
-from engine.logs import event
-from engine.once import J as JOB_RUNS
-from engine.once import JobContext, Outcome, R, execute, finished
-from engine.scheduler_config import cron_trigger
+from engine.service.jobs import JOBS, alert_admins, missing
+from engine.service.logs import event
+from engine.service.once import JobContext, Outcome, execute, finished
+from engine.service.settings import cron_trigger
+from engine.store.tables import J as JOB_RUNS
+from engine.store.tables import R
 
 ONE_MICROSECOND = timedelta(microseconds=1)
 LOOKBACK = timedelta(days=8)  # how far back a start looks for a missed night

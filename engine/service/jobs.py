@@ -21,24 +21,24 @@ from datetime import date
 from typing import Any
 
 from engine.config import Config
-from engine.lock import RunLock
-from engine.logs import event
 from engine.nightly import nightly
-from engine.once import JobContext, JobResult, JobSpec
+from engine.service.logs import event
+from engine.service.once import JobContext, JobResult, JobSpec
+from engine.store.lock import RunLock
 
 TARGETS: dict[str, str] = {
     # retry_outbox(engine, config) -> Mapping[str, int]: send what waits in the outbox
     # and is due for a retry; one query when nothing is pending.
-    "outbox_retry": "engine.mail:retry_outbox",
+    "outbox_retry": "notifications.alerts:retry_outbox",
     # alert_admins(engine, config, kind, job, night, detail) -> int: e-mail the
     # administrators through the outbox ("failed" or "missed"); how many were told.
-    "alert_admins": "engine.mail:alert_admins",
+    "alert_admins": "notifications.alerts:alert_admins",
     # outbox_counts(engine, night) -> Mapping[str, int] | None: the night's notices.
-    "outbox_counts": "engine.mail:outbox_counts",
+    "outbox_counts": "notifications.alerts:outbox_counts",
     # scheduled_bulletin(engine, config, kind, as_of) -> Mapping[str, Any] | None: make
     # (and send) the bulletin of the last complete period of `kind` before `as_of`;
     # kind is "week", "month", "quarter" or "year".
-    "bulletin": "engine.scheduled_bulletins:scheduled_bulletin",
+    "bulletin": "engine.service.bulletins:scheduled_bulletin",
 }
 
 

@@ -37,28 +37,13 @@ from sqlalchemy import Connection, delete, insert, select, text, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.pool import NullPool
-from sqlmodel import Field, SQLModel, create_engine
+from sqlmodel import create_engine
 
-from engine.models import Run, utcnow
+from engine.store.tables import L, R, utcnow
 
 log = logging.getLogger("lights.lock")
 
 
-class RunLockRow(SQLModel, table=True):
-    """The lock row on databases without advisory locks (times are Unix seconds)."""
-
-    __tablename__ = "run_lock"
-
-    name: str = Field(primary_key=True, max_length=32)
-    owner: str = Field(max_length=160, description="host:pid:token of the holder")
-    job: str = Field(default="", max_length=32)
-    host: str = Field(default="", max_length=100)
-    pid: int = 0
-    acquired_at: float = 0.0
-    heartbeat_at: float = 0.0
-
-
-L = RunLockRow.__table__  # type: ignore[attr-defined]
 _ensured: dict[str, weakref.WeakSet[Engine]] = {}
 
 
@@ -316,9 +301,8 @@ def close_abandoned_runs(engine: Engine, lock: RunLock) -> int:
     Whoever holds the lock is the only one running, so a Run row still ``running``
     now was abandoned (its committed chunks stay; running the night again finishes it).
     """
-    runs = Run.__table__  # type: ignore[attr-defined]
     with engine.begin() as conn:
-        closed = conn.execute(update(runs).where(runs.c.status == "running").values(
+        closed = conn.execute(update(R).where(R.c.status == "running").values(
             status="failed", finished_at=utcnow(),
             error="abandoned: the process running it ended without recording how")).rowcount
     if closed:

@@ -8,23 +8,11 @@ from sqlalchemy import MetaData, event, inspect, text
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import SQLModel, create_engine
 
-from engine import models  # noqa: F401  (registers the tables on SQLModel.metadata)
-
-
-def _register_tables() -> None:
-    """Import every module that defines tables, so that create_all sees them all.
-
-    Done when a schema is created, not at import: those modules import this one.
-    """
-    import engine.investment
-    import engine.lock
-    import engine.once  # noqa: F401
-    import notifications.models  # noqa: F401
+from engine.store import tables  # noqa: F401  (defines every table on SQLModel.metadata)
 
 
 def lights_metadata() -> MetaData:
-    """Every Lights table, whatever has been imported so far (migrations compare with it)."""
-    _register_tables()
+    """Every Lights table (migrations compare the database with it)."""
     return SQLModel.metadata
 
 

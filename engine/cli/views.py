@@ -10,8 +10,8 @@ from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
+from engine.evaluation.run import RunSummary
 from engine.i18n import light_label, t, trigger_label
-from engine.run import RunSummary
 from rules.reasons import LANGS, calendar_warning, format_day
 
 LIGHT_STYLES = {

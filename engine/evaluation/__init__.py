@@ -1,0 +1,1 @@
+"""The milestone state machine, the evaluation of milestones and the nightly run."""
