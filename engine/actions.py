@@ -68,7 +68,7 @@ def record_progress(engine: Engine, config: Config, ref: str, percent: float | N
             values["actual_date"] = completed_on
         conn.execute(update(M).where(M.c.id == row.id).values(**values))
         moves = relight(conn, config, [row.id], evaluation_date(conn, config, None),
-                         actor=reporter)
+                         actor=reporter).moves
     return ActionResult(row.id, moves)
 
 
@@ -101,7 +101,7 @@ def resume(engine: Engine, config: Config, ref: str, *, reason: str, actor: str 
         for r in rows:
             if r.state == "suspended" or not project:
                 moves.append(_move(conn, r, "resume", as_of, actor, reason))
-                moves += relight(conn, config, [r.id], as_of, actor=actor)
+                moves += relight(conn, config, [r.id], as_of, actor=actor).moves
     return moves
 
 
@@ -120,7 +120,7 @@ def replan(engine: Engine, config: Config, ref: str, new_date: date, *, reason: 
         move = _move(conn, row, "replan", as_of, actor, reason, numbers)
         conn.execute(update(M).where(M.c.id == row.id).values(
             planned_date=new_date, planned_start=start))
-        return [move, *relight(conn, config, [row.id], as_of, actor=actor)]
+        return [move, *relight(conn, config, [row.id], as_of, actor=actor).moves]
 
 
 def cancel(engine: Engine, config: Config, ref: str, *, reason: str,
@@ -138,7 +138,7 @@ def reopen(engine: Engine, config: Config, ref: str, *, reason: str,
         as_of = evaluation_date(conn, config, None)
         move = _move(conn, row, "reopen", as_of, actor, reason)
         conn.execute(update(M).where(M.c.id == row.id).values(actual_date=None))
-        return [move, *relight(conn, config, [row.id], as_of, actor=actor)]
+        return [move, *relight(conn, config, [row.id], as_of, actor=actor).moves]
 
 
 def _targets(conn: Connection, ref: str, project: bool) -> list[Any]:

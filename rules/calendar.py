@@ -8,7 +8,6 @@ outside it.
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -16,10 +15,6 @@ from typing import Literal
 
 CalendarKind = Literal["china", "weekdays"]
 Fallback = Literal["guess", "weekdays"]
-
-
-class CalendarWarning(UserWarning):
-    """A year the official schedule does not cover yet was estimated."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,11 +64,11 @@ def _official_workday(day: date) -> bool | None:
 class WorkCalendar:
     """Working-day arithmetic over a range of years, extended on demand."""
 
-    def __init__(self, kind: CalendarKind = "china", fallback: Fallback = "guess",
-                 warn: bool = True) -> None:
+    def __init__(self, kind: CalendarKind = "china", fallback: Fallback = "guess") -> None:
         self.kind = kind
         self.fallback = fallback
-        self.warn = warn  # off when the caller reports estimated_years itself
+        # Years the official schedule does not cover yet, estimated by ``fallback``: data
+        # for the caller to report (the run's summary, the import's), never a warning.
         self.estimated_years: set[int] = set()
         self._first_year = 0
         self._last_year = -1
@@ -133,13 +128,7 @@ class WorkCalendar:
                 out.append(guess.is_working_day(day))
             else:
                 out.append(day.weekday() < 5)
-        new = set(missing) - self.estimated_years
         self.estimated_years.update(missing)
-        if new and self.warn:
-            from rules.reasons import calendar_warning
-
-            warnings.warn(calendar_warning(sorted(new), self.fallback, "en"), CalendarWarning,
-                          stacklevel=3)
         return out
 
     # -- queries ----------------------------------------------------------------

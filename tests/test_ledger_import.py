@@ -150,6 +150,16 @@ def test_a_changed_planned_date_is_a_replan_with_the_baseline_kept(engine, confi
     assert snapshot(engine) == before
 
 
+def test_the_import_names_the_calendar_years_it_had_to_estimate(engine, config, tmp_path):
+    """A node planned in a year the official calendar does not cover yet is lit with
+    estimated working days, and the import says so, as the nightly run does."""
+    late = [list(row) for row in MILESTONES]
+    late[1][4] = "2030年6月30日"
+    summary = load(engine, config, ledger_xlsx(tmp_path / "台账.xlsx", milestones=late))
+    said = [w for w in summary.warnings if "2030" in w]
+    assert len(said) == 1 and "估算" in said[0], summary.warnings
+
+
 def test_english_reasons_when_configured_in_english(engine, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     english = load_config(env={"LIGHTS_LANG": "en"})

@@ -8,7 +8,6 @@ that has not ended yet, and every figure comes from the history as it stood then
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -24,7 +23,6 @@ from engine.config import Config
 from engine.evaluation.evaluator import Evaluator
 from engine.store.db import read_only
 from engine.store.tables import REPORTS, M, P, T
-from rules.calendar import CalendarWarning
 from rules.investment import PRESETS, InvestmentParams, Preset
 from rules.lights import Finding, Light
 
@@ -186,12 +184,10 @@ def _explain_again(conn: Connection, config: Config, at: AsOf, rows: list[NodeRo
              .where(at.entered(), at.state == "red"))
     evaluator = Evaluator(config, at.as_of)
     found: dict[int, list[tuple[str, dict[str, Any]]]] = {}
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", CalendarWarning)  # the snapshot reports them
-        for row in conn.execute(query):
-            verdict = evaluator.verdict(row, row.then_percent or 0.0, row.then_report)
-            if verdict.light == Light.RED:
-                found[row.id] = [(f.rule, dict(f.numbers)) for f in verdict.findings]
+    for row in conn.execute(query):  # estimated calendar years: the snapshot reports them
+        verdict = evaluator.verdict(row, row.then_percent or 0.0, row.then_report)
+        if verdict.light == Light.RED:
+            found[row.id] = [(f.rule, dict(f.numbers)) for f in verdict.findings]
     for node in rows:
         if node.id in found:
             node.findings = found[node.id]

@@ -16,7 +16,6 @@ place run somewhat ahead of or behind the spending. Reports are dated the last d
 from __future__ import annotations
 
 import random
-import warnings
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -31,9 +30,9 @@ from engine.bulletins.render import render
 from engine.bulletins.words import w
 from engine.config import Config
 from engine.evaluation.evaluator import Evaluator
+from engine.store.db import writer
 from engine.store.lookups import count_lights
 from engine.store.tables import IR, REPORTS, M, P, R, utcnow
-from rules.calendar import CalendarWarning
 from rules.lights import OPEN_STATES
 
 # Share of a year's investment done in each month (a north-eastern season).
@@ -104,8 +103,7 @@ def evaluate_as_it_stood(engine: Engine, config: Config, day: date) -> int:
     """
     evaluator = Evaluator(config, day)
     where = and_(M.c.state.in_(OPEN_STATES), P.c.status == "active")
-    with engine.begin() as conn, warnings.catch_warnings():
-        warnings.simplefilter("ignore", CalendarWarning)
+    with writer(engine).begin() as conn:
         evaluator.cover(conn, where)
         run_id = conn.execute(insert(R).values(
             as_of=day, mode="manual", job=HISTORY_JOB, status="running", started_at=utcnow(),

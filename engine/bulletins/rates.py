@@ -24,7 +24,6 @@ gives no rate ("—"), never a division.
 
 from __future__ import annotations
 
-import warnings
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -38,9 +37,10 @@ from engine.bulletins.history import AsOf
 from engine.config import Config
 from engine.evaluation.evaluator import pause_of
 from engine.store.tables import M, P, R
-from rules.calendar import CalendarWarning, Pause, WorkCalendar
+from rules.calendar import Pause, WorkCalendar
 from rules.investment import InvestmentFacts, evaluate_investment, year_share
 from rules.lights import SEVERITY, Finding, Light
+from rules.reasons import calendar_warning
 
 DIMENSIONS = ("programme", "region", "department", "category", "level", "nature")
 EXCLUDED = ("cancelled", "suspended")
@@ -215,10 +215,8 @@ def snapshot(conn: Connection, config: Config, as_of: date, window: tuple[date, 
     params = cfg.params
     calendar = calendar or config.new_calendar()
     year = as_of.year
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", CalendarWarning)
-        if params.basis == "working_days":
-            calendar.cover([date(year, 1, 1), date(year, 12, 31)])
+    if params.basis == "working_days":
+        calendar.cover([date(year, 1, 1), date(year, 12, 31)])
     default_pause = config.winter_pause.pause
 
     invest = at.latest_investment()
@@ -291,7 +289,13 @@ def snapshot(conn: Connection, config: Config, as_of: date, window: tuple[date, 
     later = conn.execute(select(func.count()).select_from(P)
                          .where(~at.entered())).scalar_one()
     return Snapshot(as_of, window, groups, list(projects.values()), had_run(conn, as_of),
-                    later, [str(w.message) for w in caught])
+                    later, _calendar_notes(calendar, config))
+
+
+def _calendar_notes(calendar: WorkCalendar, config: Config) -> list[str]:
+    """The years whose working days were estimated, said as the run says them."""
+    years = sorted(calendar.estimated_years)
+    return [calendar_warning(years, calendar.fallback, config.lang)] if years else []
 
 
 def _due(conn: Connection, at: AsOf, projects: dict[int, ProjectFigures], lo: date, hi: date,

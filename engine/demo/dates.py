@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import calendar as calendar_module
-import warnings
 from bisect import bisect_left
 from datetime import date, timedelta
 from functools import lru_cache
 
-from rules.calendar import CalendarWarning, Pause, PauseWindow, WorkCalendar
+from rules.calendar import Pause, PauseWindow, WorkCalendar
 
 ONE_DAY = timedelta(days=1)
 
@@ -156,9 +155,7 @@ def project_pause(outdoor: bool, override: str | None, default: Pause) -> Pause:
 def demo_calendar() -> WorkCalendar:
     """The official calendar over the years the programmes span (later years guessed)."""
     calendar = WorkCalendar("china", "guess")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", CalendarWarning)
-        calendar.cover([date(2024, 1, 1), date(2029, 12, 31)])
+    calendar.cover([date(2024, 1, 1), date(2029, 12, 31)])
     return calendar
 
 

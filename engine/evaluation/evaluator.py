@@ -83,7 +83,6 @@ class Evaluator:
         self.config = config
         self.as_of = as_of
         self.calendar = calendar or config.new_calendar()
-        self.calendar.warn = False  # reported in the run's summary instead
         self.ctx = Context(as_of, self.calendar, config.rule_chain)
         self.default_pause = config.winter_pause.pause
         self.site_work = config.site_work_kinds
@@ -154,25 +153,32 @@ class Evaluator:
                                      for a in audits])
 
 
+@dataclass(slots=True)
+class Relit:
+    """What :func:`relight` did: the moves, and the calendar years it had to estimate."""
+
+    moves: list[Move]
+    estimated_years: list[int]
+
+
 def relight(conn: Connection, config: Config, ids: Iterable[int], as_of: date, *,
-            actor: str = "", run_id: int | None = None) -> list[Move]:
+            actor: str = "", run_id: int | None = None) -> Relit:
     """Light these milestones again as of ``as_of``, in the caller's transaction.
 
-    Closed milestones are left as they are. Manual actions and the ledger import call
-    it so that a change shows its light at once, moved and audited as the night would.
+    Closed milestones (and those of suspended or cancelled projects) are left as they
+    are. Manual actions and the ledger import call it so that a change shows its light
+    at once, moved and audited as the night would.
     """
     ids = list(ids)
     moves: list[Move] = []
-    if not ids:
-        return moves
     evaluator = Evaluator(config, as_of)
     for start in range(0, len(ids), 500):  # bound the IN list
         rows = conn.execute(select(*FACT_COLUMNS).select_from(M.join(P)).where(
-            M.c.id.in_(ids[start:start + 500]), M.c.state.in_(OPEN_STATES))
-            .order_by(M.c.id)).all()
+            M.c.id.in_(ids[start:start + 500]), M.c.state.in_(OPEN_STATES),
+            P.c.status == "active").order_by(M.c.id)).all()
         evaluator.calendar.cover([d for r in rows for d in (r.planned_start, r.planned_date)
                                   if d] + [as_of])
         chunk_moves, updates, audits = evaluator.changes(rows)
         evaluator.write(conn, run_id, updates, audits, actor=actor)
         moves.extend(chunk_moves)
-    return moves
+    return Relit(moves, sorted(evaluator.calendar.estimated_years))
