@@ -37,7 +37,7 @@ from openpyxl import Workbook
 from engine.config import load_config
 from engine.ledger.load import import_ledger
 from engine.ledger.validate import read_ledger
-from engine.store.db import open_database
+from engine.migrations import create_database
 
 AS_OF = date(2026, 11, 23)
 REGIONS = ["南岗区", "道里区", "道外区", "香坊区", "松北区", "平房区", "呼兰区", "阿城区", "双城区"]
@@ -157,7 +157,7 @@ def main() -> None:
     else:
         url = f"sqlite:///{work / 'bench.db'}"
         (work / "bench.db").unlink(missing_ok=True)
-    engine = open_database(url, create=True)
+    engine = create_database(url)
     try:
         for label, path in (("first import", ledger_file), ("same file again (no change)",
                                                             ledger_file),

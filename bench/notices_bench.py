@@ -32,6 +32,7 @@ from sqlalchemy import insert, select
 
 from engine.config import load_config
 from engine.evaluation.run import run
+from engine.migrations import create_database
 from engine.store.db import open_database
 from engine.store.tables import Milestone, Project
 from notifications.digest import compose
@@ -60,7 +61,7 @@ def wait_for(port: int, timeout: float = 15.0) -> None:
 
 
 def build(url: str, milestones: int) -> None:
-    engine = open_database(url, create=True)
+    engine = create_database(url)
     projects = [{"code": f"B-{i:05d}", "name": f"基准项目{i}", "region": f"区{i % 12}",
                  "department": f"部门{i % 17}", "secretary": f"秘书{i}",
                  "secretary_email": f"sec{i}@bench.example", "leader": f"领导{i}",

@@ -25,7 +25,7 @@ from urllib.parse import quote
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.synthetic import BENCH_AS_OF, generate
-from engine.store.db import open_database
+from engine.migrations import create_database
 
 LIGHTS = str(Path(sys.executable).with_name("lights"))
 
@@ -79,7 +79,7 @@ def main() -> None:
         else:
             url = f"sqlite:///{Path(tmp) / 'bench.db'}"
         try:
-            engine = open_database(url, create=True)
+            engine = create_database(url)
             start = time.perf_counter()
             generate(engine, opts.n)
             gen_s = time.perf_counter() - start

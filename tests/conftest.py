@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy.engine import Engine
 
 from engine.config import Config, load_config
-from engine.store.db import open_database
+from engine.migrations import create_database
 
 PG_URL = os.environ.get("LIGHTS_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
@@ -72,6 +72,6 @@ def db_url(request) -> str:
 
 @pytest.fixture
 def engine(db_url: str) -> Iterator[Engine]:
-    eng = open_database(db_url, create=True)
+    eng = create_database(db_url)
     yield eng
     eng.dispose()

@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from engine.config import load_config
+from engine.migrations import create_database
 from engine.store.db import open_database
 from engine.store.tables import IR, OUTBOX
 from tests.bulletin_builders import small_programme
@@ -29,7 +30,7 @@ def lights(cwd: Path, *args: str) -> subprocess.CompletedProcess:
 @pytest.fixture
 def workdir(tmp_path: Path, monkeypatch) -> Path:
     monkeypatch.chdir(tmp_path)
-    engine = open_database(f"sqlite:///{tmp_path / 'lights.db'}", create=True)
+    engine = create_database(f"sqlite:///{tmp_path / 'lights.db'}")
     small_programme(engine, load_config(env={}))
     engine.dispose()
     return tmp_path

@@ -18,7 +18,7 @@ from engine.bulletins.render import render
 from engine.config import load_config
 from engine.demo import DEMO_AS_OF, DEMO_CODES, build_demo
 from engine.evaluation.run import run
-from engine.store.db import open_database
+from engine.migrations import create_database
 from engine.store.tables import IR, R, T
 
 LIGHTS = str(Path(sys.executable).with_name("lights"))
@@ -29,8 +29,7 @@ MONTH_ENDS = [date(2026, m + 1, 1) - timedelta(days=1) for m in range(1, 11)]
 def demo(tmp_path_factory):
     """The demo as `lights demo` builds it, with October's bulletin rendered before and
     after the run of 2026-11-20."""
-    engine = open_database(f"sqlite:///{tmp_path_factory.mktemp('demo') / 'demo.db'}",
-                           create=True)
+    engine = create_database(f"sqlite:///{tmp_path_factory.mktemp('demo') / 'demo.db'}")
     with pytest.MonkeyPatch.context() as mp:
         mp.chdir(tmp_path_factory.mktemp("cwd"))
         config = load_config(env={})

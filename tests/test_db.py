@@ -7,13 +7,14 @@ from datetime import date
 
 from sqlalchemy import select, text, update
 
-from engine.store.db import make_engine, open_database, writer
+from engine.migrations import create_database
+from engine.store.db import make_engine, writer
 from engine.store.tables import Milestone
 from tests.builders import add_milestone, add_project
 
 
 def test_a_writer_between_a_transactions_read_and_write_waits_instead_of_failing(sqlite_url):
-    first = open_database(sqlite_url, create=True)
+    first = create_database(sqlite_url)
     mid = add_milestone(first, add_project(first), "开工", date(2026, 10, 31))
     second = make_engine(sqlite_url)
 
@@ -35,7 +36,7 @@ def test_a_writer_between_a_transactions_read_and_write_waits_instead_of_failing
 
 
 def test_postgres_sessions_are_utc(pg_url):
-    engine = open_database(pg_url, create=True)
+    engine = create_database(pg_url)
     with engine.connect() as conn:
         assert conn.execute(text("SHOW TIME ZONE")).scalar() == "UTC"
 
@@ -43,7 +44,7 @@ def test_postgres_sessions_are_utc(pg_url):
 def test_a_long_reader_does_not_hold_up_a_writer(sqlite_url):
     from engine.store.db import read_only
 
-    engine = open_database(sqlite_url, create=True)
+    engine = create_database(sqlite_url)
     mid = add_milestone(engine, add_project(engine), "开工", date(2026, 10, 31))
     with read_only(engine).connect() as reader:
         reader.execute(select(Milestone.percent)).all()  # a report in progress

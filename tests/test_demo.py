@@ -12,7 +12,7 @@ from bench.synthetic import BENCH_AS_OF, generate
 from engine.config import DEFAULT_KINDS, load_config
 from engine.demo import DEMO_AS_OF, DEMO_CODES, build_demo, is_demo_only, reset_database
 from engine.evaluation.run import run
-from engine.store.db import open_database
+from engine.migrations import create_database
 from engine.store.tables import (
     CATEGORIES,
     LEVELS,
@@ -28,7 +28,7 @@ APPROVALS = {"approval", "land", "planning_permit", "eia", "construction_permit"
 
 
 def _sqlite(path) -> Engine:
-    return open_database(f"sqlite:///{path}", create=True)
+    return create_database(f"sqlite:///{path}")
 
 
 @pytest.fixture(scope="module")

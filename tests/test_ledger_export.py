@@ -11,8 +11,8 @@ from openpyxl import load_workbook
 
 from engine.ledger.export import display_width, export_ledger
 from engine.ledger.template import write_template
+from engine.migrations import create_database
 from engine.queries import StatusFilter
-from engine.store.db import open_database
 from tests.ledger_files import MILESTONES, cells, ledger_xlsx
 from tests.test_ledger_import import load, milestone, snapshot
 
@@ -50,7 +50,7 @@ def test_the_export_rebuilds_the_same_ledger_in_an_empty_database(ledger, config
                                                                     suffix):
     first = tmp_path / f"first{suffix}"
     export_ledger(ledger, config, first, ALL, lang="zh")
-    empty = open_database(f"sqlite:///{tmp_path / 'empty.db'}", create=True)
+    empty = create_database(f"sqlite:///{tmp_path / 'empty.db'}")
     try:
         load(empty, config, first)
         second = tmp_path / f"second{suffix}"

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select, update
 from sqlalchemy.engine import Engine
 
-from engine.store.db import open_database
+from engine.migrations import create_database
 from engine.store.lock import LockBusy, RunLock
 from engine.store.tables import L, Run
 from tests.sched_helpers import lights, start_holder, wait_for
@@ -30,7 +30,7 @@ def test_a_second_lock_is_refused_and_names_the_holder(engine):
 
 
 def test_a_manual_run_is_refused_while_another_process_runs(db_url, tmp_path: Path):
-    engine = open_database(db_url, create=True)
+    engine = create_database(db_url)
     lang = "zh" if engine.dialect.name == "sqlite" else "en"
     holder = start_holder(db_url, job="nightly")
     try:
@@ -49,7 +49,7 @@ def test_a_manual_run_is_refused_while_another_process_runs(db_url, tmp_path: Pa
 
 
 def test_a_killed_holders_lock_is_recovered(db_url):
-    engine = open_database(db_url, create=True)
+    engine = create_database(db_url)
     holder = start_holder(db_url, heartbeat=0.5, expiry=5)
     holder.kill()  # SIGKILL: no release, as in a crash
     holder.wait()
@@ -74,7 +74,7 @@ def test_a_killed_holders_lock_is_recovered(db_url):
 
 
 def test_a_holder_that_loses_its_lock_stops(sqlite_url):
-    engine = open_database(sqlite_url, create=True)
+    engine = create_database(sqlite_url)
     lock = RunLock(engine, "nightly", heartbeat_s=0.1, expiry_s=0.5).acquire()
     should_stop = lock.should_stop()
     assert not should_stop()

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from engine.config import load_config
+from engine.migrations import create_database
 from engine.nightly import nightly
-from engine.store.db import open_database
 from tests.mailserver import smtp_server
 from tests.test_cli import lights
 from tests.test_notices_night import OWNER, SECRETARY, programme
@@ -22,7 +22,7 @@ ALL = 4
 def night(tmp_path: Path, monkeypatch) -> Path:
     """One red night as of 2026-11-26, its digests written as .eml files in ./outbox."""
     monkeypatch.chdir(tmp_path)
-    engine = open_database(f"sqlite:///{tmp_path / 'lights.db'}", create=True)
+    engine = create_database(f"sqlite:///{tmp_path / 'lights.db'}")
     programme(engine)
     programme_green(engine)
     nightly(engine, load_config(env={}), date(2026, 11, 26), mode="manual")
@@ -137,7 +137,7 @@ def test_send_over_smtp_from_the_environment_never_shows_the_password(tmp_path, 
     monkeypatch.chdir(tmp_path)
     (tmp_path / "config.yaml").write_text(
         "notices:\n  retry:\n    base_seconds: 0.1\n", encoding="utf-8")
-    engine = open_database(f"sqlite:///{tmp_path / 'lights.db'}", create=True)
+    engine = create_database(f"sqlite:///{tmp_path / 'lights.db'}")
     programme(engine)
     config = load_config(env={}).model_copy(deep=True)
     config.notices.send_after_run = False
@@ -168,7 +168,7 @@ def test_send_confirm_releases_a_storm(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     (tmp_path / "config.yaml").write_text(
         "notices:\n  storm_threshold: 0.5\n  storm_min_milestones: 0\n", encoding="utf-8")
-    engine = open_database(f"sqlite:///{tmp_path / 'lights.db'}", create=True)
+    engine = create_database(f"sqlite:///{tmp_path / 'lights.db'}")
     programme(engine)
     nightly(engine, load_config(env={}), date(2026, 11, 26), mode="manual")
     engine.dispose()

@@ -97,9 +97,9 @@ def test_a_broken_template_keeps_the_notices_pending_and_says_so(tmp_path, monke
     (tmp_path / "config.yaml").write_text(f"notices:\n  templates_dir: {overrides}\n",
                                           encoding="utf-8")
     from engine.config import load_config
-    from engine.store.db import open_database
+    from engine.migrations import create_database
 
-    engine = open_database(f"sqlite:///{tmp_path / 'lights.db'}", create=True)
+    engine = create_database(f"sqlite:///{tmp_path / 'lights.db'}")
     programme(engine)
     summary = nightly(engine, load_config(env={}), date(2026, 11, 20), mode="manual")
     engine.dispose()

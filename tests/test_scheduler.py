@@ -14,12 +14,12 @@ import pytest
 from sqlalchemy import func, select
 
 from engine.config import ConfigError, load_config
+from engine.migrations import create_database
 from engine.service.bulletins import last_complete
 from engine.service.jobs import JOBS
 from engine.service.once import JobContext, execute
 from engine.service.scheduler import decide_on_start, previous_fire
 from engine.service.settings import cron_trigger
-from engine.store.db import open_database
 from engine.store.lock import RunLock
 from engine.store.tables import J, Milestone, Run, Transition, utcnow
 from tests.sched_helpers import programme, start_holder, start_lights, wait_for, write_config
@@ -144,7 +144,7 @@ def _stop(proc) -> int:
 
 def test_the_real_scheduler_runs_a_job_due_within_seconds_once_per_night(sqlite_url, tmp_path):
     db_url = sqlite_url
-    engine = open_database(db_url, create=True)
+    engine = create_database(db_url)
     programme(engine, 300)
     log = tmp_path / "scheduler.jsonl"
     write_config(tmp_path / "config.yaml", nightly="*/2 * * * * *", log_file=str(log))
@@ -170,7 +170,7 @@ def test_the_real_scheduler_runs_a_job_due_within_seconds_once_per_night(sqlite_
 
 
 def test_two_schedulers_on_one_database_never_both_run_a_night(db_url, tmp_path):
-    engine = open_database(db_url, create=True)
+    engine = create_database(db_url)
     programme(engine, 1500)
     procs, logs = [], []
     for name in ("a", "b"):
@@ -204,7 +204,7 @@ def _daily_cron_minutes_ago(minutes: int) -> tuple[str, date]:
 
 
 def test_catch_up_after_an_outage_runs_the_missed_night_once(sqlite_url, tmp_path, config):
-    engine = open_database(sqlite_url, create=True)
+    engine = create_database(sqlite_url)
     programme(engine, 200)
     cron, missed = _daily_cron_minutes_ago(5)
     two_nights_ago = missed - timedelta(days=2)
@@ -241,7 +241,7 @@ def test_catch_up_after_an_outage_runs_the_missed_night_once(sqlite_url, tmp_pat
 
 def test_sigterm_mid_run_commits_the_chunk_and_the_next_start_resumes(sqlite_url, tmp_path):
     total = 8000
-    engine = open_database(sqlite_url, create=True)
+    engine = create_database(sqlite_url)
     programme(engine, total)
     cron, night = _daily_cron_minutes_ago(5)
     log = tmp_path / "scheduler.jsonl"
@@ -271,7 +271,7 @@ def test_sigterm_mid_run_commits_the_chunk_and_the_next_start_resumes(sqlite_url
 
 
 def test_a_night_missed_beyond_the_grace_is_reported_not_run(sqlite_url, tmp_path, config):
-    engine = open_database(sqlite_url, create=True)
+    engine = create_database(sqlite_url)
     programme(engine, 10)
     cron, missed = _daily_cron_minutes_ago(30)
     assert execute(JobContext(engine, config), JOBS["nightly"], missed - timedelta(days=2),
@@ -311,7 +311,7 @@ def test_a_run_left_running_by_a_killed_process_is_closed_and_the_night_rerun(en
 
 
 def test_a_standby_scheduler_takes_over_when_the_runner_dies(sqlite_url, tmp_path):
-    engine = open_database(sqlite_url, create=True)
+    engine = create_database(sqlite_url)
     programme(engine, 50)
     cron, night = _daily_cron_minutes_ago(5)
     log = tmp_path / "scheduler.jsonl"

@@ -14,6 +14,7 @@ import yaml
 from sqlmodel import Session
 
 from engine.config import load_config
+from engine.migrations import create_database
 from engine.service.watch import judge, recent_runs
 from engine.store.db import open_database
 from engine.store.tables import Run, utcnow
@@ -27,7 +28,7 @@ def home(tmp_path: Path, monkeypatch) -> tuple[Path, str]:
     """An empty database and the default configuration, in a directory of its own."""
     monkeypatch.chdir(tmp_path)
     url = f"sqlite:///{tmp_path / 'lights.db'}"
-    open_database(url, create=True).dispose()
+    create_database(url).dispose()
     return tmp_path, url
 
 

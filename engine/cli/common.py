@@ -27,9 +27,15 @@ from sqlalchemy.exc import SQLAlchemyError
 from engine.config import Config, ConfigError, load_config
 from engine.evaluation.lifecycle import RefusedMove
 from engine.evaluation.run import RunRefused
-from engine.i18n import light_label, t, trigger_label
+from engine.i18n import light_label, lookup, t, trigger_label
 from engine.store import lookups
-from engine.store.db import NoDatabase, SchemaMismatch, open_database
+from engine.store.db import (
+    SCHEMA_REVISIONS,
+    NoDatabase,
+    SchemaMismatch,
+    SchemaTooNew,
+    open_database,
+)
 from engine.store.lock import LockBusy
 
 
@@ -73,7 +79,12 @@ class App:
         return t(key, self.lang, **values)
 
     def database(self, create: bool = False) -> Engine:
-        return open_database(self.config.database.url, create=create)
+        """The configured database; ``create``: made, or brought to this schema, first."""
+        if create:
+            from engine.migrations import create_database  # Alembic: ~0.3 s, init and demo only
+
+            return create_database(self.config.database.url)
+        return open_database(self.config.database.url)
 
     def kind_label(self, code: str, lang: str) -> str:
         return self.config.kind_label(code, lang)
@@ -94,6 +105,10 @@ def common(func: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(func)
     def wrapper(config_path: str | None, database: str | None, lang: str | None,
                 **kwargs: Any) -> Any:
+        given = click.get_current_context().meta.get("lights.global", {})  # before the command
+        config_path = config_path or given.get("config_path")
+        database = database or given.get("database")
+        lang = lang or given.get("lang")
         err = Console(stderr=True, highlight=False, soft_wrap=True)
         used = lang or "zh"  # the configured language once the configuration is read
         try:
@@ -107,8 +122,6 @@ def common(func: Callable[..., Any]) -> Callable[..., Any]:
         except NoDatabase as exc:
             fail(err, t("err.no_database", used, db=exc))
         except SchemaMismatch as exc:  # Lights upgraded and the database not, or the reverse
-            from engine.cli.database import mismatch
-
             fail(err, mismatch(exc, used))
         except lookups.NotFound as exc:
             fail(err, t("err.not_found", used, what=t(f"what.{exc.what}", used), ref=exc.ref))
@@ -155,3 +168,28 @@ FORMAT = click.option("--format", "fmt", type=click.Choice(["table", "json", "cs
                       default="table", show_default=True)
 
 
+_SCHEMA_WORDS: dict[str, dict[str, str]] = {
+    "err.behind": {"zh": "数据库结构版本 {revision} 旧于本版本 Lights（{head}）：请先运行 "
+                         "lights db upgrade",
+                   "en": "The database is at schema revision {revision}, older than this "
+                         "Lights ({head}): run lights db upgrade first"},
+    "err.none": {"zh": "数据库由旧版 Lights 建立，尚无结构版本记录（本版本为 {head}）：请先运行 "
+                       "lights db upgrade",
+                 "en": "The database was made by an earlier Lights and records no schema "
+                       "revision (this Lights is at {head}): run lights db upgrade first"},
+    "err.too_new": {"zh": "数据库结构版本 {revision} 来自更新版本的 Lights，本版本只到 {head}："
+                          "请安装那个版本的 Lights",
+                    "en": "The database is at schema revision {revision}, from a newer Lights; "
+                          "this one goes up to {head}: install that newer Lights"},
+}
+_schema_say = lookup(_SCHEMA_WORDS)
+
+
+def mismatch(exc: SchemaMismatch, lang: str) -> str:
+    """The sentence for a database at another revision than this Lights' (every command)."""
+    head = SCHEMA_REVISIONS[-1]
+    if isinstance(exc, SchemaTooNew):
+        return _schema_say("err.too_new", lang, revision=exc.revision, head=head)
+    if exc.revision is None:
+        return _schema_say("err.none", lang, head=head)
+    return _schema_say("err.behind", lang, revision=exc.revision, head=head)

@@ -12,12 +12,11 @@ import json
 import click
 
 from engine.cli import cli
-from engine.cli.common import App, UserError, common
+from engine.cli.common import App, UserError, common, mismatch
 from engine.i18n import lookup
 from engine.store.db import (
     SCHEMA_REVISIONS,
     SchemaBehind,
-    SchemaMismatch,
     SchemaTooNew,
     check_revision,
     make_engine,
@@ -46,32 +45,10 @@ WORDS: dict[str, dict[str, str]] = {
                            "lights db upgrade",
                      "en": "The database was made by an earlier Lights and records no schema "
                            "revision (this Lights is at {head}): run lights db upgrade"},
-    "err.behind": {"zh": "数据库结构版本 {revision} 旧于本版本 Lights（{head}）：请先运行 "
-                         "lights db upgrade",
-                   "en": "The database is at schema revision {revision}, older than this "
-                         "Lights ({head}): run lights db upgrade first"},
-    "err.none": {"zh": "数据库由旧版 Lights 建立，尚无结构版本记录（本版本为 {head}）：请先运行 "
-                       "lights db upgrade",
-                 "en": "The database was made by an earlier Lights and records no schema "
-                       "revision (this Lights is at {head}): run lights db upgrade first"},
-    "err.too_new": {"zh": "数据库结构版本 {revision} 来自更新版本的 Lights，本版本只到 {head}："
-                          "请安装那个版本的 Lights",
-                    "en": "The database is at schema revision {revision}, from a newer Lights; "
-                          "this one goes up to {head}: install that newer Lights"},
 }
 
 
 say = lookup(WORDS)
-
-
-def mismatch(exc: SchemaMismatch, lang: str) -> str:
-    """The sentence for a database at another revision than this Lights' (every command)."""
-    head = SCHEMA_REVISIONS[-1]
-    if isinstance(exc, SchemaTooNew):
-        return say("err.too_new", lang, revision=exc.revision, head=head)
-    if exc.revision is None:
-        return say("err.none", lang, head=head)
-    return say("err.behind", lang, revision=exc.revision, head=head)
 
 
 @cli.group("db")

@@ -1,6 +1,6 @@
 """Schema migrations (Alembic), shipped inside the package and configured in code.
 
-:func:`upgrade` is what ``open_database(create=True)`` (``lights init``, ``lights
+:func:`upgrade` is what :func:`create_database` (``lights init``, ``lights
 demo``, the tests) and ``lights db upgrade`` call. It brings a database to the head
 revision, whatever it was:
 
@@ -39,7 +39,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, inspect, text
 from sqlalchemy.engine import Engine
 
-from engine.store.db import SchemaTooNew, lights_metadata, writer
+from engine.store.db import SchemaTooNew, lights_metadata, make_engine, sqlite_path, writer
 
 HERE = Path(__file__).resolve().parent
 INITIAL = "0001"
@@ -78,6 +78,17 @@ def head() -> str:
 def current(conn: Connection) -> str | None:
     """The database's revision; None when it has no ``alembic_version`` (yet)."""
     return MigrationContext.configure(conn).get_current_revision()
+
+
+def create_database(url: str) -> Engine:
+    """An engine on the database at ``url``, created or brought to the newest schema
+    (idempotent): what ``lights init``, ``lights demo`` and the tests open."""
+    path = sqlite_path(url)
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    engine = make_engine(url)
+    upgrade(engine)
+    return engine
 
 
 def upgrade(engine: Engine, *, migrate_empty: bool = False) -> Outcome:

@@ -340,6 +340,32 @@ class Silence(SQLModel, table=True):
     end_reason: str = ""
 
 
+# -- people of the web interface -----------------------------------------------------
+class Account(SQLModel, table=True):
+    """A person who signs in to ``lights serve``; the role and unit bound what they see.
+
+    ``unit`` is the account's scope: for a unit, a 责任单位 or a region (or the name a
+    service secretary has in the ledger); for a leader, the name as the ledger's 包保领导
+    column writes it. The password is an argon2 hash; a new account may instead hold a
+    one-time invitation (the SHA-256 of its token) until the person sets a password.
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=64, unique=True, description="sign-in name")
+    role: str = Field(max_length=12, description="admin | office | leader | unit")
+    unit: str = Field(default="", max_length=100, description="scope: unit, region or leader")
+    email: str = Field(default="", max_length=254)
+    password_hash: str = Field(default="", max_length=200)
+    invite_hash: str = Field(default="", max_length=64)
+    invite_expires: datetime | None = None
+    active: bool = True
+    failed_logins: int = 0
+    locked_until: datetime | None = None
+    last_login_at: datetime | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
 # -- Core aliases: the tables as the set-based code queries them --------------------
 P = Project.__table__  # type: ignore[attr-defined]
 M = Milestone.__table__  # type: ignore[attr-defined]
@@ -356,6 +382,7 @@ OUTBOX = OutboxMessage.__table__  # type: ignore[attr-defined]
 NOTICE = Notice.__table__  # type: ignore[attr-defined]
 ACK = Acknowledgement.__table__  # type: ignore[attr-defined]
 SIL = Silence.__table__  # type: ignore[attr-defined]
+ACCOUNT = Account.__table__  # type: ignore[attr-defined]
 
 # The columns the rules read about a milestone (and its project's winter pause).
 FACT_COLUMNS = (M.c.id, M.c.kind, M.c.state, M.c.planned_start, M.c.planned_date, M.c.percent,
