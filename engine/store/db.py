@@ -124,29 +124,19 @@ def make_engine(url: str) -> Engine:
     return engine
 
 
-def create_schema(engine: Engine) -> None:
-    """Bring the schema to the newest migration (idempotent; see engine/migrations)."""
-    from engine.migrations import upgrade
-
-    upgrade(engine)
-
-
-def open_database(url: str, *, create: bool = False, check_schema: bool = True) -> Engine:
+def open_database(url: str, *, check_schema: bool = True) -> Engine:
     """An engine on an initialised database; NoDatabase if there is none yet.
 
-    Never creates an empty SQLite file as a side effect of a query command. A database
-    at another schema revision than this Lights' is refused (SchemaMismatch) before a
-    command meets a missing column half way through its work.
+    Never creates an empty SQLite file as a side effect of a query command (creating
+    is :func:`engine.migrations.create_database`). A database at another schema
+    revision than this Lights' is refused (SchemaMismatch) before a command meets a
+    missing column half way through its work.
     """
     path = sqlite_path(url)
     if path is not None and not path.exists():
-        if not create:
-            raise NoDatabase(str(path))
-        path.parent.mkdir(parents=True, exist_ok=True)
+        raise NoDatabase(str(path))
     engine = make_engine(url)
-    if create:
-        create_schema(engine)
-    elif not inspect(engine).has_table("milestone"):
+    if not inspect(engine).has_table("milestone"):
         engine.dispose()
         raise NoDatabase(str(path) if path else make_url(normalise_url(url)).render_as_string())
     elif check_schema:
