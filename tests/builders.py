@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import shutil
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy.engine import Engine
@@ -30,3 +32,11 @@ def add_milestone(engine: Engine, project_id: int, name: str, planned_date: date
         session.add(milestone)
         session.commit()
         return milestone.id  # type: ignore[return-value]
+
+
+def copy_sqlite(source: Path, target_dir: Path) -> Path:
+    """A copy of a SQLite database built once per module, for one test to change."""
+    for suffix in ("", "-wal", "-shm"):  # a WAL left behind holds committed rows
+        if Path(f"{source}{suffix}").exists():
+            shutil.copy(f"{source}{suffix}", target_dir / f"{source.name}{suffix}")
+    return target_dir / source.name

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from datetime import date
 from pathlib import Path
 
@@ -13,25 +10,31 @@ import pytest
 
 from engine.config import load_config
 from engine.evaluation.run import run
-from engine.store.db import open_database
-from tests.builders import add_milestone, add_project
+from engine.migrations import create_database
+from tests.builders import add_milestone, add_project, copy_sqlite
+from tests.cli_runner import lights, lights_process
 
-LIGHTS = str(Path(sys.executable).with_name("lights"))
 
-
-def lights(cwd: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("LIGHTS_")}
-    clean.update({"COLUMNS": "200", **(env or {})})
-    return subprocess.run([LIGHTS, *args], cwd=cwd, env=clean, capture_output=True, text=True,
-                          timeout=120)
+@pytest.fixture(scope="module")
+def built_programme(tmp_path_factory) -> Path:
+    """The programme's database, built once per module (each test changes a copy)."""
+    home = tmp_path_factory.mktemp("programme")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.chdir(home)  # load_config: defaults, not the repository's file
+        return _build_programme(home)
 
 
 @pytest.fixture
-def programme(tmp_path: Path, monkeypatch) -> Path:
-    """A database with two projects in two regions, lit as of 2026-11-23."""
+def programme(built_programme: Path, tmp_path: Path, monkeypatch) -> Path:
+    """A database with two projects in two regions, lit as of 2026-11-23 (a fresh copy)."""
     monkeypatch.chdir(tmp_path)  # load_config: defaults, not the repository's file
+    copy_sqlite(built_programme, tmp_path)
+    return tmp_path
+
+
+def _build_programme(tmp_path: Path) -> Path:
     url = f"sqlite:///{tmp_path / 'lights.db'}"
-    engine = open_database(url, create=True)
+    engine = create_database(url)
     p1 = add_project(engine, "HB-001", name="年产5万吨玉米深加工项目", region="双城区",
                      department="市工信局", level="city", category="industrial",
                      outdoor=False)
@@ -50,7 +53,7 @@ def programme(tmp_path: Path, monkeypatch) -> Path:
                   planned_start=date(2026, 6, 1), percent=80, last_report_date=date(2026, 11, 18))
     run(engine, load_config(env={}), date(2026, 11, 23))
     engine.dispose()
-    return tmp_path
+    return tmp_path / "lights.db"
 
 
 def status_json(cwd: Path, *args: str) -> list[dict]:
@@ -184,14 +187,14 @@ def test_suspend_and_resume_a_project(programme):
     (("--version",), 0, "lights, version"),
 ])
 def test_errors_are_one_sentence_and_a_nonzero_exit(programme, args, code, message):
-    out = lights(programme, *args)
+    out = lights_process(programme, *args)
     assert out.returncode == code
     assert message in (out.stderr if code else out.stdout)
     assert "Traceback" not in out.stderr
 
 
 def test_no_database_yet(tmp_path):
-    out = lights(tmp_path, "status")
+    out = lights_process(tmp_path, "status")
     assert out.returncode == 1
     assert out.stderr.strip() == ("lights: 数据库 lights.db 尚未建立："
                                   "请先运行 lights init（或 lights demo）")
@@ -236,7 +239,7 @@ def test_every_command_is_listed_under_the_module_that_defines_it():
 def test_help_lists_every_command(tmp_path):
     from engine.cli import COMMANDS
 
-    out = lights(tmp_path, "--help")
+    out = lights_process(tmp_path, "--help")
     assert out.returncode == 0
     listed = {line.split()[0] for line in out.stdout.split("Commands:")[1].splitlines()
               if line.strip()}
