@@ -2,8 +2,8 @@
 
 A pure function over a milestone's light, how long it has held it and what was
 already sent (its :class:`Episode`): no database, no clock. It returns a named
-:class:`Reason` (NEW, WORSE, STILL_RED, RESOLVED or NOTHING) with the ladder step and a
-note saying why, which the planner logs and the notices show.
+:class:`Reason` (NEW, WORSE, STILL_RED, RESOLVED or NOTHING) with the ladder step it
+stands at; the rules below say why each NOTHING holds.
 
 The rules, in order:
 
@@ -60,7 +60,6 @@ class Policy:
 class Decision:
     reason: Reason
     step: int | None = None
-    note: str = ""
 
     @property
     def sends(self) -> bool:
@@ -86,28 +85,25 @@ def decide(policy: Policy, light: str, *, held_days: int, since: date | None, as
     """
     if light in ACTIVE:
         if silenced:
-            return Decision(Reason.NOTHING, note="silenced")
+            return Decision(Reason.NOTHING)
         step = step_for(policy.ladder, light, held_days)
         if step is None:
-            return Decision(Reason.NOTHING, note=f"no ladder step for {light}")
+            return Decision(Reason.NOTHING)
         if episode is None:
             return Decision(Reason.NEW, step)
         if step > episode.step:
             held = hold_until is not None and as_of <= hold_until
             if held and policy.ladder[step].light == episode.light:
-                return Decision(Reason.NOTHING, episode.step,
-                                note=f"acknowledged: escalation held until {hold_until}")
+                return Decision(Reason.NOTHING, episode.step)
             return Decision(Reason.WORSE, step)
         if light == "red":
             due = episode.last_sent.toordinal() + policy.repeat_every_days
             if as_of.toordinal() >= due:
                 if hold_until is not None and as_of <= hold_until:
-                    return Decision(Reason.NOTHING, episode.step,
-                                    note=f"acknowledged: reminders held until {hold_until}")
+                    return Decision(Reason.NOTHING, episode.step)
                 return Decision(Reason.STILL_RED, max(episode.step, step))
-            return Decision(Reason.NOTHING, episode.step,
-                            note=f"next reminder on {date.fromordinal(due)}")
-        return Decision(Reason.NOTHING, episode.step, note="already notified")
+            return Decision(Reason.NOTHING, episode.step)
+        return Decision(Reason.NOTHING, episode.step)
     if episode is None:
         return Decision(Reason.NOTHING)
     if light in CLOSED:
@@ -115,6 +111,4 @@ def decide(policy: Policy, light: str, *, held_days: int, since: date | None, as
     out_for = (as_of - since).days if since is not None else policy.flap_window_days
     if out_for >= policy.flap_window_days:
         return Decision(Reason.RESOLVED, episode.step)
-    return Decision(Reason.NOTHING, episode.step,
-                    note=f"recovery announced after {policy.flap_window_days} days without a "
-                         f"relapse (anti-flap)")
+    return Decision(Reason.NOTHING, episode.step)

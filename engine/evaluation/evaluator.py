@@ -43,7 +43,6 @@ class Chunk:
     run_id: int | None
     as_of: date
     moves: list[Move]
-    evaluated_ids: list[int]
 
 
 Stage = Callable[[Connection, "Chunk"], None]

@@ -12,24 +12,24 @@ from transitions import Machine, MachineError
 
 from rules.lights import Light
 
-P, G, Y, R = Light.PLANNED, Light.GREEN, Light.YELLOW, Light.RED
+PLANNED, GREEN, YELLOW, RED = Light.PLANNED, Light.GREEN, Light.YELLOW, Light.RED
 DONE, LATE, SUSP, CANC = Light.DONE, Light.DONE_LATE, Light.SUSPENDED, Light.CANCELLED
-OPEN = [P, G, Y, R]
+OPEN = [PLANNED, GREEN, YELLOW, RED]
 
 # trigger, sources, destination. Named for what happened to the milestone.
 TRANSITIONS: list[tuple[str, list[Light], Light]] = [
-    ("start", [P], G),                     # its start came and it is on schedule
-    ("slip", [P, G], Y),                   # progressing too slowly
-    ("miss", [P, G, Y], R),                # missed its date, or far behind
-    ("ease", [R], Y),                      # still behind, but no longer red
-    ("recover", [Y, R], G),                # back on schedule
-    ("finish", OPEN, DONE),                # finished on or before its planned date
-    ("finish_late", OPEN, LATE),           # finished after it
+    ("start", [PLANNED], GREEN),                  # its start came and it is on schedule
+    ("slip", [PLANNED, GREEN], YELLOW),           # progressing too slowly
+    ("miss", [PLANNED, GREEN, YELLOW], RED),      # missed its date, or far behind
+    ("ease", [RED], YELLOW),                      # still behind, but no longer red
+    ("recover", [YELLOW, RED], GREEN),            # back on schedule
+    ("finish", OPEN, DONE),                       # finished on or before its planned date
+    ("finish_late", OPEN, LATE),                  # finished after it
     ("suspend", OPEN, SUSP),
-    ("resume", [SUSP], P),                 # then evaluated again at once
-    ("replan", [*OPEN, DONE, LATE], P),    # new planned date; evaluated again at once
+    ("resume", [SUSP], PLANNED),                  # then evaluated again at once
+    ("replan", [*OPEN, DONE, LATE], PLANNED),     # new planned date; evaluated again at once
     ("cancel", [*OPEN, DONE, LATE, SUSP], CANC),
-    ("reopen", [DONE, LATE, CANC], P),     # a finish or cancellation taken back
+    ("reopen", [DONE, LATE, CANC], PLANNED),      # a finish or cancellation taken back
 ]
 
 # What an evaluation may do by itself; everything else needs a person.

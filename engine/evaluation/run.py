@@ -38,6 +38,14 @@ class RunRefused(Exception):
         self.as_of, self.latest = as_of, latest
 
 
+class RunAhead(Exception):
+    """A run dated more than ``run.max_days_ahead`` days past today, without --force."""
+
+    def __init__(self, as_of: date, today: date, days: int) -> None:
+        super().__init__(f"as-of {as_of} is more than {days} days after today ({today})")
+        self.as_of, self.today, self.days = as_of, today, days
+
+
 @dataclass
 class RunSummary:
     as_of: date
@@ -91,16 +99,21 @@ def _fresh_statistics(conn: Connection) -> None:
 
 
 def run(engine: Engine, config: Config, as_of: date | None = None, *, dry_run: bool = False,
-        replay: bool = False, mode: str = "nightly", job: str = "",
+        replay: bool = False, mode: str = "nightly", job: str = "", force: bool = False,
         progress: Progress | None = None,
         should_stop: Callable[[], bool] | None = None,
         stages: Sequence[Stage] = ()) -> RunSummary:
     """Evaluate every open milestone as of ``as_of`` (default: today in the timezone).
 
     ``stages`` run inside each chunk's transaction, after its writes (not on a dry run
-    or a replay).
+    or a replay). A date more than ``run.max_days_ahead`` days past today is refused
+    (RunAhead) unless ``force``: a dry run or a replay writes no lights and may look ahead.
     """
-    as_of = as_of or config.today()
+    today = config.today()
+    as_of = as_of or today
+    ahead = config.run.max_days_ahead
+    if not (force or dry_run or replay) and (as_of - today).days > ahead:
+        raise RunAhead(as_of, today, ahead)
     started = time.perf_counter()
     summary = RunSummary(as_of=as_of, mode="replay" if replay else mode, dry_run=dry_run)
     with engine.connect() as conn:
@@ -138,7 +151,7 @@ def run(engine: Engine, config: Config, as_of: date | None = None, *, dry_run: b
                 moves, updates, audits = evaluator.changes(rows)
                 if not dry_run:
                     evaluator.write(conn, summary.run_id, updates, audits)
-                    chunk_info = Chunk(summary.run_id, as_of, moves, [r.id for r in rows])
+                    chunk_info = Chunk(summary.run_id, as_of, moves)
                     for stage in stages:
                         stage(conn, chunk_info)
             last_id = rows[-1].id
