@@ -55,3 +55,18 @@ def header_address(name: str, address: str) -> Address:
     """An Address object for EmailMessage headers (the policy encodes the name)."""
     local, domain = check_address(address).rsplit("@", 1)
     return Address(display_name=header_text(name, 64), username=local, domain=domain)
+
+
+_MOBILE = re.compile(r"^1[3-9]\d{9}$")
+
+
+def check_mobile(value: str) -> str:
+    """A mainland mobile number (11 digits, spaces and dashes dropped), or "" for none."""
+    text = re.sub(r"[\s-]", "", value or "").removeprefix("+86")
+    if text and not _MOBILE.match(text):
+        raise ValueError(f"{value!r} is not a mobile number like 13812345678")
+    return text
+
+
+def is_mobile(value: str) -> bool:
+    return bool(_MOBILE.match(value or ""))

@@ -8,6 +8,7 @@ SMTP transport reads ``LIGHTS_SMTP_PASSWORD`` from the environment when it conne
 
 from __future__ import annotations
 
+from datetime import time
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -116,6 +117,84 @@ class SmtpConfig(_Section):
         return {"none": 25, "starttls": 587, "ssl": 465}[self.security]
 
 
+ChannelKind = Literal["dingtalk", "wecom", "feishu"]
+
+PER_MINUTE = {"dingtalk": 18, "wecom": 18, "feishu": 90}
+"""Under each service's limit of 20, 20 and 100 a minute per robot."""
+
+RATE_WINDOW = {"dingtalk": 600.0, "wecom": 60.0, "feishu": 60.0}
+"""How long a service blocks a robot that went over its limit (DingTalk: 10 minutes)."""
+
+
+class ChannelConfig(_Section):
+    """A group robot of DingTalk, WeCom or Feishu that receives the digests of some roles.
+
+    The webhook URL and the signing secret are credentials: only the names of the
+    environment variables holding them are configured, never their values.
+    """
+
+    name: str = Field(min_length=1, max_length=48, pattern=r"^[^\s:/]+$")
+    kind: ChannelKind
+    webhook_env: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
+    secret_env: str = Field("", max_length=64, pattern=r"^([A-Za-z_][A-Za-z0-9_]*)?$")
+    keyword: str = Field("", max_length=32, description="a word the robot requires in text")
+    roles: list[str] = Field(min_length=1)
+    regions: list[str] = Field(default_factory=list, description="empty: every region")
+    departments: list[str] = Field(default_factory=list, description="empty: every one")
+    per_minute: int | None = Field(None, ge=1, le=100, description="default by kind")
+    mention: Literal["none", "mobile"] = "none"
+    lang: Literal["zh", "en"] | None = None
+    rate_limit_seconds: float | None = Field(
+        None, ge=0, le=3600, description="back-off after a rate-limit reply; default by kind")
+    timeout_seconds: float = Field(15.0, gt=0, le=120)
+    avoid_busy_minutes: bool = Field(True, description="Feishu: not at :00 and :30")
+
+    @field_validator("roles")
+    @classmethod
+    def _known_roles(cls, value: list[str]) -> list[str]:
+        for role in value:
+            if role not in ROLES:
+                raise ValueError(f"unknown role {role!r} (known: {', '.join(ROLES)})")
+        return value
+
+    @model_validator(mode="after")
+    def _mentions(self) -> ChannelConfig:
+        if self.mention == "mobile" and self.kind == "feishu":
+            raise ValueError("mention: mobile is not offered by Feishu robots (they mention "
+                             "by open_id); use none")
+        return self
+
+    @property
+    def pace(self) -> int:
+        return self.per_minute or PER_MINUTE[self.kind]
+
+    @property
+    def window(self) -> float:
+        return RATE_WINDOW[self.kind] if self.rate_limit_seconds is None \
+            else self.rate_limit_seconds
+
+    @property
+    def address(self) -> str:
+        """The channel as a recipient of notices (never an e-mail address)."""
+        return f"{CHANNEL_PREFIX}{self.name}"
+
+
+CHANNEL_PREFIX = "channel:"
+
+
+def parse_quiet_hours(text: str) -> tuple[time, time] | None:
+    """``22:00..07:30`` → (start, end); "" → None. The window may cross midnight."""
+    if not text.strip():
+        return None
+    try:
+        start, end = (time.fromisoformat(part.strip()) for part in text.split(".."))
+    except ValueError:
+        raise ValueError(f"{text!r} is not HH:MM..HH:MM (e.g. 22:00..07:30)") from None
+    if start == end:
+        raise ValueError(f"{text!r}: the start and the end are the same time")
+    return start, end
+
+
 class RetryConfig(_Section):
     attempts: int = Field(6, ge=1, le=100)
     base_seconds: float = Field(30.0, ge=0)
@@ -139,6 +218,23 @@ class NotificationsConfig(_Section):
     mail_from_name: str = "重点项目红黄绿灯"
     smtp: SmtpConfig = Field(default_factory=SmtpConfig)
     retry: RetryConfig = Field(default_factory=RetryConfig)
+    channels: list[ChannelConfig] = Field(default_factory=list)
+    quiet_hours: str = Field("", description="HH:MM..HH:MM: nothing is delivered inside")
+    working_days_only: bool = False
+    urgent_red_now: bool = True
+
+    @field_validator("quiet_hours")
+    @classmethod
+    def _quiet(cls, value: str) -> str:
+        parse_quiet_hours(value)
+        return value.strip()
+
+    @property
+    def quiet_window(self) -> tuple[time, time] | None:
+        return parse_quiet_hours(self.quiet_hours)
+
+    def channel(self, name: str) -> ChannelConfig | None:
+        return next((c for c in self.channels if c.name == name), None)
 
     @field_validator("mail_from")
     @classmethod
@@ -167,4 +263,7 @@ class NotificationsConfig(_Section):
         if "yellow" in lights and "red" in lights and \
                 max(i for i, x in enumerate(lights) if x == "yellow") > lights.index("red"):
             raise ValueError("ladder: the yellow steps come before the red ones")
+        channels = [c.name for c in self.channels]
+        if len(set(channels)) != len(channels):
+            raise ValueError("channels: names must be unique")
         return self

@@ -31,8 +31,10 @@ from sqlalchemy.engine import Engine
 
 from engine.config import Config
 from engine.store.lock import LockBusy, RunLock
-from engine.store.tables import OUTBOX
+from engine.store.tables import NOTICE, OUTBOX
+from notifications.channels import Channels, is_channel
 from notifications.message import build_message
+from notifications.quiet import decide as timing
 from notifications.transports import transport_for
 from notifications.transports.base import (
     ConnectionFailure,
@@ -79,16 +81,21 @@ def release_held(engine: Engine) -> int:
 
 class Dispatcher:
     def __init__(self, engine: Engine, config: Config, transport: Transport | None = None,
-                 sleep: Callable[[float], None] = time.sleep) -> None:
+                 sleep: Callable[[float], None] = time.sleep,
+                 clock: Callable[[], datetime] = utc_now) -> None:
         self.engine = engine
+        self.clock = clock  # aware UTC; a test of quiet hours gives its own
         self.config = config
         self.transport = transport or transport_for(config)
         self.sleep = sleep
         n = config.notices
         self.mail_from, self.from_name, self.retry = n.mail_from, n.mail_from_name, n.retry
+        self.channels = Channels(engine, config, sleep=sleep,
+                                 clock=lambda: self.clock().timestamp())
+        self.calendar = config.new_calendar()
 
     def _due(self, limit: int) -> list[Any]:
-        now = utc_now()
+        now = self.clock()
         with self.engine.connect() as conn:
             return list(conn.execute(
                 select(OUTBOX).where(OUTBOX.c.status == "pending",
@@ -104,8 +111,9 @@ class Dispatcher:
     def _batch(self, due: list[Any]) -> list[dict[str, Any]]:
         """Try each message; after a failure to connect, the rest wait untried."""
         outcomes: list[dict[str, Any]] = []
+        urgent = self._urgent(due)
         for i, row in enumerate(due):
-            outcome = self._outcome(row)
+            outcome = self._waits(row, row.id in urgent) or self._outcome(row)
             outcomes.append(outcome)
             if outcome.pop("connection", False):
                 outcomes += [self._values(r, "pending", r.attempts, outcome["b_error"],
@@ -116,6 +124,9 @@ class Dispatcher:
     def _outcome(self, row: Any) -> dict[str, Any]:
         """Try one message; the row's new values (never raises for a delivery problem)."""
         attempts = row.attempts + 1
+        if is_channel(row.recipient):
+            o = self.channels.deliver(row)
+            return self._values(row, o.status, o.attempts, o.error, o.next_at, o.sent_at)
         try:
             message = build_message(row, self.mail_from, self.from_name)
             refused = self.transport.send(message, self.mail_from, [row.recipient])
@@ -128,14 +139,36 @@ class Dispatcher:
                                     f"gave up after {attempts} attempts: {exc.reply}")
             delay = backoff(attempts, self.retry.base_seconds, self.retry.max_seconds)
             values = self._values(row, "pending", attempts, exc.reply,
-                                  utc_now() + timedelta(seconds=delay))
+                                  self.clock() + timedelta(seconds=delay))
             values["connection"] = isinstance(exc, ConnectionFailure)
             return values
         except PermanentFailure as exc:
             return self._values(row, "failed", attempts, exc.reply)
         except ValueError as exc:  # a row that cannot make a valid message
             return self._values(row, "failed", attempts, f"cannot build the message: {exc}")
-        return self._values(row, "sent", attempts, "", sent_at=datetime.now(UTC))
+        return self._values(row, "sent", attempts, "", sent_at=self.clock())
+
+    def _urgent(self, due: list[Any]) -> set[int]:
+        """The messages telling of a red that is new (they may go in quiet hours)."""
+        if not self.config.notices.urgent_red_now:
+            return set()
+        with self.engine.connect() as conn:
+            return set(conn.execute(select(NOTICE.c.message_id).where(
+                NOTICE.c.message_id.in_([r.id for r in due]), NOTICE.c.light == "red",
+                NOTICE.c.label.in_(["new", "worse"]))).scalars())
+
+    def _waits(self, row: Any, urgent: bool) -> dict[str, Any] | None:
+        """Quiet hours or a day off (:mod:`notifications.quiet`): the row waits, untried."""
+        n = self.config.notices
+        now = self.clock().astimezone(self.config.zone)
+        when = timing(now, n.quiet_window, working_days_only=n.working_days_only,
+                      is_working_day=self.calendar.is_working_day, urgent=urgent,
+                      urgent_red_now=n.urgent_red_now)
+        if when.at is None:
+            return None
+        return self._values(row, "pending", row.attempts,
+                            f"waits: {when.reason.value} until {when.at:%Y-%m-%d %H:%M}",
+                            when.at.astimezone(UTC))
 
     @staticmethod
     def _values(row: Any, status: str, attempts: int, error: str,
@@ -179,7 +212,7 @@ class Dispatcher:
                     nxt = self._next_retry()
                     if nxt is None:
                         break
-                    delay = max((_aware(nxt) - utc_now()).total_seconds(), 0.0)
+                    delay = max((_aware(nxt) - self.clock()).total_seconds(), 0.0)
                     if time.monotonic() + delay > deadline:
                         break
                     self.sleep(delay)
@@ -194,7 +227,10 @@ class Dispatcher:
                         result.failed += 1
                         result.errors.append((o["recipient"], o["b_error"]))
         finally:
+            if self.channels.robots:
+                result.transport += f"; {self.channels.describe()}"
             self.transport.close()
+            self.channels.close()
         with self.engine.connect() as conn:
             counts = dict(conn.execute(select(OUTBOX.c.status, func.count())
                                        .where(OUTBOX.c.status.in_(["pending", "held"]))
@@ -203,5 +239,6 @@ class Dispatcher:
 
 
 def dispatch(engine: Engine, config: Config, transport: Transport | None = None, *,
-             wait: bool = True, sleep: Callable[[float], None] = time.sleep) -> SendResult:
-    return Dispatcher(engine, config, transport, sleep).run(wait)
+             wait: bool = True, sleep: Callable[[float], None] = time.sleep,
+             clock: Callable[[], datetime] = utc_now) -> SendResult:
+    return Dispatcher(engine, config, transport, sleep, clock).run(wait)

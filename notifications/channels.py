@@ -1,0 +1,156 @@
+"""The group-robot channels as the dispatcher sees them: one outbox row, one outcome.
+
+An outbox row whose recipient is ``channel:NAME`` goes to that channel's robot
+(:mod:`notifications.transports.dingtalk`, ``wecom``, ``feishu``) instead of the mail
+transport; everything else about it is the outbox's: at least once, its stable key, its
+tries and back-off. What a channel adds, decided here for each row:
+
+- it keeps its pace (:class:`notifications.pace.Pace`): a short wait is slept, a long
+  one (the minute is full) leaves the row for later without counting a try;
+- a rate-limit reply holds the channel for the service's window: this row and the
+  channel's next ones wait, none is counted as a failed try, none is lost;
+- a refused signature, keyword or webhook fails this row and the channel's other rows
+  in the batch without trying them (each failure is reported to the administrators);
+- a refused connection or a timeout holds only this channel (the mail goes on).
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.engine import Engine
+
+from engine.config import Config
+from engine.store.tables import OUTBOX
+from notifications.config import CHANNEL_PREFIX, RetryConfig
+from notifications.pace import Pace
+from notifications.transports import robot_for
+from notifications.transports.base import (
+    ChannelRefused,
+    ChatNote,
+    DeliveryFailure,
+    RateLimited,
+    TemporaryFailure,
+)
+
+MENTION = re.compile(r"@(1[3-9]\d{9})(?!\d)")
+SLEEP_AT_MOST = 5.0  # seconds of pace slept in line; longer waits leave the row for later
+TEXT_KIND = "chat_text"  # a plain-text message (WeCom's @-mentions); "chat" is markdown
+
+
+def is_channel(recipient: str) -> bool:
+    return recipient.startswith(CHANNEL_PREFIX)
+
+
+def note_of(row: Any) -> ChatNote:
+    """The note an outbox row holds; who is @-ed is read back from the text itself."""
+    return ChatNote(row.subject, row.text, tuple(dict.fromkeys(MENTION.findall(row.text))),
+                    markdown=row.kind != TEXT_KIND)
+
+
+@dataclass
+class Outcome:
+    status: str
+    attempts: int
+    error: str = ""
+    next_at: datetime | None = None
+    sent_at: datetime | None = None
+
+
+def backoff(attempts: int, retry: RetryConfig) -> float:
+    return min(retry.max_seconds, retry.base_seconds * 2 ** max(attempts - 1, 0))
+
+
+class Channels:
+    """The robots of one dispatch, created when first needed and closed with it."""
+
+    def __init__(self, engine: Engine, config: Config, env: Mapping[str, str] | None = None,
+                 *, clock: Callable[[], float] = time.time,
+                 sleep: Callable[[float], None] = time.sleep) -> None:
+        self.engine, self.config, self.env = engine, config, env
+        self.clock, self.sleep = clock, sleep
+        self.robots: dict[str, Any] = {}
+        self.paces: dict[str, Pace] = {}
+        self.held: dict[str, tuple[float, str]] = {}  # name → (until, why)
+        self.refused: dict[str, str] = {}
+
+    def describe(self) -> str:
+        return ", ".join(r.describe() for r in self.robots.values())
+
+    def close(self) -> None:
+        for robot in self.robots.values():
+            robot.close()
+        self.robots.clear()
+
+    def _robot(self, name: str) -> Any:
+        robot = self.robots.get(name)
+        if robot is None:
+            channel = self.config.notices.channel(name)
+            if channel is None:
+                raise ChannelRefused(f"channel {name} is not in notices.channels any more")
+            robot = self.robots[name] = robot_for(channel, self.env)
+        return robot
+
+    def _pace(self, name: str, robot: Any) -> Pace:
+        pace = self.paces.get(name)
+        if pace is None:
+            channel = robot.channel
+            pace = self.paces[name] = Pace(
+                channel.pace, robot.min_gap,
+                robot.busy_minutes if channel.avoid_busy_minutes else (), self.config.zone)
+            since = datetime.fromtimestamp(self.clock() - 60.0, UTC)
+            with self.engine.connect() as conn:
+                pace.seed(_aware(t).timestamp() for t in conn.execute(
+                    select(OUTBOX.c.sent_at).where(OUTBOX.c.recipient == channel.address,
+                                                   OUTBOX.c.sent_at >= since)).scalars())
+        return pace
+
+    def _at(self, seconds_from_now: float) -> datetime:
+        return datetime.fromtimestamp(self.clock() + seconds_from_now, UTC)
+
+    def deliver(self, row: Any) -> Outcome:
+        """Send one row to its channel (see the module doc); never raises for delivery."""
+        name = row.recipient.removeprefix(CHANNEL_PREFIX)
+        tries = row.attempts + 1
+        if name in self.refused:
+            return Outcome("failed", row.attempts, f"not sent: {self.refused[name]}")
+        if name in self.held and self.held[name][0] > self.clock():
+            until, why = self.held[name]
+            return Outcome("pending", row.attempts, why, self._at(until - self.clock()))
+        try:
+            robot = self._robot(name)
+            pace = self._pace(name, robot)
+            wait = pace.wait(self.clock())
+            if wait > SLEEP_AT_MOST:
+                return Outcome("pending", row.attempts, f"paced: {robot.channel.pace} a minute",
+                               self._at(wait))
+            if wait > 0:
+                self.sleep(wait)
+            pace.record(self.clock())
+            robot.send(note_of(row))
+        except RateLimited as exc:
+            self.held[name] = (self.clock() + exc.retry_after, exc.reply)
+            return Outcome("pending", row.attempts, exc.reply, self._at(exc.retry_after))
+        except ChannelRefused as exc:
+            self.refused[name] = exc.reply
+            return Outcome("failed", tries, exc.reply)
+        except TemporaryFailure as exc:
+            retry = self.config.notices.retry
+            if tries >= retry.attempts:
+                return Outcome("failed", tries, f"gave up after {tries} attempts: {exc.reply}")
+            delay = backoff(tries, retry)
+            self.held[name] = (self.clock() + delay, f"not tried: {exc.reply}")
+            return Outcome("pending", tries, exc.reply, self._at(delay))
+        except DeliveryFailure as exc:  # permanent
+            return Outcome("failed", tries, exc.reply)
+        return Outcome("sent", tries, "", sent_at=self._at(0))
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
