@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 import rules.milestone  # noqa: F401  (registers the default rules)
 from engine.bulletins.config import BulletinsConfig
 from engine.ledger.settings import LedgerConfig
+from engine.problems.settings import ProblemsConfig
 from engine.service.settings import SchedulerConfig
 from notifications.config import NotificationsConfig
 from rules.calendar import PauseWindow, WorkCalendar
@@ -133,6 +134,7 @@ class Config(Section):
     notices: NotificationsConfig = Field(default_factory=NotificationsConfig)
     bulletins: BulletinsConfig = Field(default_factory=BulletinsConfig)
     scheduler: SchedulerConfig = Field(default_factory=SchedulerConfig)
+    problems: ProblemsConfig = Field(default_factory=ProblemsConfig)
 
     source: str = Field(DEFAULT_CONFIG_NAME, exclude=True)
 

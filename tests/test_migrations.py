@@ -114,7 +114,7 @@ def test_create_all_and_stamp_makes_the_same_tables_as_the_migrations(bare):
     outcome = upgrade(bare)
     assert outcome.how == "created"
     assert schema_of(bare) == migrated
-    assert len(migrated) == len(lights_metadata().tables) == 16
+    assert len(migrated) == len(lights_metadata().tables) == 20
 
 
 def test_a_database_made_before_migrations_is_adopted_with_its_rows(bare):

@@ -8,7 +8,8 @@ metadata, and no feature module has to be imported to register its tables.
 - the night: runs, the audit of every move (transitions), replays, the run lock and
   the scheduler's (job, night) claims;
 - the notices: contacts, escalation episodes, notices, the outbox (one message per
-  recipient and channel), acknowledgements and silences.
+  recipient and channel), acknowledgements and silences;
+- the answer: the units' delay reasons, problems (问题清单), their events and notices.
 
 Money is in 万元 as the ledgers write it, as exact decimals. States and enumerations
 are stored as short strings (portable between SQLite and PostgreSQL): lights are the
@@ -366,6 +367,116 @@ class Account(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow)
 
 
+# -- the answer: delay reasons and problems (问题清单) ---------------------------------
+class MilestoneReason(SQLModel, table=True):
+    """A unit's own words on why a node is late and what it does about it, append-only.
+
+    Given with a progress report (--note), a re-plan (--reason), an acknowledgement or
+    the ledger's 存在问题及原因; the latest one is what notices and reports show.
+    """
+
+    __tablename__ = "milestone_reason"
+    __table_args__ = (Index("ix_milestone_reason_milestone", "milestone_id", "id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    milestone_id: int = Field(foreign_key="milestone.id")
+    as_of: date = Field(description="the day the unit gave it")
+    text: str = Field(sa_column=Column(Text, nullable=False, default=""))
+    author: str = Field(default="", max_length=64)
+    source: str = Field(max_length=12, description="progress, replan, ack, ledger")
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Problem(SQLModel, table=True):
+    """A blockage behind a project (问题清单), assigned to units with a time limit.
+
+    ``due_date`` is the time limit (办理时限: set at 交办, moved by a granted extension,
+    a 退回 or a 提级); ``deadline`` is the date the next answer is required by, which
+    each escalation step sets anew. States: rules.problems.STATES.
+    """
+
+    __table_args__ = (
+        Index("ix_problem_state", "state"),
+        Index("ix_problem_lead", "lead"),
+        Index("ix_problem_project", "project_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=32, unique=True, description="问题编号")
+    project_id: int = Field(foreign_key="project.id")
+    milestone_id: int | None = Field(default=None, foreign_key="milestone.id")
+    title: str = Field(max_length=200, description="问题")
+    description: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    category: str = Field(max_length=32, description="问题类别")
+    level: str = Field(max_length=12, description="county, city, provincial: where it is solved")
+    lead: str = Field(max_length=100, description="主办单位")
+    assist: list[str] = Field(default_factory=list, sa_column=Column(JSON),
+                              description="协办单位")
+    raised_by: str = Field(default="", max_length=64)
+    raised_on: date
+    assigned_on: date | None = Field(default=None, description="交办")
+    due_date: date | None = Field(default=None, description="办理时限")
+    assist_due: date | None = Field(default=None, description="协办单位答复时限")
+    deadline: date | None = Field(default=None, description="the next answer is due by")
+    state: str = Field(default="pending", max_length=24)
+    state_since: date
+    step: int | None = Field(default=None, description="index in the problem ladder reached")
+    step_name: str = Field(default="", max_length=32)
+    raise_proposed_on: date | None = Field(default=None, description="proposed for 提级")
+    extension_to: date | None = None
+    extension_reason: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    replied_on: date | None = None
+    closed_on: date | None = None
+    result: str = Field(default="", max_length=12, description="solved, partly, unsolved")
+    result_reason: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    source: str = Field(default="cli", max_length=12)
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class ProblemEvent(SQLModel, table=True):
+    """Append-only: every move of a problem and every reply, with who, when and why."""
+
+    __tablename__ = "problem_event"
+    __table_args__ = (Index("ix_problem_event_problem", "problem_id", "id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    problem_id: int = Field(foreign_key="problem.id")
+    run_id: int | None = Field(default=None, foreign_key="run.id", index=True)
+    trigger: str = Field(max_length=24)
+    from_state: str = Field(max_length=24)
+    to_state: str = Field(max_length=24)
+    as_of: date
+    actor: str = Field(default="", max_length=64)
+    unit: str = Field(default="", max_length=100, description="the unit replying")
+    text: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    numbers: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class ProblemNotice(SQLModel, table=True):
+    """Tell one person about one problem's step; batched into that person's digest."""
+
+    __tablename__ = "problem_notice"
+    __table_args__ = (Index("ix_problem_notice_pending", "message_id", "recipient"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    dedup_key: str = Field(max_length=300, unique=True)
+    run_id: int | None = Field(default=None, foreign_key="run.id")
+    as_of: date
+    problem_id: int = Field(foreign_key="problem.id")
+    recipient: str = Field(max_length=254)
+    recipient_name: str = Field(default="", max_length=64)
+    roles: str = Field(default="", max_length=200)
+    lang: str = Field(default="zh", max_length=2)
+    label: str = Field(max_length=12, description="step, raise, closed")
+    step: int | None = None
+    step_name: str = Field(default="", max_length=32)
+    deadline: date | None = None
+    message_id: int | None = Field(default=None, foreign_key="outbox.id")
+    created_at: datetime = Field(default_factory=utcnow)
+
+
 # -- Core aliases: the tables as the set-based code queries them --------------------
 P = Project.__table__  # type: ignore[attr-defined]
 M = Milestone.__table__  # type: ignore[attr-defined]
@@ -382,6 +493,10 @@ OUTBOX = OutboxMessage.__table__  # type: ignore[attr-defined]
 NOTICE = Notice.__table__  # type: ignore[attr-defined]
 ACK = Acknowledgement.__table__  # type: ignore[attr-defined]
 SIL = Silence.__table__  # type: ignore[attr-defined]
+REASON = MilestoneReason.__table__  # type: ignore[attr-defined]
+PB = Problem.__table__  # type: ignore[attr-defined]
+PBE = ProblemEvent.__table__  # type: ignore[attr-defined]
+PBN = ProblemNotice.__table__  # type: ignore[attr-defined]
 ACCOUNT = Account.__table__  # type: ignore[attr-defined]
 
 # The columns the rules read about a milestone (and its project's winter pause).
