@@ -58,6 +58,9 @@ def record_progress(engine: Engine, config: Config, ref: str, percent: float | N
         day = report_date or completed_on or config.today()
         if completed_on is not None and completed_on > config.today():
             raise BadInput(f"completion date {completed_on} is in the future")
+        if day > config.today():  # as the ledger import: a report from the future would win
+            raise BadInput(f"report date {day} is after today ({config.today()})",
+                           f"报送日期 {day} 晚于今天（{config.today()}）")
         conn.execute(insert(REPORTS).values(
             milestone_id=row.id, report_date=day, percent=percent, completed_on=completed_on,
             note=note, reporter=reporter, created_at=utcnow()))

@@ -53,6 +53,23 @@ class Section(BaseModel):
 class DatabaseConfig(Section):
     url: str = "sqlite:///lights.db"
 
+    @field_validator("url")
+    @classmethod
+    def _supported(cls, value: str) -> str:
+        problem = database_url_problem(value)
+        if problem:
+            raise ValueError(problem)
+        return value
+
+
+def database_url_problem(url: str) -> str | None:
+    """Why Lights cannot use this database URL (it speaks SQLite and PostgreSQL), or None."""
+    scheme = url.split("://", 1)[0].split("+", 1)[0].lower() if "://" in url else ""
+    if scheme in ("sqlite", "postgresql", "postgres"):
+        return None
+    return (f"{url.split('://', 1)[0]}:// is not a database Lights uses (sqlite:///FILE or "
+            "postgresql://…)") if scheme else f"{url!r} is not a database URL"
+
 
 class CalendarConfig(Section):
     kind: Literal["china", "weekdays"] = "china"
@@ -104,6 +121,9 @@ SITE_WORK_KINDS = frozenset({"start", "structure", "completion"})
 
 class RunConfig(Section):
     chunk_size: int = Field(5000, ge=100, le=1_000_000)
+    # A run dated further past today is refused unless --force (a typo such as 2062
+    # would light everything red and refuse every later night).
+    max_days_ahead: int = Field(3, ge=0, le=3660)
 
 
 class RuleEntry(BaseModel):
@@ -263,6 +283,11 @@ def load_config(path: str | os.PathLike[str] | None = None,
             loaded = yaml.safe_load(file.read_text(encoding="utf-8"))
         except FileNotFoundError:
             raise ConfigError(f"{file}: configuration file not found") from None
+        except UnicodeDecodeError as exc:
+            raise ConfigError(f"{file}: not a text file in UTF-8 (byte {exc.start + 1} "
+                              "cannot be read); save it as UTF-8 YAML") from None
+        except OSError as exc:
+            raise ConfigError(f"{file}: cannot be read: {exc.strerror}") from None
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             where = f" line {mark.line + 1}, column {mark.column + 1}" if mark else ""

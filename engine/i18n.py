@@ -107,6 +107,11 @@ WORDS: dict[str, dict[str, str]] = {
                               "如需回看历史请加 --replay",
                         "en": "As-of {as_of} is before the latest run ({latest}); "
                               "use --replay to look back"},
+    "err.run_ahead": {"zh": "评估日期 {as_of} 比今天（{today}）晚 {n} 天，超过 run.max_days_ahead"
+                            "（{days} 天），可能是输错了日期，未运行；确需如此请加 --force",
+                      "en": "As-of {as_of} is {n} days after today ({today}), more than "
+                            "run.max_days_ahead ({days}): probably a typo, nothing was run; "
+                            "add --force to insist"},
     "err.refused_move": {"zh": "不能对状态为“{state}”的节点执行“{trigger}”",
                          "en": "Cannot {trigger} a milestone that is {state}"},
     "err.bad_input": {"zh": "输入有误：{msg}", "en": "Bad input: {msg}"},

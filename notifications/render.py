@@ -27,6 +27,7 @@ from jinja2 import (
     select_autoescape,
 )
 from jinja2.sandbox import ImmutableSandboxedEnvironment
+from markupsafe import Markup
 
 from notifications.addresses import header_text
 
@@ -54,6 +55,20 @@ def _plain(value: Any) -> Any:
     return value
 
 
+_ONE_LINE = {code: " " for code in (*range(0x20), 0x7F, *range(0x80, 0xA0))}
+_ONE_LINE.update({ord(ch): " " for ch in "\u2028\u2029\u202a\u202b\u202c\u202d\u202e"
+                  "\u2066\u2067\u2068\u2069"})
+
+
+def one_line(value: Any) -> Any:
+    """Every value a template prints, as one line: a CR/LF (or any control character,
+    a direction override) in a name becomes a space, so data never adds a line to the
+    plain-text digest or turns it round. Markup (already safe HTML) is left as it is."""
+    if isinstance(value, str) and not isinstance(value, Markup):
+        return value.translate(_ONE_LINE)
+    return value
+
+
 def _colour(light: Any) -> str:
     return LIGHT_COLOURS.get(str(_plain(light)), "#80868b")
 
@@ -66,7 +81,7 @@ def environment(override_dir: str = "") -> ImmutableSandboxedEnvironment:
         loader=ChoiceLoader(loaders),
         autoescape=select_autoescape(["html", "xml"], default_for_string=False),
         undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
-        keep_trailing_newline=True)
+        keep_trailing_newline=True, finalize=one_line)
     env.filters["colour"] = _colour
     return env
 

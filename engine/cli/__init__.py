@@ -9,8 +9,13 @@ Excel, bulletin and scheduler code: every start of the command is quicker.
 from __future__ import annotations
 
 import importlib
+import sys
+from collections.abc import Sequence
+from typing import Any
 
 import click
+
+from engine.cli.usage import usage_lang, usage_sentence
 
 # command name → the module under engine.cli that defines it
 COMMANDS: dict[str, str] = {
@@ -35,11 +40,45 @@ class LazyGroup(click.Group):
             importlib.import_module(f"engine.cli.{COMMANDS[name]}")
         return super().get_command(ctx, name)
 
+    def main(self, args: Sequence[str] | None = None, prog_name: str | None = None,
+             complete_var: str | None = None, standalone_mode: bool = True,
+             **extra: Any) -> Any:
+        """Click's own errors (a missing option, a bad value) as one sentence in the
+        user's language (engine.cli.usage), exit status 2; nothing else changes."""
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, False, **extra)
+        argv = list(sys.argv[1:] if args is None else args)
+        try:
+            code = super().main(argv, prog_name, complete_var, False, **extra)
+        except click.ClickException as exc:
+            from engine.cli.safe import visible  # what was typed is shown, not obeyed
+
+            click.echo(visible(usage_sentence(exc, usage_lang(argv))), err=True)
+            sys.exit(exc.exit_code)
+        except click.Abort:
+            click.echo("Aborted!", err=True)
+            sys.exit(1)
+        sys.exit(code if isinstance(code, int) else 0)
+
+
+GLOBAL_OPTIONS = ("config_path", "database", "lang")
+
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--config", "config_path", type=click.Path(dir_okay=False),
+              help="config.yaml to use / 配置文件")
+@click.option("--database", "database", metavar="URL|FILE",
+              help="database URL or SQLite file / 数据库")
+@click.option("--lang", type=click.Choice(["zh", "en"]), help="language / 语言")
 @click.version_option(package_name="milestone-lights")
-def cli() -> None:
-    """Lights: red/yellow/green milestone supervision (重点项目节点红黄绿灯管理)."""
+@click.pass_context
+def cli(ctx: click.Context, config_path: str | None, database: str | None,
+        lang: str | None) -> None:
+    """Lights: red/yellow/green milestone supervision (重点项目节点红黄绿灯管理).
+
+    --config, --database and --lang go before the command or after it.
+    """
+    ctx.meta["lights.global"] = {"config_path": config_path, "database": database, "lang": lang}
 
 
 def main() -> None:

@@ -24,10 +24,13 @@ from rich.console import Console
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from engine.config import Config, ConfigError, load_config
+from engine.cli.safe import SafeConsole
+from engine.cli.usage import Bad
+from engine.config import Config, ConfigError, database_url_problem, load_config
 from engine.evaluation.lifecycle import RefusedMove
-from engine.evaluation.run import RunRefused
+from engine.evaluation.run import RunAhead, RunRefused
 from engine.i18n import light_label, lookup, t, trigger_label
+from engine.ledger.values import MAX_YEAR, MIN_YEAR
 from engine.store import lookups
 from engine.store.db import (
     SCHEMA_REVISIONS,
@@ -59,9 +62,16 @@ class DateType(click.ParamType):
         try:
             if not match:
                 raise ValueError
-            return date(*(int(g) for g in match.groups()))
+            found = date(*(int(g) for g in match.groups()))
         except ValueError:
-            self.fail(f"{value!r} is not a date like 2026-10-31 / 不是有效日期", param, ctx)
+            raise Bad(f"“{value}”不是日期（可写 2026-10-31、2026/10/31、2026.10.31 或 "
+                      "2026年10月31日）", f"{value!r} is not a date like 2026-10-31",
+                      ctx, param) from None
+        if not MIN_YEAR <= found.year <= MAX_YEAR:  # the ledger's bounds: 9999 is a typo
+            raise Bad(f"“{value}”的年份不在 {MIN_YEAR}–{MAX_YEAR} 之间",
+                      f"{value!r}: the year is not between {MIN_YEAR} and {MAX_YEAR}",
+                      ctx, param)
+        return found
 
 
 DATE = DateType()
@@ -91,7 +101,11 @@ class App:
 
 
 def _database_url(value: str) -> str:
-    return value if "://" in value else f"sqlite:///{value}"
+    url = value if "://" in value else f"sqlite:///{value}"
+    problem = database_url_problem(url)
+    if problem:
+        raise ConfigError(f"--database: {problem}")
+    return url
 
 
 def common(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -109,13 +123,13 @@ def common(func: Callable[..., Any]) -> Callable[..., Any]:
         config_path = config_path or given.get("config_path")
         database = database or given.get("database")
         lang = lang or given.get("lang")
-        err = Console(stderr=True, highlight=False, soft_wrap=True)
+        err = SafeConsole(stderr=True, highlight=False, soft_wrap=True)
         used = lang or "zh"  # the configured language once the configuration is read
         try:
             overrides = {("database", "url"): _database_url(database)} if database else {}
             config = load_config(config_path, overrides=overrides)
             used = lang or config.lang
-            app = App(config, used, Console(highlight=False), err)
+            app = App(config, used, SafeConsole(highlight=False), err)
             return func(app, **kwargs)
         except ConfigError as exc:
             fail(err, t("err.config", used, msg=exc))
@@ -127,6 +141,9 @@ def common(func: Callable[..., Any]) -> Callable[..., Any]:
             fail(err, t("err.not_found", used, what=t(f"what.{exc.what}", used), ref=exc.ref))
         except RunRefused as exc:
             fail(err, t("err.refused_run", used, as_of=exc.as_of, latest=exc.latest))
+        except RunAhead as exc:
+            fail(err, t("err.run_ahead", used, as_of=exc.as_of, today=exc.today,
+                        n=(exc.as_of - exc.today).days, days=exc.days))
         except LockBusy as exc:
             h = exc.holder
             fail(err, t("err.lock_busy", used, job=h.job, host=h.host, pid=h.pid,
@@ -135,7 +152,8 @@ def common(func: Callable[..., Any]) -> Callable[..., Any]:
             fail(err, t("err.refused_move", used, state=light_label(exc.state, used),
                          trigger=trigger_label(exc.trigger, used)))
         except lookups.BadInput as exc:
-            fail(err, t("err.bad_input", used, msg=exc))
+            words = getattr(exc, "words", {})
+            fail(err, t("err.bad_input", used, msg=words.get(used) or exc))
         except UserError as exc:
             fail(err, str(exc))
         except SQLAlchemyError as exc:

@@ -12,6 +12,7 @@ from engine import actions, queries
 from engine.cli import cli, views
 from engine.cli.common import BY, DATE, FORMAT, REASON, App, common, emit, fail
 from engine.cli.filters import milestone_filters, status_filter
+from engine.cli.params import PERCENT
 from engine.i18n import light_label, trigger_label, value_label
 from engine.store.db import read_only, sqlite_path
 from engine.store.lookups import latest_as_of
@@ -64,8 +65,11 @@ def demo(app: App) -> None:
 @click.option("--replay", is_flag=True,
               help="evaluate an earlier date into a separate result / 回放历史日期")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
+@click.option("--force", is_flag=True, help="run a date more than run.max_days_ahead days past "
+                                            "today / 强制评估较远的未来日期")
 @common
-def run_cmd(app: App, as_of: date | None, dry_run: bool, replay: bool, fmt: str) -> None:
+def run_cmd(app: App, as_of: date | None, dry_run: bool, replay: bool, fmt: str,
+            force: bool) -> None:
     """Evaluate every open milestone and move the lights / 评估所有节点."""
     from engine.nightly import nightly  # the notices and their templates: only for a run
 
@@ -77,12 +81,12 @@ def run_cmd(app: App, as_of: date | None, dry_run: bool, replay: bool, fmt: str)
         with Progress(console=app.err, transient=True) as bar:
             task = bar.add_task(app.say("run.progress"), total=None)
             summary = nightly(engine, app.config, as_of, dry_run=dry_run, replay=replay,
-                          mode="manual",
+                          mode="manual", force=force,
                           progress=lambda done, total: bar.update(task, completed=done,
                                                                   total=total))
     else:
         summary = nightly(engine, app.config, as_of, dry_run=dry_run, replay=replay,
-                          mode="manual")
+                          mode="manual", force=force)
     if fmt == "json":
         data = summary.as_json()
         if dry_run:
@@ -164,7 +168,7 @@ def _print_moves(app: App, moves: list[Any]) -> None:
 
 @cli.command()
 @click.argument("milestone")
-@click.argument("percent", type=click.FloatRange(0, 100), required=False)
+@click.argument("percent", type=PERCENT, required=False)
 @click.option("--date", "report_date", type=DATE, help="report date (default today) / 报送日期")
 @click.option("--done", "completed_on", type=DATE, help="completion date / 实际完成时间")
 @click.option("--note", default="", help="note / 备注")
@@ -172,7 +176,7 @@ def _print_moves(app: App, moves: list[Any]) -> None:
 @common
 def progress(app: App, milestone: str, percent: float | None, report_date: date | None,
              completed_on: date | None, note: str, actor: str) -> None:
-    """Record progress (or --done DATE) for a milestone / 报送进展."""
+    """Record progress (60%, 60 or 0.6; or --done DATE) for a milestone / 报送进展."""
     result = actions.record_progress(app.database(), app.config, milestone, percent,
                                      report_date=report_date, completed_on=completed_on,
                                      note=note, reporter=actor)

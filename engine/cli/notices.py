@@ -203,8 +203,8 @@ def preview(app: App, milestone: str | None, recipient: str | None, part: str,
 @click.argument("milestone")
 @REASON
 @BY
-@click.option("--days", type=int, help="hold escalation this many days (default: "
-                                       "notices.ack_hold_days) / 暂缓天数")
+@click.option("--days", type=click.IntRange(1, 3660),
+              help="hold escalation this many days (default: notices.ack_hold_days) / 暂缓天数")
 @common
 def ack(app: App, milestone: str, reason: str, actor: str, days: int | None) -> None:
     """Acknowledge a milestone's notices: escalation holds for a while / 确认已知悉."""

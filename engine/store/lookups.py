@@ -24,7 +24,12 @@ class NotFound(Exception):
 
 
 class BadInput(Exception):
-    """A value a person typed that cannot be used; the message says which and why."""
+    """A value a person typed that cannot be used; the message says which and why
+    (in English, and in Chinese when ``zh`` is given)."""
+
+    def __init__(self, message: str, zh: str | None = None) -> None:
+        super().__init__(message)
+        self.words = {"en": message, "zh": zh or message}
 
 
 def resolve_milestone(conn: Connection, ref: str) -> Any:

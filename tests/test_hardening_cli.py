@@ -1,0 +1,155 @@
+"""Issue 12: every bad input one sentence, no typo that stops the nights, one percent rule.
+
+Most cases run in process (click's CliRunner: the same group, milliseconds); the ones
+that used to print a traceback also run through the real entry point, where a shell
+sees the exit status, one line on stderr and no traceback, and the database unchanged.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from engine.config import load_config
+from tests.builders import copy_sqlite
+from tests.cli_runner import lights, lights_process
+from tests.hardening_helpers import build_programme, snapshot
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> Path:
+    home = tmp_path_factory.mktemp("programme")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.chdir(home)
+        return build_programme(home)
+
+
+@pytest.fixture
+def home(built: Path, tmp_path: Path, monkeypatch) -> Path:
+    monkeypatch.chdir(tmp_path)
+    copy_sqlite(built, tmp_path)
+    return tmp_path
+
+
+def one_sentence(out) -> str:
+    lines = out.stderr.strip().splitlines()
+    assert len(lines) == 1, out.stderr
+    assert "Traceback" not in out.stderr and lines[0].startswith("lights: ")
+    return lines[0]
+
+
+# -- click's own errors: Chinese by default, --lang anywhere ----------------------------
+def test_usage_errors_are_one_chinese_sentence(home):
+    out = lights(home, "suspend", "HB-001/开工")
+    assert out.returncode == 2
+    assert one_sentence(out) == ("lights: 用法有误：缺少选项 --reason"
+                                 "（lights suspend --help 查看用法）")
+    typo = lights(home, "status", "--regoin", "北湖区")
+    assert "没有选项 --regoin（是否想用 --region？）" in one_sentence(typo)
+    choice = lights(home, "notices", "--status", "lost")
+    assert "“lost” 不是可选的值（“pending”、“held”、“sent”、“failed”）" in one_sentence(choice)
+    extra = lights(home, "status", "a", "b")
+    assert "多余的参数：a b" in one_sentence(extra)
+
+
+def test_lang_is_accepted_before_and_after_the_command(home):
+    after = lights(home, "suspend", "HB-001/开工", "--lang", "en")
+    before = lights(home, "--lang", "en", "suspend", "HB-001/开工")
+    for out in (after, before):
+        assert out.returncode == 2
+        assert one_sentence(out) == ("lights: usage: Missing option '--reason'. "
+                                     "(see lights suspend --help)")
+    table = lights(home, "--lang", "en", "status")
+    assert table.returncode == 0 and "3 milestones" in table.stdout
+    assert lights(home, "--database", "lights.db", "status", "--format", "json").returncode == 0
+
+
+# -- one percent rule ----------------------------------------------------------------------
+@pytest.mark.parametrize(("typed", "stored"), [("60%", 60.0), ("60", 60.0), ("0.5", 50.0),
+                                                ("1%", 1.0), ("1", 100.0), ("６５％", 65.0)])
+def test_progress_reads_a_percentage_as_the_ledger_does(home, typed, stored):
+    out = lights(home, "progress", "HB-001/主体完工", typed)
+    assert out.returncode == 0, out.stderr
+    rows = json.loads(lights(home, "status", "--format", "json", "--project", "HB-001").stdout)
+    assert {r["milestone"]: r["percent"] for r in rows}["主体完工"] == stored
+
+
+def test_a_bad_percentage_says_the_rule(home):
+    before = snapshot(home / "lights.db")
+    out = lights(home, "progress", "HB-001/主体完工", "六十")
+    assert out.returncode == 2
+    line = one_sentence(out)
+    assert "“六十”不是百分比" in line and "1% 要写成 1%" in line
+    over = lights(home, "progress", "HB-001/主体完工", "120%", "--lang", "en")
+    assert "progress 120% is over 100%" in one_sentence(over)
+    assert snapshot(home / "lights.db") == before
+
+
+def test_a_report_dated_after_today_is_refused(home):
+    before = snapshot(home / "lights.db")
+    tomorrow = load_config(env={}).today() + timedelta(days=1)
+    out = lights(home, "progress", "HB-001/主体完工", "50", "--date", tomorrow.isoformat())
+    assert out.returncode == 1
+    assert f"报送日期 {tomorrow} 晚于今天" in one_sentence(out)
+    assert snapshot(home / "lights.db") == before
+
+
+# -- an as-of typo does not stop the nights ----------------------------------------------------
+def test_a_run_far_past_today_is_refused_unless_forced(home):
+    today = load_config(env={}).today()
+    far = today + timedelta(days=30)
+    before = snapshot(home / "lights.db")
+    out = lights(home, "run", "--as-of", far.isoformat())
+    assert out.returncode == 1
+    assert f"评估日期 {far} 比今天（{today}）晚 30 天" in one_sentence(out)
+    assert "--force" in out.stderr
+    assert snapshot(home / "lights.db") == before
+    dry = lights(home, "run", "--as-of", far.isoformat(), "--dry-run", "--format", "json")
+    assert dry.returncode == 0, dry.stderr  # a dry run writes nothing: it may look ahead
+    near = lights(home, "run", "--as-of", (today + timedelta(days=3)).isoformat())
+    assert near.returncode == 0, near.stderr
+    forced = lights(home, "run", "--as-of", far.isoformat(), "--force", "--format", "json")
+    assert forced.returncode == 0 and json.loads(forced.stdout)["as_of"] == far.isoformat()
+
+
+def test_the_days_ahead_are_configurable(home):
+    (home / "config.yaml").write_text("run:\n  max_days_ahead: 0\n", encoding="utf-8")
+    tomorrow = load_config(env={}).today() + timedelta(days=1)
+    out = lights(home, "run", "--as-of", tomorrow.isoformat())
+    assert out.returncode == 1 and "run.max_days_ahead（0 天）" in out.stderr
+
+
+# -- what used to be a traceback, through the real entry point -----------------------------------
+BAD_INPUTS = [
+    (("run", "--as-of", "9999-12-31"), 2, "年份不在 1990–2100 之间"),
+    (("replan", "HB-001/开工", "9999-12-31", "--reason", "x"), 2, "年份不在 1990–2100 之间"),
+    (("ack", "HB-001/开工", "--days", "1000000000", "--by", "x", "--reason", "y"), 2,
+     "不在允许的范围 1<=x<=3660 内"),
+    (("status", "--database", "mysql://x/y"), 1, "mysql:// is not a database Lights uses"),
+    (("status", "--config", "binary.yaml"), 1, "binary.yaml: not a text file in UTF-8"),
+    (("progress", "HB-001/开工", "60%%"), 2, "不是百分比"),
+]
+
+
+@pytest.mark.parametrize(("args", "code", "words"), BAD_INPUTS,
+                         ids=[" ".join(a[:2]) for a, _, _ in BAD_INPUTS])
+def test_bad_input_is_one_sentence_through_the_real_command(home, args, code, words):
+    (home / "binary.yaml").write_bytes(bytes(range(256)))
+    before = snapshot(home / "lights.db")
+    out = lights_process(home, *args)
+    assert out.returncode == code, out.stderr
+    assert words in one_sentence(out)
+    assert snapshot(home / "lights.db") == before
+
+
+@pytest.mark.parametrize(("args", "words"), [
+    (("--database", "mysql://x/y", "status"), "mysql://"),
+    (("status", "--config", "binary.yaml", "--lang", "en"), "Bad configuration: binary.yaml"),
+])
+def test_bad_input_in_process_too(home, args, words):
+    (home / "binary.yaml").write_bytes(bytes(range(256)))
+    out = lights(home, *args)
+    assert out.returncode == 1 and words in one_sentence(out)
