@@ -1,11 +1,8 @@
-"""`lights bulletin` and `lights invest` through the real entry point."""
+"""`lights bulletin` and `lights invest`, run in process (tests/cli_runner.py)."""
 
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -15,24 +12,28 @@ from engine.config import load_config
 from engine.migrations import create_database
 from engine.store.db import open_database
 from engine.store.tables import IR, OUTBOX
+from tests.builders import copy_sqlite
 from tests.bulletin_builders import small_programme
+from tests.cli_runner import lights
 
-LIGHTS = str(Path(sys.executable).with_name("lights"))
 
-
-def lights(cwd: Path, *args: str) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("LIGHTS_")}
-    env["COLUMNS"] = "200"
-    return subprocess.run([LIGHTS, *args], cwd=cwd, env=env, capture_output=True, text=True,
-                          timeout=120)
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> Path:
+    """The small programme's database, built once per module."""
+    home = tmp_path_factory.mktemp("bulletin_cli")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.chdir(home)
+        engine = create_database(f"sqlite:///{home / 'lights.db'}")
+        small_programme(engine, load_config(env={}))
+        engine.dispose()
+    return home / "lights.db"
 
 
 @pytest.fixture
-def workdir(tmp_path: Path, monkeypatch) -> Path:
+def workdir(built: Path, tmp_path: Path, monkeypatch) -> Path:
+    """A copy of the small programme's database for one test."""
     monkeypatch.chdir(tmp_path)
-    engine = create_database(f"sqlite:///{tmp_path / 'lights.db'}")
-    small_programme(engine, load_config(env={}))
-    engine.dispose()
+    copy_sqlite(built, tmp_path)
     return tmp_path
 
 

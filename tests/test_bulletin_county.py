@@ -11,16 +11,12 @@ Continuing: 20 × 2.2 亿 + 5 × 2.392 亿 = 559,600 万元; plans 25 × 1.0204 
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from datetime import datetime
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from tests.cli_runner import lights
 from tests.ledger_files import workbook
 
-LIGHTS = str(Path(sys.executable).with_name("lights"))
 HEADERS = ["项目编号", "项目名称", "所属地区", "责任单位", "建设性质", "项目类别", "项目级别",
            "总投资（万元）", "年度计划投资（万元）"]
 TOWNS = ["城关镇", "新华镇", "永安乡", "太平镇", "经济开发区"]
@@ -38,13 +34,6 @@ def county_rows() -> list[list[object]]:
                      "基础设施", "县区级", total, "1.0204亿元"])
     rows.append(["合计", None, None, None, None, None, None, 959400, 475100])
     return rows
-
-
-def lights(cwd: Path, *args: str) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("LIGHTS_")}
-    env["COLUMNS"] = "200"
-    return subprocess.run([LIGHTS, *args], cwd=cwd, env=env, capture_output=True, text=True,
-                          timeout=120)
 
 
 def test_county_ledger_totals_in_the_bulletin(tmp_path):
