@@ -46,14 +46,6 @@ class RunAhead(Exception):
         self.as_of, self.today, self.days = as_of, today, days
 
 
-class RunAhead(Exception):
-    """A run dated more than ``run.max_days_ahead`` days past today, without --force."""
-
-    def __init__(self, as_of: date, today: date, days: int) -> None:
-        super().__init__(f"as-of {as_of} is more than {days} days after today ({today})")
-        self.as_of, self.today, self.days = as_of, today, days
-
-
 @dataclass
 class RunSummary:
     as_of: date
