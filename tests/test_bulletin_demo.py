@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from collections import defaultdict
 from datetime import date, timedelta
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -20,8 +16,8 @@ from engine.demo import DEMO_AS_OF, DEMO_CODES, build_demo
 from engine.evaluation.run import run
 from engine.migrations import create_database
 from engine.store.tables import IR, R, T
+from tests.cli_runner import lights
 
-LIGHTS = str(Path(sys.executable).with_name("lights"))
 MONTH_ENDS = [date(2026, m + 1, 1) - timedelta(days=1) for m in range(1, 11)]
 
 
@@ -88,10 +84,7 @@ def test_octobers_bulletin_is_the_same_after_novembers_run(demo):
 
 
 def test_lights_demo_writes_the_monthly_bulletin(tmp_path):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("LIGHTS_")}
-    env["COLUMNS"] = "200"
-    out = subprocess.run([LIGHTS, "demo"], cwd=tmp_path, env=env, capture_output=True,
-                         text=True, timeout=300)
+    out = lights(tmp_path, "demo")
     assert out.returncode == 0, out.stderr
     assert "月度通报（2026年10月）：bulletin-2026-10.html" in out.stdout
     html = (tmp_path / "bulletin-2026-10.html").read_text(encoding="utf-8")
