@@ -14,6 +14,7 @@ from sqlalchemy.engine import Engine
 from engine.config import Config
 from engine.evaluation.evaluator import Stage
 from engine.evaluation.run import Progress, RunSummary, run
+from engine.problems import night as problems
 from engine.store.lock import under_run_lock
 from notifications.night import after_run, notices_stage
 
@@ -33,5 +34,6 @@ def nightly(engine: Engine, config: Config, as_of: date | None = None, *,
                   force=force, progress=progress, should_stop=should_stop,
                   stages=() if dry_run or replay else stages(config))
     if not (dry_run or replay):
+        problems.after_run(engine, config, summary)  # late problems climb their ladder
         after_run(engine, config, summary)  # time-based notices, digests, delivery
     return summary
