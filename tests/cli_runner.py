@@ -10,9 +10,12 @@ and "never a traceback" as a shell sees them.
 
 from __future__ import annotations
 
+import logging
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -27,6 +30,30 @@ def _env(extra: dict[str, str] | None) -> dict[str, str | None]:
     return env
 
 
+def _loggers() -> list[logging.Logger]:
+    manager = logging.root.manager
+    return [logging.root, *(lg for lg in list(manager.loggerDict.values())
+                            if isinstance(lg, logging.Logger))]
+
+
+@contextmanager
+def _logging_restored() -> Iterator[None]:
+    """Put the loggers back as they were: `lights scheduler` points the `lights` logger
+    at the runner's stderr, which is closed once the command returns."""
+    saved = {lg: (lg.handlers[:], lg.level, lg.propagate) for lg in _loggers()}
+    try:
+        yield
+    finally:
+        for lg in _loggers():
+            handlers, level, propagate = saved.get(lg, ([], lg.level, lg.propagate))
+            for handler in lg.handlers:
+                if handler not in handlers:
+                    handler.close()
+            lg.handlers[:] = handlers
+            lg.setLevel(level)
+            lg.propagate = propagate
+
+
 def lights(cwd: Path, *args: str, env: dict[str, str] | None = None,
            input: str | None = None) -> subprocess.CompletedProcess:
     """`lights ARGS` run in process from ``cwd``.
@@ -39,8 +66,9 @@ def lights(cwd: Path, *args: str, env: dict[str, str] | None = None,
     old = os.getcwd()
     os.chdir(cwd)
     try:
-        result = CliRunner().invoke(cli, list(args), input=input, env=_env(env),
-                                    prog_name="lights", catch_exceptions=False)
+        with _logging_restored():
+            result = CliRunner().invoke(cli, list(args), input=input, env=_env(env),
+                                        prog_name="lights", catch_exceptions=False)
     finally:
         os.chdir(old)
     return subprocess.CompletedProcess(["lights", *args], result.exit_code, result.stdout,

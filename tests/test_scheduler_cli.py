@@ -1,8 +1,9 @@
-"""`lights check`, `lights runs` and `lights scheduler --once` through the real entry point."""
+"""`lights check`, `lights runs` and `lights scheduler --once`, run in process."""
 
 from __future__ import annotations
 
 import json
+import subprocess
 from datetime import date, datetime, timedelta
 from email import policy
 from email.parser import BytesParser
@@ -18,9 +19,15 @@ from engine.migrations import create_database
 from engine.service.watch import judge, recent_runs
 from engine.store.db import open_database
 from engine.store.tables import Run, utcnow
-from tests.sched_helpers import lights, programme
+from tests.cli_runner import lights as run_lights
+from tests.sched_helpers import programme
 
 TODAY = datetime.now(ZoneInfo("Asia/Shanghai")).date()
+
+
+def lights(cwd: Path, url: str, *args: str) -> subprocess.CompletedProcess:
+    """`lights ARGS` in process on the database at ``url`` (as LIGHTS_DATABASE_URL)."""
+    return run_lights(cwd, *args, env={"LIGHTS_DATABASE_URL": url})
 
 
 @pytest.fixture
