@@ -54,6 +54,16 @@ class ProblemNotFound(BadInput):
     """No problem by that code."""
 
 
+def bad(key: str, **values: Any) -> BadInput:
+    """A refusal in both languages (the CLI says it in the user's); a value may be a
+    function of the language (a state's or a result's words)."""
+    def words(lang: str) -> str:
+        return say(key, lang, **{k: v(lang) if callable(v) else v for k, v in values.items()})
+
+    kind = ProblemNotFound if key == "bad.no_problem" else BadInput
+    return kind(words("en"), words("zh"))
+
+
 # -- reading one problem ------------------------------------------------------------
 def resolve(conn: Connection, config: Config, code: str, *, lock: bool = True) -> Any:
     """The problem row by its code (locked for update on PostgreSQL)."""
@@ -62,7 +72,7 @@ def resolve(conn: Connection, config: Config, code: str, *, lock: bool = True) -
         query = query.with_for_update()
     row = conn.execute(query).first()
     if row is None:
-        raise ProblemNotFound(say("bad.no_problem", config.lang, code=code))
+        raise bad("bad.no_problem", code=code)
     return row
 
 
@@ -89,9 +99,8 @@ def _fire(config: Config, row: Any, trigger: str) -> str:
     try:
         return fire(row.state, trigger)
     except RefusedMove:
-        lang = config.lang
-        raise BadInput(say("bad.refused", lang, state=state_label(row.state, lang),
-                           event=event_label(trigger, lang))) from None
+        raise bad("bad.refused", state=lambda lang: state_label(row.state, lang),
+                  event=lambda lang: event_label(trigger, lang)) from None
 
 
 def _move(conn: Connection, config: Config, row: Any, trigger: str, as_of: date, *,
@@ -123,13 +132,13 @@ def _limits(config: Config, start: date, days: int | None) -> dict[str, Any]:
 
 def _check_days(config: Config, days: int | None) -> None:
     if days is not None and not 1 <= days <= 250:
-        raise BadInput(say("bad.days", config.lang, value=days))
+        raise bad("bad.days", value=days)
 
 
 def _need(config: Config, value: str, key: str) -> str:
     value = (value or "").strip()
     if not value:
-        raise BadInput(say(key, config.lang))
+        raise bad(key)
     return value
 
 
@@ -138,22 +147,22 @@ def level_code(config: Config, text: str) -> str:
     """县区级 / 市级 / 省级 (or county, city, provincial) → the stored code."""
     code = code_of(LEVEL_LABELS, text)
     if code is None:
-        raise BadInput(say("bad.level", config.lang, value=text))
+        raise bad("bad.level", value=text)
     return code
 
 
 def result_code(config: Config, text: str) -> str:
     code = code_of(RESULT_LABELS, text)
     if code is None:
-        raise BadInput(say("bad.result", config.lang, value=text))
+        raise bad("bad.result", value=text)
     return code
 
 
 def category_name(config: Config, text: str) -> str:
     name = config.problems.category(text)
     if name is None:
-        raise BadInput(say("bad.category", config.lang, value=text,
-                           known="、".join(config.problems.categories)))
+        raise bad("bad.category", value=text,
+                           known="、".join(config.problems.categories))
     return name
 
 
@@ -173,14 +182,13 @@ def add(conn: Connection, config: Config, project: str, *, title: str, category:
         source: str = "cli") -> ProblemMove:
     """Raise a problem on a project (and the milestone it blocks); assigned at once
     (交办: its time limit starts) unless ``assign`` is off (待交办)."""
-    lang = config.lang
     title = (title or "").strip()
     if not title or len(title) > 200:
-        raise BadInput(say("bad.title", lang))
+        raise bad("bad.title")
     lead = _need(config, lead, "bad.lead")
     helpers = list(dict.fromkeys(u.strip() for u in assist if u.strip()))
     if lead in helpers:
-        raise BadInput(say("bad.assist_is_lead", lang, unit=lead))
+        raise bad("bad.assist_is_lead", unit=lead)
     _check_days(config, days)
     proj = resolve_project(conn, project.strip())
     milestone_id = None
@@ -190,14 +198,14 @@ def add(conn: Connection, config: Config, project: str, *, title: str, category:
             ref = f"{proj.code}/{ref}"
         ms = resolve_milestone(conn, ref)
         if ms.project_id != proj.id:
-            raise BadInput(say("bad.milestone_project", lang, milestone=milestone,
-                               project=proj.code))
+            raise bad("bad.milestone_project", milestone=milestone,
+                               project=proj.code)
         milestone_id = ms.id
     day = _day(conn, config, as_of)
     if code is None:
         code = next_code(conn, config, day.year)
     elif conn.execute(select(func.count()).where(PB.c.code == code)).scalar():
-        raise BadInput(say("bad.code", lang, code=code))
+        raise bad("bad.code", code=code)
     values = {
         "code": code, "project_id": proj.id, "milestone_id": milestone_id, "title": title,
         "description": description.strip(), "category": category_name(config, category),
@@ -242,7 +250,7 @@ def reply(conn: Connection, config: Config, code: str, *, text: str, unit: str =
     day = _day(conn, config, as_of)
     if unit and unit != row.lead:
         if unit not in (row.assist or []):
-            raise BadInput(say("bad.unit", config.lang, unit=unit, code=row.code, lead=row.lead))
+            raise bad("bad.unit", unit=unit, code=row.code, lead=row.lead)
         if row.state not in ("in_progress", "extension_requested", "replied"):
             _fire(config, row, "reply")  # refused with the state's words
         late = row.assist_due is not None and day > row.assist_due
@@ -266,14 +274,13 @@ def request_extension(conn: Connection, config: Config, code: str, *, to: date, 
     notice = config.problems.extension_notice_days
     decision = extension_decision(_calendar(config, day, row.deadline, to), as_of=day,
                                   deadline=row.deadline, requested_to=to, notice_days=notice)
-    lang = config.lang
     if decision.reason is ExtensionReason.NO_DEADLINE:
-        raise BadInput(say("bad.ext_none", lang))
+        raise bad("bad.ext_none")
     if decision.reason is ExtensionReason.NOT_LATER:
-        raise BadInput(say("bad.ext_not_later", lang, to=to, deadline=row.deadline))
+        raise bad("bad.ext_not_later", to=to, deadline=row.deadline)
     if decision.reason is ExtensionReason.TOO_LATE:
-        raise BadInput(say("bad.ext_late", lang, n=notice, deadline=row.deadline,
-                           latest=decision.latest_request))
+        raise bad("bad.ext_late", n=notice, deadline=row.deadline,
+                           latest=decision.latest_request)
     return _move(conn, config, row, "request_extension", day, actor=by, text=reason,
                  values={"extension_to": to, "extension_reason": reason},
                  numbers={"deadline": _iso(row.deadline), "to": to.isoformat(),
@@ -305,8 +312,7 @@ def close(conn: Connection, config: Config, code: str, *, result: str, reason: s
                                                                                      result)
     reason = (reason or "").strip()
     if outcome != "solved" and not reason:
-        raise BadInput(say("bad.result_reason", config.lang,
-                           result=result_label(outcome, config.lang)))
+        raise bad("bad.result_reason", result=lambda lang: result_label(outcome, lang))
     row = resolve(conn, config, code)
     day = _day(conn, config, as_of)
     on_time = row.due_date is None or day <= row.due_date
@@ -338,7 +344,7 @@ def raise_level(conn: Connection, config: Config, code: str, *, reason: str, by:
     row = resolve(conn, config, code)
     up = next_level(row.level)
     if up is None:
-        raise BadInput(say("bad.top_level", config.lang))
+        raise bad("bad.top_level")
     day = _day(conn, config, as_of)
     _fire(config, row, "raise_level")
     limits = _limits(config, day, days)
