@@ -51,6 +51,7 @@ class Sheet:
     file: str
     name: str
     rows: Iterator[Row]
+    csv: bool = False  # a CSV row may run past its header: every cell it has is read
 
 
 class Unreadable(Exception):
@@ -68,7 +69,7 @@ def read_sheets(path: Path, shown: str | None = None) -> Iterator[Sheet]:
     if suffix in EXCEL_SUFFIXES:
         yield from _excel(path, shown)
     elif suffix in CSV_SUFFIXES:
-        yield Sheet(shown, path.stem, _csv_rows(path, shown))
+        yield Sheet(shown, path.stem, _csv_rows(path, shown), csv=True)
     elif suffix == ".xls":
         raise Unreadable(shown, "xls")
     else:
@@ -148,5 +149,10 @@ def _csv_rows(path: Path, shown: str) -> Iterator[Row]:
     first = content.split("\n", 1)[0]
     delimiter = "\t" if first.count("\t") > first.count(",") else ","
     reader = csv.reader(io.StringIO(content, newline=""), delimiter=delimiter)
-    for number, values in enumerate(reader, start=1):
-        yield Row(number, values)
+    number = 0
+    try:
+        for number, values in enumerate(reader, start=1):
+            yield Row(number, values)
+    except csv.Error:  # a cell over csv.field_size_limit() (131,072 characters)
+        raise Unreadable(shown, "csv_field", row=number + 1,
+                         limit=f"{csv.field_size_limit():,}") from None

@@ -34,6 +34,7 @@ from engine.ledger.headers import (
     SCAN_ROWS,
     Layout,
     Placed,
+    column_letter,
     find_header,
     kind_by_name,
     layout,
@@ -317,9 +318,14 @@ class LedgerReader:
         placed = {p.column.key: p for p in lay.placed}
         readers = [(p, self.parse.for_column(p)) for p in lay.placed
                    if p.column.record != "info"]
+        # A CSV row longer than its header: the cells past it belong to no column.
+        width = max((i + 1 for i, x in enumerate(header.values) if not v.is_blank(x)),
+                    default=0) if sheet.csv else None
         previous_code: str | None = None
         counted = self.parse.from_month
         for row in chain((r for r in head if r.number > header.last), rows):
+            if width is not None:
+                self._extra_cells(here, row, width)
             found = self.cells(sheet, lay, readers, row)
             if found is None:
                 continue
@@ -348,6 +354,13 @@ class LedgerReader:
             self.ledger.warnings.append(say("warn.months", self.lang, where=here.text(self.lang),
                                             n=months))
 
+    def _extra_cells(self, here: Where, row: Row, width: int) -> None:
+        for index in range(width, len(row.values)):
+            if not v.is_blank(row.values[index]):
+                self.problem(replace(here, row=row.number, letter=column_letter(index),
+                                     header="—"), "extra_cell", row.values[index],
+                             last=column_letter(width - 1) if width else "—")
+
     def cells(self, sheet: Sheet, lay: Layout, readers: list[tuple[Placed, CellParser]],
               row: Row) -> dict[str, Cell] | None:
         """The row's parsed cells by column key; None for a blank or a totals row. A cell
@@ -364,6 +377,11 @@ class LedgerReader:
                 continue
             key = placed.column.key
             content = content or key != "seq"
+            if isinstance(raw, str) and (bad := v.control_character(raw, key == "note")):
+                cell = Cell(FAILED, raw, sheet.file, sheet.name, row.number, placed)
+                self.problem(cell.where, "control", raw, char=bad)
+                out[key] = cell
+                continue
             try:
                 value = read(raw, row.fmt(placed.index))
             except v.Invalid as exc:

@@ -48,6 +48,29 @@ class Invalid(ValueError):
         self.params = params
 
 
+# Characters no ledger value holds: C0 and C1 controls (NUL, ESC, CR, LF …), DEL, line and
+# paragraph separators and the direction controls (U+202E turns a line round). A note
+# (备注) may hold line breaks (Alt+Enter in an Excel cell); nothing else may.
+_CONTROL_RE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+_CONTROL_IN_LINES_RE = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+_CONTROL_NAMES = {"\x00": "NUL", "\x1b": "ESC", "\r": "CR", "\n": "LF", "\t": "TAB",
+                  "\x7f": "DEL", "\u202e": "RLO", "\u202d": "LRO", "\u2028": "LS",
+                  "\u2029": "PS"}
+
+
+def control_character(text: str, lines: bool = False) -> str | None:
+    """The first control character inside ``text`` (its name, as U+001B ESC), or None.
+    Spaces and line breaks at the ends do not count (they are stripped); ``lines``
+    allows line breaks inside (a note)."""
+    found = (_CONTROL_IN_LINES_RE if lines else _CONTROL_RE).search(text.strip())
+    if found is None:
+        return None
+    ch = found.group()
+    name = _CONTROL_NAMES.get(ch)
+    return f"U+{ord(ch):04X}" + (f" {name}" if name else "")
+
+
 def squeeze(value: Any) -> str:
     """NFKC, every whitespace removed: the form in which values and headers compare."""
     return "".join(unicodedata.normalize("NFKC", str(value)).split())

@@ -38,6 +38,16 @@ WHY: dict[str, dict[str, str]] = {
     "region": {"zh": "不是已配置的地区（config.yaml 的 ledger.regions）：{options}",
                "en": "not a configured region (ledger.regions in config.yaml): {options}"},
     "too_long": {"zh": "超过 {max} 个字符", "en": "longer than {max} characters"},
+    "control": {"zh": "含有控制字符 {char}（如换行、ESC、NUL 或文字方向控制符），请删去",
+                "en": "holds the control character {char} (a line break, ESC, NUL or a "
+                      "text direction control): remove it"},
+    "extra_cell": {"zh": "该行比表头多出单元格（表头只到 {last} 列），此值不属于任何列",
+                   "en": "a cell beyond the header (which ends at column {last}): it belongs "
+                         "to no column"},
+    "csv_field": {"zh": "第 {row} 行有一个单元格超过 {limit} 个字符，无法作为台账读取（可能是引号"
+                        "没有配对）",
+                  "en": "a cell on row {row} is longer than {limit} characters and cannot be "
+                        "read as a ledger (perhaps an unmatched quote)"},
     "required": {"zh": "必填，不能为空", "en": "is required"},
     "required_new_project": {"zh": "项目 {code} 是新项目（数据库中没有），必须填写此项",
                              "en": "project {code} is new (not in the database) and needs "
