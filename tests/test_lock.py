@@ -12,7 +12,8 @@ from sqlalchemy.engine import Engine
 from engine.migrations import create_database
 from engine.store.lock import LockBusy, RunLock
 from engine.store.tables import L, Run
-from tests.sched_helpers import lights, start_holder, wait_for
+from tests.cli_runner import lights
+from tests.sched_helpers import start_holder, wait_for
 
 
 def _runs(engine: Engine) -> int:
@@ -34,7 +35,7 @@ def test_a_manual_run_is_refused_while_another_process_runs(db_url, tmp_path: Pa
     lang = "zh" if engine.dialect.name == "sqlite" else "en"
     holder = start_holder(db_url, job="nightly")
     try:
-        out = lights(tmp_path, db_url, "run", "--lang", lang)
+        out = lights(tmp_path, "run", "--lang", lang, env={"LIGHTS_DATABASE_URL": db_url})
         with pytest.raises(LockBusy) as busy:
             RunLock(engine, "manual").acquire()
     finally:
