@@ -237,6 +237,23 @@ def next_level(level: str) -> str | None:
     return LEVELS[i + 1] if i + 1 < len(LEVELS) else None
 
 
+# -- the answer on milestones ------------------------------------------------------------
+def unexplained_days(calendar: WorkCalendar, *, light: str, since: date | None,
+                     reason_on: date | None, as_of: date, days: int) -> int | None:
+    """Working days a red milestone has gone without a reason from its unit, when that
+    is at least ``days`` (逾期未说明原因); None otherwise.
+
+    A reason given on or after the day it turned red answers it; one given before (for
+    an earlier episode) does not.
+    """
+    if light != "red" or since is None:
+        return None
+    if reason_on is not None and reason_on >= since:
+        return None
+    held = calendar.count(since, as_of) if as_of > since else 0
+    return held if held >= days else None
+
+
 # -- rates --------------------------------------------------------------------------------
 @dataclass(frozen=True, slots=True)
 class Rates:

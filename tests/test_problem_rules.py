@@ -229,3 +229,19 @@ def test_machine_refuses(state, trigger):
 
 def test_allowed_lists_the_moves_of_a_state():
     assert allowed("replied") == ["close", "reopen", "raise_level", "withdraw"]
+
+
+@pytest.mark.parametrize(("light", "since", "reason_on", "as_of", "expected"), [
+    ("red", D(2026, 11, 16), None, D(2026, 11, 18), None),            # 2 working days
+    ("red", D(2026, 11, 16), None, D(2026, 11, 19), 3),               # 3: a finding
+    ("red", D(2026, 11, 20), None, D(2026, 11, 25), 3),               # Fri → Wed
+    ("red", D(2026, 11, 16), D(2026, 11, 16), D(2026, 11, 30), None),  # answered that day
+    ("red", D(2026, 11, 16), D(2026, 11, 2), D(2026, 11, 30), 10),    # an older episode's
+    ("yellow", D(2026, 11, 16), None, D(2026, 11, 30), None),
+    ("red", None, None, D(2026, 11, 30), None),
+])
+def test_unexplained_days(light, since, reason_on, as_of, expected):
+    from rules.problems import unexplained_days
+
+    assert unexplained_days(CAL, light=light, since=since, reason_on=reason_on, as_of=as_of,
+                            days=3) == expected

@@ -109,7 +109,25 @@ WORDS: dict[str, dict[str, str]] = {
                           "en": "{result}: give the reason (--reason)"},
     "bad.top_level": {"zh": "问题已在省级，无法再提级",
                       "en": "the problem is at the provincial level already: nothing to raise to"},
-    "bad.refused": {"zh": "问题{state}，不能{event}", "en": "cannot {event} a problem that is {state}"},
+    "bad.state": {"zh": "状态“{value}”应为 {known}", "en": "state {value!r}: one of {known}"},
+    "bad.grant_refuse": {"zh": "--grant 与 --refuse 只能选一个",
+                         "en": "--grant or --refuse, not both"},
+    "bad.extend_to": {"zh": "请用 --to 指定申请延期至的日期（或用 --grant / --refuse 审批）",
+                      "en": "give the date asked for with --to (or decide with --grant / "
+                            "--refuse)"},
+    "bad.no_reason": {"zh": "节点“{milestone}”没有单位说明的原因：请用 --title 写明问题",
+                      "en": "milestone {milestone!r} has no reason from its unit: give --title"},
+    "rate.rank": {"zh": "排名", "en": "Rank"},
+    "rate.unit": {"zh": "单位", "en": "Unit"},
+    "rate.due": {"zh": "应办结", "en": "Due"},
+    "rate.closed": {"zh": "已办结", "en": "Closed"},
+    "rate.closing_rate": {"zh": "办结率", "en": "Closing rate"},
+    "rate.on_time_rate": {"zh": "按期办结率", "en": "On-time rate"},
+    "rate.raised": {"zh": "新提出", "en": "Raised"},
+    "rate.cancel_rate": {"zh": "销号率", "en": "Cancel rate"},
+    "rate.overdue_open": {"zh": "逾期未办结", "en": "Late, open"},
+    "bad.refused": {"zh": "问题{state}，不能{event}",
+                    "en": "cannot {event} a problem that is {state}"},
 }
 
 say = lookup(WORDS)
