@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import insert, update
 from sqlalchemy.engine import Engine
@@ -112,3 +113,10 @@ def small_programme(engine: Engine, config: Config) -> dict[str, int]:
     run(engine, config, D(2026, 9, 30))
     run(engine, config, D(2026, 10, 31))
     return ids
+
+
+def with_bulletins(config: Config, **changes: Any) -> Config:
+    """The configuration with some ``bulletins:`` keys changed (validated as on load)."""
+    section = type(config.bulletins).model_validate(
+        {**config.bulletins.model_dump(by_alias=True, exclude_none=True), **changes})
+    return config.model_copy(update={"bulletins": section})

@@ -15,10 +15,15 @@ from typing import Any
 from sqlalchemy import Connection, select
 from sqlalchemy.engine import Engine
 
+from engine.bulletins.checks import Check, data_checks
+from engine.bulletins.config import BulletinsConfig, Campaign, Judgement, Score
 from engine.bulletins.history import AsOf, latest_progress
+from engine.bulletins.judge import Judged, judge
 from engine.bulletins.periods import Kind, Period, containing
 from engine.bulletins.ranking import Ranked, positions, rank, top_and_bottom
 from engine.bulletins.rates import Figures, ProjectFigures, Snapshot, snapshot, worst_first
+from engine.bulletins.scope import WHOLE, Scope
+from engine.bulletins.score import scores
 from engine.config import Config
 from engine.evaluation.evaluator import Evaluator
 from engine.store.db import read_only
@@ -30,7 +35,7 @@ OPEN_STATES = ("planned", "green", "yellow", "red")
 RANKED_BY = ("region", "department")
 # How far ahead "nodes due next" looks: the next period, but a month after a year.
 NEXT_KIND: dict[Kind, Kind] = {"week": "week", "half": "half", "month": "month",
-                               "quarter": "quarter", "year": "month"}
+                               "quarter": "quarter", "year": "month", "campaign": "month"}
 
 
 class BulletinError(Exception):
@@ -76,6 +81,15 @@ class Bulletin:
     compared: bool  # the previous period had an evaluation: movement is known
     top_n: int = 5
     notes: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    scope: Scope = WHOLE
+    campaign: Campaign | None = None
+    rules: list[tuple[str, Any]] = field(default_factory=list)  # the node rules in force
+    min_due: int = 1
+    score: Score | None = None
+    checks: list[Check] = field(default_factory=list)
+    judged: dict[str, Judged] = field(default_factory=dict)
+    judgement: Judgement = field(default_factory=Judgement)
+    requirements: list[str] | None = None
 
     @property
     def partial(self) -> bool:
@@ -99,16 +113,18 @@ def resolve_as_of(period: Period, today: date, as_of: date | None = None) -> dat
 
 
 def build(engine: Engine | Connection, config: Config, period: Period, *,
-          as_of: date | None = None, today: date | None = None) -> Bulletin:
-    """The bulletin of ``period`` from the history as it stood at its end."""
+          as_of: date | None = None, today: date | None = None, scope: Scope = WHOLE,
+          campaign: Campaign | None = None) -> Bulletin:
+    """The bulletin of ``period`` (of the projects in ``scope``) from the history as it
+    stood at its end; with ``campaign``, its progress against the campaign's targets."""
     if isinstance(engine, Connection):
-        return _build(engine, config, period, as_of, today)
+        return _build(engine, config, period, as_of, today, scope, campaign)
     with read_only(engine).connect() as conn:
-        return _build(conn, config, period, as_of, today)
+        return _build(conn, config, period, as_of, today, scope, campaign)
 
 
 def _build(conn: Connection, config: Config, period: Period, as_of: date | None,
-           today: date | None) -> Bulletin:
+           today: date | None, scope: Scope, campaign: Campaign | None) -> Bulletin:
     day = resolve_as_of(period, today or config.today(), as_of)
     if conn.dialect.name == "postgresql":
         # The correlated subqueries make PostgreSQL's cost estimates high enough to
@@ -116,19 +132,22 @@ def _build(conn: Connection, config: Config, period: Period, as_of: date | None,
         conn.exec_driver_sql("SET LOCAL jit = off")
     previous = period.previous()
     calendar = config.new_calendar()
-    now = snapshot(conn, config, day, (period.start, period.end), calendar)
-    before = snapshot(conn, config, previous.end, (previous.start, previous.end), calendar)
+    now = snapshot(conn, config, day, (period.start, period.end), calendar, scope)
+    before = snapshot(conn, config, previous.end, (previous.start, previous.end), calendar,
+                      scope)
     compared = before.has_run
+    cfg = config.bulletins
     rankings: dict[str, list[Ranked]] = {}
     top: dict[str, list[Ranked]] = {}
     bottom: dict[str, list[Ranked]] = {}
     for dim in RANKED_BY:
-        prev = positions(rank({k: f.node_rate for k, f in before.groups[dim].items()}))
-        rankings[dim] = rank({k: f.node_rate for k, f in now.groups[dim].items()},
-                             prev if compared else None)
-        top[dim], bottom[dim] = top_and_bottom(rankings[dim], config.bulletins.top)
+        if dim in scope.given():
+            continue  # one county's bulletin does not rank the county against itself
+        prev = positions(_rank(before.groups[dim], cfg))
+        rankings[dim] = _rank(now.groups[dim], cfg, prev if compared else None)
+        top[dim], bottom[dim] = top_and_bottom(rankings[dim], cfg.top)
     until = containing(NEXT_KIND[period.kind], period.end + timedelta(days=1)).end
-    at = AsOf(day, conn.dialect.name, config.zone)
+    at = AsOf(day, conn.dialect.name, config.zone, scope)
     red = _nodes(conn, at, at.state == "red")
     _explain_again(conn, config, at, red)
     red.sort(key=lambda r: (-r.days_late, r.region, r.project, r.milestone))
@@ -136,14 +155,26 @@ def _build(conn: Connection, config: Config, period: Period, as_of: date | None,
     due.sort(key=lambda r: (r.planned, r.region, r.project, r.milestone))
     flagged = [p for p in now.projects if p.invest_light in ("red", "yellow")]
     flagged.sort(key=worst_first)
-    cfg = config.bulletins
     bulletin = Bulletin(
         period=period, as_of=day, previous=previous, now=now, before=before,
         rankings=rankings, top=top, bottom=bottom, red_nodes=red, due_next=due,
         due_until=until, flagged=flagged, preset=PRESETS[cfg.preset], params=cfg.params,
-        rule_names=[name for name, _ in config.rule_chain], compared=compared, top_n=cfg.top)
+        rule_names=[name for name, _ in config.rule_chain], compared=compared, top_n=cfg.top,
+        scope=scope, campaign=campaign, rules=config.rule_chain, min_due=cfg.min_due,
+        score=cfg.score, judgement=cfg.judgement, requirements=cfg.requirements)
+    bulletin.checks = data_checks(conn, at, now)
+    bulletin.judged = {dim: judge(rankings[dim], now.groups[dim], cfg.judgement, cfg.score)
+                       for dim in rankings}
     bulletin.notes = _notes(bulletin)
     return bulletin
+
+
+def _rank(groups: dict[str, Figures], cfg: BulletinsConfig,
+          previous: dict[str, int | None] | None = None) -> list[Ranked]:
+    """Groups by node rate, or by the combined score when one is configured."""
+    rates = {k: f.node_rate for k, f in groups.items()}
+    scored = scores(groups, cfg.score) if cfg.score else None
+    return rank(rates, previous, cfg.min_due, scored)
 
 
 def _nodes(conn: Connection, at: AsOf, *where: Any) -> list[NodeRow]:
@@ -204,6 +235,8 @@ def _notes(b: Bulletin) -> list[tuple[str, dict[str, Any]]]:
         notes.append(("note.partial", {"as_of": b.as_of, "end": b.period.end}))
     if not b.now.has_run:
         notes.append(("note.no_run", {"as_of": b.as_of}))
+    elif b.now.evaluated_on is not None and b.now.evaluated_on < b.as_of:
+        notes.append(("note.evaluated_on", {"day": b.now.evaluated_on, "as_of": b.as_of}))
     if not b.compared:
         notes.append(("note.no_previous", {"end": b.previous.end}))
     for text in b.now.warnings:

@@ -25,6 +25,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Date, and_, cast, func, literal, or_, select, type_coerce
 from sqlalchemy.sql import ColumnElement, Subquery
 
+from engine.bulletins.scope import WHOLE, Scope
 from engine.investment import latest_reports
 from engine.store.tables import IR, REPORTS, M, P, T
 
@@ -84,10 +85,12 @@ def latest_progress(as_of: date) -> ColumnElement[int]:
 class AsOf:
     """The expressions for one date: a milestone's state and planned date then."""
 
-    def __init__(self, as_of: date, dialect: str, zone: ZoneInfo) -> None:
+    def __init__(self, as_of: date, dialect: str, zone: ZoneInfo,
+                 scope: Scope = WHOLE) -> None:
         self.as_of = as_of
         self.dialect = dialect
         self.zone = zone
+        self.scope = scope
         self.transition_id = last_transition_id(as_of)
         then = T.alias("state_then")
         state = (select(then.c.to_state).where(then.c.id == self.transition_id)
@@ -101,7 +104,12 @@ class AsOf:
         return M.join(P, P.c.id == M.c.project_id)
 
     def entered(self) -> ColumnElement[bool]:
-        return entered_by(self.as_of, self.zone)
+        """Projects in scope that were part of the programme at the date."""
+        return and_(entered_by(self.as_of, self.zone), self.scope.clause())
+
+    def later(self) -> ColumnElement[bool]:
+        """Projects in scope entered after the date (not counted)."""
+        return and_(~entered_by(self.as_of, self.zone), self.scope.clause())
 
     def start_nodes(self, kinds: list[str], words: list[str]) -> ColumnElement[bool]:
         """Nodes that mark a start of works (开工) or a resumption (复工)."""

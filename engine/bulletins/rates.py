@@ -34,6 +34,7 @@ from typing import Any
 from sqlalchemy import Connection, case, func, select
 
 from engine.bulletins.history import AsOf
+from engine.bulletins.scope import WHOLE, Scope
 from engine.config import Config
 from engine.evaluation.evaluator import pause_of
 from engine.store.tables import M, P, R
@@ -191,26 +192,32 @@ class Snapshot:
     window: tuple[date, date]  # the nodes due in it count in 节点完成率
     groups: dict[str, dict[str, Figures]]
     projects: list[ProjectFigures]
-    has_run: bool
+    evaluated_on: date | None  # the latest evaluation on or before the date
     later_projects: int  # entered after the date: not counted
     warnings: list[str]
+
+    @property
+    def has_run(self) -> bool:
+        return self.evaluated_on is not None
 
     @property
     def programme(self) -> Figures:
         return self.groups["programme"][""]
 
 
-def had_run(conn: Connection, as_of: date) -> bool:
-    """Whether any evaluation (not a replay) is dated on or before ``as_of``."""
-    return conn.execute(select(func.count()).select_from(R).where(
+def last_run(conn: Connection, as_of: date) -> date | None:
+    """The date of the latest evaluation (not a replay) on or before ``as_of``: the lights
+    a bulletin shows are those of that day."""
+    return conn.execute(select(func.max(R.c.as_of)).where(
         R.c.as_of <= as_of, R.c.mode != "replay",
-        R.c.status.in_(["ok", "interrupted"]))).scalar_one() > 0
+        R.c.status.in_(["ok", "interrupted"]))).scalar_one()
 
 
 def snapshot(conn: Connection, config: Config, as_of: date, window: tuple[date, date],
-             calendar: WorkCalendar | None = None) -> Snapshot:
-    """Every figure of the programme as of ``as_of``; the node rate over ``window``."""
-    at = AsOf(as_of, conn.dialect.name, config.zone)
+             calendar: WorkCalendar | None = None, scope: Scope = WHOLE) -> Snapshot:
+    """Every figure of the programme (or of the scope) as of ``as_of``; the node rate
+    over ``window``."""
+    at = AsOf(as_of, conn.dialect.name, config.zone, scope)
     cfg = config.bulletins
     params = cfg.params
     calendar = calendar or config.new_calendar()
@@ -286,9 +293,8 @@ def snapshot(conn: Connection, config: Config, as_of: date, window: tuple[date, 
         p.figures.invest_lights[p.invest_light or "none"] += 1
 
     groups = rollup(projects.values())
-    later = conn.execute(select(func.count()).select_from(P)
-                         .where(~at.entered())).scalar_one()
-    return Snapshot(as_of, window, groups, list(projects.values()), had_run(conn, as_of),
+    later = conn.execute(select(func.count()).select_from(P).where(at.later())).scalar_one()
+    return Snapshot(as_of, window, groups, list(projects.values()), last_run(conn, as_of),
                     later, _calendar_notes(calendar, config))
 
 

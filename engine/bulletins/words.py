@@ -22,19 +22,27 @@ WORDS: dict[str, dict[str, str]] = {
     "subtitle": {"zh": "{label}　数据截至{as_of}", "en": "{label} · figures as of {as_of}"},
     "compared_with": {"zh": "与{label}（截至{as_of}）比较",
                       "en": "compared with {label} (as of {as_of})"},
-    # sections
-    "s.overview": {"zh": "一、总体情况", "en": "1. Overview"},
+    "subtitle_scope": {"zh": "{label}　{scope}　数据截至{as_of}",
+                       "en": "{label} · {scope} · figures as of {as_of}"},
+    # sections, numbered where they are printed (一、二、… / 1. 2. …)
+    "sec.overview": {"zh": "总体情况", "en": "Overview"},
+    "sec.campaign": {"zh": "专项行动进展", "en": "The campaign"},
+    "sec.rankings": {"zh": "节点完成情况排名", "en": "Rankings by node completion"},
+    "sec.rankings_score": {"zh": "综合排名", "en": "Rankings by combined score"},
+    "sec.charts": {"zh": "图表", "en": "Charts"},
+    "sec.groups": {"zh": "分类指标", "en": "Rates by group"},
+    "sec.red": {"zh": "红灯节点", "en": "Red nodes"},
+    "sec.problems": {"zh": "问题办理情况", "en": "Problems"},
+    "sec.invest": {"zh": "投资与开工预警", "en": "Investment and start-of-works warnings"},
+    "sec.due": {"zh": "下期到期节点", "en": "Nodes due next"},
+    "sec.checks": {"zh": "数据核查", "en": "Figures to check"},
+    "sec.judgement": {"zh": "表扬与通报", "en": "Praised and named"},
+    "sec.requirements": {"zh": "下一步工作要求", "en": "Next steps"},
+    "sec.closing": {"zh": "说明", "en": "Notes"},
     "s.rates": {"zh": "主要指标", "en": "The rates"},
     "s.lights": {"zh": "节点红黄绿灯", "en": "Node lights"},
-    "s.rankings": {"zh": "二、节点完成情况排名", "en": "2. Rankings by node completion"},
     "s.rank.region": {"zh": "县（市）区排名", "en": "Regions"},
     "s.rank.department": {"zh": "责任单位排名", "en": "Departments"},
-    "s.charts": {"zh": "三、图表", "en": "3. Charts"},
-    "s.groups": {"zh": "四、分类指标", "en": "4. Rates by group"},
-    "s.red": {"zh": "五、红灯节点", "en": "5. Red nodes"},
-    "s.invest": {"zh": "六、投资与开工预警", "en": "6. Investment and start-of-works warnings"},
-    "s.due": {"zh": "七、下期到期节点", "en": "7. Nodes due next"},
-    "s.closing": {"zh": "八、说明", "en": "8. Notes"},
     "chart.lights": {"zh": "各县（市）区节点红黄绿灯", "en": "Node lights per region"},
     "chart.rank": {"zh": "县（市）区节点完成率", "en": "Node completion rate per region"},
     "chart.rank_dept": {"zh": "责任单位节点完成率", "en": "Node completion rate per department"},
@@ -126,7 +134,7 @@ WORDS: dict[str, dict[str, str]] = {
                        "en": "on-time production = production nodes due this year by the date "
                              "and done on time ÷ those due;"},
     "def.node": {"zh": "节点完成率＝本期截至统计日到期节点中按期完成数÷到期数"
-                       "（不含暂停、取消节点）。完成率相同者并列，无到期节点者不参加排名（“—”）。",
+                       "（不含暂停、取消节点）。完成率相同者并列。",
                  "en": "node completion rate = nodes due in the period by the date and done on "
                        "time ÷ nodes due (suspended and cancelled nodes left out). Equal rates "
                        "share a rank; a group with no node due is not ranked (\"—\")."},
@@ -144,7 +152,71 @@ WORDS: dict[str, dict[str, str]] = {
                             "en": "{n} projects entered after {as_of} are not counted."},
     "note.calendar": {"zh": "注意：{text}", "en": "Warning: {text}"},
     "csv.section": {"zh": "维度", "en": "dimension"},
-    "col.preset": {"zh": "投资预警规则", "en": "investment light preset"},
+    "csv.light": {"zh": "{label}节点数", "en": "nodes {label}"},
+    "csv.pct": {"zh": "{label}（%）", "en": "{label} (%)"},
+    "csv.score": {"zh": "综合得分", "en": "combined score"},
+    # rankings that mean something
+    "rank.too_few": {"zh": "到期节点少于{n}个的单位列出但不参加排名（排名栏为“—”）。",
+                     "en": "Units with fewer than {n} nodes due are listed but not ranked "
+                           "(rank \"—\")."},
+    "col.score": {"zh": "综合得分", "en": "Score"},
+    "score.formula": {"zh": "综合得分＝{parts}－红灯节点数×{red}分；某项无数据（如无到期问题）时，"
+                            "其权重按比例分给其余各项。",
+                      "en": "score = {parts} − {red} points per red node; a part without "
+                            "figures (no problem due, say) gives its weight to the others in "
+                            "proportion."},
+    "score.part.node": {"zh": "节点完成率", "en": "node completion rate"},
+    "score.part.investment": {"zh": "投资完成序时进度（最高100%）",
+                              "en": "investment against 序时进度 (at most 100%)"},
+    "score.part.closed": {"zh": "问题办结率", "en": "problems closed (办结率)"},
+    # the campaign
+    "camp.target": {"zh": "目标", "en": "Target"},
+    "camp.start": {"zh": "行动开始时", "en": "At the start"},
+    "camp.gap": {"zh": "差距", "en": "Gap"},
+    "camp.met": {"zh": "达标", "en": "Met"},
+    "camp.yes": {"zh": "已达标", "en": "met"},
+    "camp.no": {"zh": "未达标", "en": "not met"},
+    "camp.window": {"zh": "{name}：{first}至{last}，数据截至{as_of}。",
+                    "en": "{name}: {first} to {last}, figures as of {as_of}."},
+    "camp.none": {"zh": "未设定目标。", "en": "No target set."},
+    # figures to check
+    "check.invest_no_start": {
+        "zh": "本年已完成投资{completed}万元，但计划{planned_start}开工（复工），"
+              "已过{months}个月仍未报开工",
+        "en": "{completed} (10k yuan) invested this year, yet the start of works planned "
+              "for {planned_start} has not been reported {months} months later"},
+    "check.done_at_zero": {"zh": "节点“{milestone}”已于{actual_date}完成，但报送进度为0%",
+                           "en": "node \"{milestone}\" finished on {actual_date} with its "
+                                 "progress reported as 0%"},
+    "check.intro": {"zh": "以下数据相互矛盾，请责任单位核实更正后再引用：",
+                    "en": "These figures contradict each other; the units should correct "
+                          "them before they are quoted:"},
+    "col.check": {"zh": "需核实的情况", "en": "What to check"},
+    # the notes in words
+    "c.preset_words": {"zh": "投资红黄绿灯：{desc}。", "en": "Investment lights: {desc}."},
+    "c.rules_words": {"zh": "节点红黄绿灯：{rules}。", "en": "Node lights: {rules}."},
+    "rule.finished": {"zh": "节点按计划完成为“按期完成”，晚于计划完成为“逾期完成”",
+                      "en": "a node finished by its planned date is done, after it done late"},
+    "rule.overdue": {"zh": "超过计划完成时间仍未完成亮红灯",
+                     "en": "open past its planned date: red"},
+    "rule.overdue_grace": {"zh": "超过计划完成时间{grace_days}天仍未完成亮红灯",
+                           "en": "open more than {grace_days} days past its planned date: red"},
+    "rule.schedule_lag": {"zh": "实际进度落后序时进度{yellow_points}个百分点亮黄灯、"
+                                "{red_points}个百分点亮红灯",
+                          "en": "progress {yellow_points} points behind 序时进度 yellow, "
+                                "{red_points} points red"},
+    "rule.due_soon": {"zh": "距计划完成不足{working_days}个工作日而进度低于{min_percent}%亮黄灯",
+                      "en": "due within {working_days} working days below {min_percent}%: "
+                            "yellow"},
+    "rule.stale_report": {"zh": "开工后超过{days}天未报送进度亮黄灯",
+                          "en": "no progress report for more than {days} days: yellow"},
+    "note.evaluated_on": {"zh": "红黄绿灯为{day}评估的结果：{day}至{as_of}之间未再评估，"
+                                "此后完成或逾期的节点未反映在本通报中。",
+                          "en": "The lights are those of the evaluation of {day}: none ran "
+                                "between it and {as_of}, so nodes finished or missed since "
+                                "are not reflected."},
+    "note.checks": {"zh": "有{n}处数据相互矛盾，见“数据核查”。",
+                    "en": "{n} figures contradict each other: see \"Figures to check\"."},
     # the command line
     "cli.one_period": {"zh": "请给出一个期间：--week、--half、--month、--quarter 或 --year 之一",
                        "en": "give one period: one of --week, --half, --month, --quarter or "

@@ -279,6 +279,13 @@ class _XlsxWriter:
 FORMULA_STARTS = ("=", "+", "-", "@")
 
 
+def formula_safe(value: str) -> str:
+    """Text that Excel must not run: "=HYPERLINK(...)" typed into a project name is
+    written with a leading quote, so a CSV cell keeps it as text (the bulletin's CSV
+    uses it too)."""
+    return "'" + value if value.startswith(FORMULA_STARTS) else value
+
+
 def _csv_value(col: Column, value: Any, lang: str) -> str:
     if value is None:
         return ""
@@ -290,9 +297,8 @@ def _csv_value(col: Column, value: Any, lang: str) -> str:
         return value.isoformat()
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        # Excel would run "=HYPERLINK(...)" typed into a project name: keep it text.
-        return "'" + value
+    if isinstance(value, str):
+        return formula_safe(value)
     return str(value)
 
 
