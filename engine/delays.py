@@ -1,8 +1,9 @@
 """The units' delay reasons on milestones: why a node is late and what is done about it.
 
 A reason comes with a progress report (``--note``), a re-plan (``--reason``), an
-acknowledgement, or the ledger's 存在问题及原因; each is kept (append-only,
-``milestone_reason``) and the latest one, with its date, is what ``lights show``,
+acknowledgement (each kept where it is recorded), or the ledger's 存在问题及原因 and
+later a reply on the web (``milestone_reason``, append-only). The latest one of all
+of them, with its date, is what ``lights show``,
 ``history``, the notices, the export and the bulletin's red list show. A red or
 listed milestone whose unit has said nothing for ``problems.reason_days`` working days
 is a finding of its own in its notice (逾期未说明原因, rules.problems.unexplained_days).
@@ -15,10 +16,10 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, select
+from sqlalchemy import Connection, func, insert, literal, select
 
 from engine.store.lookups import BadInput, resolve_milestone
-from engine.store.tables import REASON, utcnow
+from engine.store.tables import ACK, REASON, REPORTS, T, utcnow
 
 SOURCES = ("progress", "replan", "ack", "ledger", "web", "mail")
 
@@ -37,13 +38,13 @@ class DelayReason:
 
 def record_reason(conn: Connection, milestone_id: int, text: str, as_of: date, *,
                   author: str = "", source: str) -> bool:
-    """Keep a unit's words (blank text: nothing kept). The same text again from the
-    same source on the same milestone is not kept twice (a ledger imported again)."""
+    """Keep a unit's words from the ledger or the web (blank text: nothing kept). The
+    words the milestone shows already are not kept again (a ledger imported twice)."""
     text = (text or "").strip()
     if not text:
         return False
     latest = latest_reasons(conn, [milestone_id]).get(milestone_id)
-    if latest is not None and latest.text == text and latest.source == source:
+    if latest is not None and latest.text == text:
         return False
     conn.execute(insert(REASON).values(milestone_id=milestone_id, as_of=as_of, text=text,
                                        author=(author or "")[:64], source=source,
@@ -51,23 +52,66 @@ def record_reason(conn: Connection, milestone_id: int, text: str, as_of: date, *
     return True
 
 
+def _sources(part: list[int]) -> list[Any]:
+    """One query per source: each milestone's latest entry of that source."""
+    def latest(table: Any, key: Any, *where: Any) -> Any:
+        last = (select(func.max(table.c.id).label("id"))
+                .where(key.in_(part), *where).group_by(key).subquery())
+        return last
+
+    reports = latest(REPORTS, REPORTS.c.milestone_id, REPORTS.c.note != "")
+    replans = latest(T, T.c.milestone_id, T.c.trigger == "replan", T.c.rules == "manual:replan")
+    acks = latest(ACK, ACK.c.milestone_id)
+    own = latest(REASON, REASON.c.milestone_id)
+    return [
+        select(REPORTS.c.milestone_id, REPORTS.c.note.label("text"),
+               REPORTS.c.report_date.label("as_of"), REPORTS.c.reporter.label("author"),
+               REPORTS.c.created_at, literal("progress").label("source"))
+        .join(reports, reports.c.id == REPORTS.c.id),
+        select(T.c.milestone_id, T.c.reason.label("text"), T.c.as_of,
+               T.c.actor.label("author"), T.c.created_at, literal("replan").label("source"))
+        .join(replans, replans.c.id == T.c.id),
+        select(ACK.c.milestone_id, ACK.c.reason.label("text"), ACK.c.as_of,
+               ACK.c.author, ACK.c.created_at, literal("ack").label("source"))
+        .join(acks, acks.c.id == ACK.c.id),
+        select(REASON.c.milestone_id, REASON.c.text, REASON.c.as_of, REASON.c.author,
+               REASON.c.created_at, REASON.c.source)
+        .join(own, own.c.id == REASON.c.id),
+    ]
+
+
 def latest_reasons(conn: Connection, ids: Iterable[int]) -> dict[int, DelayReason]:
-    """The latest reason of each milestone (latest by date, then by entry)."""
+    """The latest words of each milestone's unit, from wherever it gave them: a progress
+    report's note, a re-plan's reason, an acknowledgement's reason, or a reason of its
+    own (the ledger's 存在问题及原因, a reply on the web). Latest by date, then by entry."""
     wanted = sorted(set(ids))
-    out: dict[int, DelayReason] = {}
+    best: dict[int, tuple[Any, ...]] = {}
     for start in range(0, len(wanted), 500):
-        part = wanted[start:start + 500]
-        last = (select(func.max(REASON.c.id).label("id")).where(REASON.c.milestone_id.in_(part))
-                .group_by(REASON.c.milestone_id).subquery())
-        for r in conn.execute(select(REASON).join(last, last.c.id == REASON.c.id)):
-            out[r.milestone_id] = DelayReason(r.text, r.as_of, r.author, r.source)
-    return out
+        for query in _sources(wanted[start:start + 500]):
+            for r in conn.execute(query):
+                key = (r.as_of, r.created_at)
+                if r.milestone_id not in best or key >= best[r.milestone_id][0]:
+                    best[r.milestone_id] = (key, r)
+    return {mid: DelayReason(r.text.strip(), r.as_of, r.author or "", r.source)
+            for mid, (_, r) in best.items()}
 
 
 def reasons_of(conn: Connection, milestone_id: int) -> list[DelayReason]:
     """Every reason a milestone was given, oldest first (its history)."""
-    return [DelayReason(r.text, r.as_of, r.author, r.source) for r in conn.execute(
-        select(REASON).where(REASON.c.milestone_id == milestone_id).order_by(REASON.c.id))]
+    rows: list[Any] = []
+    for table, text, day, author, source, where in (
+            (REPORTS, REPORTS.c.note, REPORTS.c.report_date, REPORTS.c.reporter, "progress",
+             REPORTS.c.note != ""),
+            (T, T.c.reason, T.c.as_of, T.c.actor, "replan", T.c.rules == "manual:replan"),
+            (ACK, ACK.c.reason, ACK.c.as_of, ACK.c.author, "ack", True),
+            (REASON, REASON.c.text, REASON.c.as_of, REASON.c.author, None, True)):
+        src = REASON.c.source if source is None else literal(source)
+        rows += conn.execute(select(text.label("text"), day.label("as_of"),
+                                    author.label("author"), table.c.created_at,
+                                    src.label("source"))
+                             .where(table.c.milestone_id == milestone_id, where)).all()
+    rows.sort(key=lambda r: (r.as_of, r.created_at))
+    return [DelayReason(r.text.strip(), r.as_of, r.author or "", r.source) for r in rows]
 
 
 def latest_reason_of(conn: Connection, project: str, milestone: str,
