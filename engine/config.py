@@ -23,6 +23,7 @@ from engine.bulletins.config import BulletinsConfig
 from engine.ledger.settings import LedgerConfig
 from engine.problems.settings import ProblemsConfig
 from engine.service.settings import SchedulerConfig
+from engine.web.settings import WebConfig
 from notifications.config import NotificationsConfig
 from rules.calendar import PauseWindow, WorkCalendar
 from rules.registry import REGISTRY, RuleParams
@@ -155,6 +156,7 @@ class Config(Section):
     bulletins: BulletinsConfig = Field(default_factory=BulletinsConfig)
     scheduler: SchedulerConfig = Field(default_factory=SchedulerConfig)
     problems: ProblemsConfig = Field(default_factory=ProblemsConfig)
+    web: WebConfig = Field(default_factory=WebConfig)
 
     source: str = Field(DEFAULT_CONFIG_NAME, exclude=True)
 

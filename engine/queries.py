@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import Connection, case, func, select
 
 from engine.store.lookups import resolve_milestone, resolve_project
-from engine.store.tables import M, P, T
+from engine.store.tables import ACK, REPORTS, M, P, T
 from rules.lights import SEVERITY, Light, worst
 from rules.reasons import describe_all
 
@@ -32,6 +32,8 @@ class StatusFilter:
     project: str | None = None
     open_only: bool = False
     limit: int | None = None
+    offset: int = 0
+    within: Any = None  # a further condition on the project (a web account's scope)
 
 
 _SEVERITY_ORDER = case({light.value: sev for light, sev in SEVERITY.items()}, value=M.c.state,
@@ -54,12 +56,30 @@ def days_late(row: Any, as_of: date) -> int:
 
 def status(conn: Connection, flt: StatusFilter, lang: str, as_of: date) -> list[dict[str, Any]]:
     """Every milestone matching the filter, worst first, as plain dicts."""
-    query = (select(M.c.id, M.c.name, M.c.kind, M.c.planned_start, M.c.planned_date,
-                    M.c.baseline_date, M.c.percent, M.c.actual_date, M.c.state,
-                    M.c.state_since, M.c.reason, M.c.light_facts, M.c.owner,
-                    P.c.code, P.c.name.label("project_name"), P.c.region, P.c.department,
-                    P.c.leader, P.c.level, P.c.category)
-             .select_from(M.join(P)))
+    query = _filtered(select(M.c.id, M.c.name, M.c.kind, M.c.planned_start, M.c.planned_date,
+                             M.c.baseline_date, M.c.percent, M.c.actual_date, M.c.state,
+                             M.c.state_since, M.c.reason, M.c.light_facts, M.c.owner,
+                             P.c.code, P.c.name.label("project_name"), P.c.region,
+                             P.c.department, P.c.leader, P.c.level, P.c.category)
+                      .select_from(M.join(P)), flt)
+    query = query.order_by(_SEVERITY_ORDER.desc(), M.c.planned_date, P.c.code, M.c.seq, M.c.id)
+    if flt.offset:
+        query = query.offset(flt.offset)
+    if flt.limit:
+        query = query.limit(flt.limit)
+    return [_status_row(row, lang, as_of) for row in conn.execute(query)]
+
+
+def status_counts(conn: Connection, flt: StatusFilter) -> dict[str, int]:
+    """How many milestones of each light match the filter (limit and offset aside)."""
+    counts = {light.value: 0 for light in Light}
+    query = _filtered(select(M.c.state, func.count()).select_from(M.join(P)), flt)
+    counts.update(dict(conn.execute(query.group_by(M.c.state)).all()))
+    return counts
+
+
+def _filtered(query: Any, flt: StatusFilter) -> Any:
+    """The filter's conditions on a query over milestones joined with their projects."""
     for column, value in ((P.c.region, flt.region), (P.c.department, flt.department),
                           (P.c.leader, flt.leader), (P.c.level, flt.level),
                           (P.c.category, flt.category), (M.c.kind, flt.kind),
@@ -74,10 +94,9 @@ def status(conn: Connection, flt: StatusFilter, lang: str, as_of: date) -> list[
         query = query.where(M.c.planned_date <= flt.due_before)
     if flt.due_after:
         query = query.where(M.c.planned_date >= flt.due_after)
-    query = query.order_by(_SEVERITY_ORDER.desc(), M.c.planned_date, P.c.code, M.c.seq, M.c.id)
-    if flt.limit:
-        query = query.limit(flt.limit)
-    return [_status_row(row, lang, as_of) for row in conn.execute(query)]
+    if flt.within is not None:
+        query = query.where(flt.within)
+    return query
 
 
 def _status_row(row: Any, lang: str, as_of: date) -> dict[str, Any]:
@@ -153,3 +172,20 @@ def history(conn: Connection, ref: str, lang: str) -> tuple[Any, list[dict[str, 
                       "reason": reason, "actor": row.actor, "run_id": row.run_id})
     return milestone, moves
 
+
+
+def progress_reports(conn: Connection, milestone_id: int) -> list[dict[str, Any]]:
+    """A milestone's progress reports (进展报送), newest first, with their notes."""
+    rows = conn.execute(select(REPORTS).where(REPORTS.c.milestone_id == milestone_id)
+                        .order_by(REPORTS.c.report_date.desc(), REPORTS.c.id.desc())).all()
+    return [{"date": r.report_date.isoformat(), "percent": r.percent,
+             "completed_on": r.completed_on.isoformat() if r.completed_on else None,
+             "note": r.note, "reporter": r.reporter} for r in rows]
+
+
+def acknowledgements(conn: Connection, milestone_id: int) -> list[dict[str, Any]]:
+    """Who acknowledged a milestone's notices and held its escalation, newest first."""
+    rows = conn.execute(select(ACK).where(ACK.c.milestone_id == milestone_id)
+                        .order_by(ACK.c.id.desc())).all()
+    return [{"date": r.as_of.isoformat(), "author": r.author, "reason": r.reason,
+             "until": r.hold_until.isoformat()} for r in rows]

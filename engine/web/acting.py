@@ -1,0 +1,88 @@
+"""The forms' actions: each reads its fields and calls the same function as the command.
+
+``lights progress`` → :func:`engine.actions.record_progress`, ``lights ack`` →
+:func:`notifications.actions.acknowledge`, ``lights replan`` / ``suspend`` / ``resume``
+→ :mod:`engine.actions`. Those functions write in one transaction, light the node
+again at once and record who did it, so a web action and a command are the same
+event in the history. A field that cannot be read is a FormError before anything is
+called; a refusal of the engine (BadInput, RefusedMove) comes back as the form's
+message, and the transaction has written nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.engine import Engine
+
+from engine import actions
+from engine.config import Config
+from engine.evaluation.evaluator import Move
+from engine.web import forms
+from notifications.actions import acknowledge
+
+# Which roles may do what on a node they can see (a link's recipient: progress, ack).
+ALLOWED: dict[str, tuple[str, ...]] = {
+    "progress": ("admin", "office", "unit"),
+    "ack": ("admin", "office", "unit"),
+    "replan": ("admin", "office"),
+    "suspend": ("admin", "office"),
+    "resume": ("admin", "office"),
+}
+BY_LINK = ("progress", "ack")
+
+
+@dataclass
+class Done:
+    action: str
+    moves: list[Move]
+    detail: dict[str, Any]
+
+
+def progress(engine: Engine, config: Config, ref: str, form: Any, actor: str) -> Done:
+    completed = forms.day(form, "done")
+    percent = forms.percent(form, "percent", required=completed is None)
+    report_date = forms.day(form, "date")
+    note = forms.text(form, "note")
+    result = actions.record_progress(engine, config, ref, percent, report_date=report_date,
+                                     completed_on=completed, note=note, reporter=actor)
+    shown = 100.0 if percent is None else percent
+    return Done("progress", result.moves, {"percent": f"{shown:g}"})
+
+
+def ack(engine: Engine, config: Config, ref: str, form: Any, actor: str) -> Done:
+    reason = forms.text(form, "reason", required=True)
+    days = forms.integer(form, "days", lo=1, hi=90, default=config.notices.ack_hold_days)
+    got = acknowledge(engine, config, ref, by=actor, reason=reason, days=days)
+    return Done("ack", [], {"until": got.hold_until.isoformat()})
+
+
+def replan(engine: Engine, config: Config, ref: str, form: Any, actor: str) -> Done:
+    new_date = forms.day(form, "new_date", required=True)
+    start = forms.day(form, "new_start")
+    reason = forms.text(form, "reason", required=True)
+    assert new_date is not None
+    moves = actions.replan(engine, config, ref, new_date, reason=reason, new_start=start,
+                           actor=actor)
+    return Done("replan", moves, {"date": new_date.isoformat()})
+
+
+def suspend(engine: Engine, config: Config, ref: str, form: Any, actor: str) -> Done:
+    reason = forms.text(form, "reason", required=True)
+    return Done("suspend", actions.suspend(engine, config, ref, reason=reason, actor=actor), {})
+
+
+def resume(engine: Engine, config: Config, ref: str, form: Any, actor: str) -> Done:
+    reason = forms.text(form, "reason", required=True)
+    return Done("resume", actions.resume(engine, config, ref, reason=reason, actor=actor), {})
+
+
+ACTIONS: dict[str, Callable[[Engine, Config, str, Any, str], Done]] = {
+    "progress": progress, "ack": ack, "replan": replan, "suspend": suspend, "resume": resume}
+
+
+def moves_for_session(moves: list[Move]) -> list[list[str]]:
+    """The moves as plain lists (the session is JSON)."""
+    return [[m.from_state, m.to_state, m.trigger] for m in moves]

@@ -1,0 +1,50 @@
+"""A project's page: its card, its 时间节点图, every node with its light and reason."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from engine import queries
+from engine.accounts import Account, project_visible
+from engine.bulletins.project_lights import ProjectFilter, as_rows, project_lights
+from engine.store.db import read_only
+from engine.store.lookups import NotFound
+from engine.web import charts, pages
+from engine.web.auth import PageNotFound
+from engine.web.routes.base import blocking, signed_in, today_of, web
+
+
+def load_project(request: Request, account: Account, code: str, lang: str) -> dict[str, Any]:
+    w = web(request)
+    with read_only(w.engine).connect() as conn:
+        as_of = today_of(conn, w.config)
+        try:
+            project, rows = queries.project_timeline(conn, code, lang, as_of)
+        except NotFound:
+            raise PageNotFound() from None
+        if not project_visible(conn, account, project["id"]):
+            raise PageNotFound()
+    # The investment light and figures as lights investment --project gives them.
+    invest = as_rows(project_lights(w.engine, w.config, as_of,
+                                    ProjectFilter(project=code)).projects, lang)
+    return {"project": project, "rows": rows, "as_of": as_of,
+            "invest": invest[0] if invest else None,
+            "counts": queries.light_counts(rows),
+            "timeline_svg": charts.timeline(rows, as_of, lang)}
+
+
+async def show_project(request: Request) -> Response:
+    account = await signed_in(request)
+    code = request.path_params["code"]
+    if len(code) > 64:
+        raise PageNotFound()
+    lang = pages.lang_of(request)
+    data = await blocking(load_project, request, account, code, lang)
+    return pages.render(request, "project.html", account=account, lang=lang, **data)
+
+
+ROUTES = [Route("/projects/{code}", show_project, methods=["GET"])]
