@@ -27,11 +27,11 @@ def stages(config: Config) -> list[Stage]:
 @under_run_lock  # one run at a time: a second one is refused, naming the holder
 def nightly(engine: Engine, config: Config, as_of: date | None = None, *,
             dry_run: bool = False, replay: bool = False, mode: str = "nightly", job: str = "",
-            force: bool = False, progress: Progress | None = None,
+            guard: bool = False, progress: Progress | None = None,
             should_stop: Callable[[], bool] | None = None) -> RunSummary:
     """Evaluate every open milestone, then everything that follows from the moves."""
     summary = run(engine, config, as_of, dry_run=dry_run, replay=replay, mode=mode, job=job,
-                  force=force, progress=progress, should_stop=should_stop,
+                  guard=guard, progress=progress, should_stop=should_stop,
                   stages=() if dry_run or replay else stages(config))
     if not (dry_run or replay):
         problems.after_run(engine, config, summary)  # late problems climb their ladder

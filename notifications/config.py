@@ -200,6 +200,10 @@ class RetryConfig(_Section):
     base_seconds: float = Field(30.0, ge=0)
     max_seconds: float = Field(900.0, ge=0)
     wait_seconds: float = Field(120.0, ge=0, description="how long one `send` waits for retries")
+    batch_seconds: float = Field(300.0, gt=0, le=86400,
+                                 description="a batch of messages taking longer (a server that "
+                                             "hangs) stops the dispatch; the rest wait for the "
+                                             "retry job")
 
 
 class NotificationsConfig(_Section):

@@ -1,16 +1,27 @@
 """Send what the outbox holds: at least once, never lost, retried with backoff.
 
 Each pending message due now is built from its row (same Message-ID every time) and
-handed to the transport. Outcomes are written back in small batches: a crash between
-a send and its write-back means the message goes again with the same Message-ID,
-which a mail client shows as one message (at least once, never lost).
+handed to the transport, and its outcome is written back as soon as it is known, one
+message at a time: a crash between a send and its write-back sends that one message
+again with the same Message-ID, which a mail client shows as one message (at least
+once, never lost, at most one duplicate per crash).
 
-A temporary failure (4xx, refused connection, timeout, dropped connection) is retried
-after ``base_seconds * 2**(attempts-1)``, capped at ``max_seconds``; one `send` waits
-for retries up to ``wait_seconds`` and leaves the rest for the next. A permanent
-failure (5xx), or a temporary one after ``attempts`` tries, marks the message failed
-with the server's reply; it is listed by ``lights notices --status failed`` and told
-to the administrators in their next digest.
+A temporary failure (4xx, timeout, dropped connection) is retried after
+``base_seconds * 2**(attempts-1)``, capped at ``max_seconds``; one `send` waits for
+retries up to ``wait_seconds`` and leaves the rest for the next. A permanent failure
+(5xx), or a temporary one after ``attempts`` tries, marks the message failed with the
+server's reply; it is listed by ``lights notices --status failed``, told to the
+administrators in their next digest, and queued again by ``lights send --retry-failed``.
+
+What holds for every transport is decided here, not in the transports:
+
+- an outage (no connection at all: refused, 421 at the greeting) holds every mail
+  message of the batch, counting no try for any of them, for a back-off that grows
+  while the outage lasts; a server that is down delays the morning, it does not use
+  up each message's tries one after another;
+- a batch that takes longer than ``batch_seconds`` (a server that hangs after DATA
+  costs each message its full timeout) stops the dispatch, and the messages not tried
+  wait for the retry job instead of holding the outbox lock for the whole batch.
 
 One dispatcher sends at a time (the ``outbox`` lock of :mod:`engine.lock`): the
 scheduler's retry and a manual ``lights send`` never both send a message. Another
@@ -23,7 +34,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import bindparam, func, select, update
@@ -65,6 +76,8 @@ class SendResult:
     transport: str = ""
     errors: list[tuple[str, str]] = field(default_factory=list)
     busy: str = ""  # another dispatcher holds the outbox: who
+    outage: str = ""  # the mail server could not be reached: the last error
+    stopped: bool = False  # a batch overran batch_seconds: the rest wait for the retry job
 
 
 def backoff(attempts: int, base: float, cap: float) -> float:
@@ -79,6 +92,17 @@ def release_held(engine: Engine) -> int:
                             .values(status="pending")).rowcount or 0
 
 
+def requeue_failed(engine: Engine, since: date | None = None) -> int:
+    """`lights send --retry-failed`: failed messages (of runs on or after ``since``) are
+    pending again with their tries counted afresh; their last error stays until the next."""
+    where = OUTBOX.c.status == "failed"
+    if since is not None:
+        where = where & (OUTBOX.c.as_of >= since)
+    with writer(engine).begin() as conn:
+        return conn.execute(update(OUTBOX).where(where).values(
+            status="pending", attempts=0, next_attempt_at=None)).rowcount or 0
+
+
 class Dispatcher:
     def __init__(self, engine: Engine, config: Config, transport: Transport | None = None,
                  sleep: Callable[[float], None] = time.sleep,
@@ -90,6 +114,8 @@ class Dispatcher:
         self.sleep = sleep
         n = config.notices
         self.mail_from, self.from_name, self.retry = n.mail_from, n.mail_from_name, n.retry
+        self.outage: tuple[datetime, str] | None = None  # mail waits until, and why
+        self.outages = 0  # connection failures in a row: the outage's back-off grows
         self.channels = Channels(engine, config, sleep=sleep,
                                  clock=lambda: self.clock().timestamp())
         self.calendar = config.new_calendar()
@@ -108,18 +134,36 @@ class Dispatcher:
             return conn.execute(select(func.min(OUTBOX.c.next_attempt_at))
                                 .where(OUTBOX.c.status == "pending")).scalar()
 
-    def _batch(self, due: list[Any]) -> list[dict[str, Any]]:
-        """Try each message; after a failure to connect, the rest wait untried."""
-        outcomes: list[dict[str, Any]] = []
+    def _batch(self, due: list[Any], result: SendResult) -> bool:
+        """Try each message and write its outcome at once; False when the batch overran
+        ``batch_seconds`` and the dispatch stops (the rest stay due, untried)."""
         urgent = self._urgent(due)
-        for i, row in enumerate(due):
-            outcome = self._waits(row, row.id in urgent) or self._outcome(row)
-            outcomes.append(outcome)
-            if outcome.pop("connection", False):
-                outcomes += [self._values(r, "pending", r.attempts, outcome["b_error"],
-                                          outcome["b_next"]) for r in due[i + 1:]]
-                break
-        return outcomes
+        ends = time.monotonic() + self.retry.batch_seconds
+        for row in due:
+            if time.monotonic() > ends:
+                result.stopped = True
+                return False
+            outcome = (self._held_by_outage(row) or self._waits(row, row.id in urgent)
+                       or self._outcome(row))
+            self._write([outcome])
+            self._tally(result, outcome, row)
+        return True
+
+    def _held_by_outage(self, row: Any) -> dict[str, Any] | None:
+        """During an outage of the mail server, a mail message waits untried."""
+        if self.outage is None or is_channel(row.recipient) or self.outage[0] <= self.clock():
+            return None
+        until, error = self.outage
+        return self._values(row, "pending", row.attempts, error, until)
+
+    @staticmethod
+    def _tally(result: SendResult, outcome: dict[str, Any], row: Any) -> None:
+        result.attempts += outcome["b_attempts"] > row.attempts
+        if outcome["b_status"] == "sent":
+            result.sent += 1
+        elif outcome["b_status"] == "failed":
+            result.failed += 1
+            result.errors.append((outcome["recipient"], outcome["b_error"]))
 
     def _outcome(self, row: Any) -> dict[str, Any]:
         """Try one message; the row's new values (never raises for a delivery problem)."""
@@ -133,19 +177,23 @@ class Dispatcher:
             if row.recipient in refused:
                 code, reply = refused[row.recipient]
                 raise (TemporaryFailure if 400 <= code < 500 else PermanentFailure)(reply, code)
+        except ConnectionFailure as exc:  # an outage: no try counted, the batch's mail waits
+            self.outages += 1
+            delay = backoff(self.outages, self.retry.base_seconds, self.retry.max_seconds)
+            self.outage = (self.clock() + timedelta(seconds=delay), f"outage: {exc.reply}")
+            return self._values(row, "pending", row.attempts, self.outage[1], self.outage[0])
         except TemporaryFailure as exc:
             if attempts >= self.retry.attempts:
                 return self._values(row, "failed", attempts,
                                     f"gave up after {attempts} attempts: {exc.reply}")
             delay = backoff(attempts, self.retry.base_seconds, self.retry.max_seconds)
-            values = self._values(row, "pending", attempts, exc.reply,
-                                  self.clock() + timedelta(seconds=delay))
-            values["connection"] = isinstance(exc, ConnectionFailure)
-            return values
+            return self._values(row, "pending", attempts, exc.reply,
+                                self.clock() + timedelta(seconds=delay))
         except PermanentFailure as exc:
             return self._values(row, "failed", attempts, exc.reply)
         except ValueError as exc:  # a row that cannot make a valid message
             return self._values(row, "failed", attempts, f"cannot build the message: {exc}")
+        self.outages, self.outage = 0, None
         return self._values(row, "sent", attempts, "", sent_at=self.clock())
 
     def _urgent(self, due: list[Any]) -> set[int]:
@@ -217,15 +265,8 @@ class Dispatcher:
                         break
                     self.sleep(delay)
                     continue
-                outcomes = self._batch(due)
-                self._write(outcomes)
-                for o, row in zip(outcomes, due, strict=True):
-                    result.attempts += o["b_attempts"] > row.attempts
-                    if o["b_status"] == "sent":
-                        result.sent += 1
-                    elif o["b_status"] == "failed":
-                        result.failed += 1
-                        result.errors.append((o["recipient"], o["b_error"]))
+                if not self._batch(due, result):
+                    break
         finally:
             if self.channels.robots:
                 result.transport += f"; {self.channels.describe()}"
@@ -236,6 +277,7 @@ class Dispatcher:
                                        .where(OUTBOX.c.status.in_(["pending", "held"]))
                                        .group_by(OUTBOX.c.status)).all())
         result.deferred, result.held = counts.get("pending", 0), counts.get("held", 0)
+        result.outage = self.outage[1] if self.outage is not None else ""
 
 
 def dispatch(engine: Engine, config: Config, transport: Transport | None = None, *,

@@ -81,12 +81,12 @@ def run_cmd(app: App, as_of: date | None, dry_run: bool, replay: bool, fmt: str,
         with Progress(console=app.err, transient=True) as bar:
             task = bar.add_task(app.say("run.progress"), total=None)
             summary = nightly(engine, app.config, as_of, dry_run=dry_run, replay=replay,
-                          mode="manual", force=force,
+                          mode="manual", guard=not force,
                           progress=lambda done, total: bar.update(task, completed=done,
                                                                   total=total))
     else:
         summary = nightly(engine, app.config, as_of, dry_run=dry_run, replay=replay,
-                          mode="manual", force=force)
+                          mode="manual", guard=not force)
     if fmt == "json":
         data = summary.as_json()
         if dry_run:

@@ -17,7 +17,7 @@ from engine.cli.common import BY, DATE, FORMAT, REASON, App, UserError, common, 
 from engine.i18n import lookup
 from notifications import actions
 from notifications.digest import compose
-from notifications.dispatch import dispatch, release_held
+from notifications.dispatch import dispatch, release_held, requeue_failed
 from notifications.message import build_message
 from notifications.render import TemplateProblem
 
@@ -57,6 +57,17 @@ WORDS: dict[str, dict[str, str]] = {
                   "en": "{sent} sent, {failed} failed, {deferred} waiting to retry, {held} held "
                         "({where})"},
     "send.failed": {"zh": "  失败：{to}：{error}", "en": "  failed: {to}: {error}"},
+    "send.requeued": {"zh": "已将发送失败的邮件 {n} 封重新排队", "en": "Queued {n} failed messages "
+                                                                "again"},
+    "send.outage": {"zh": "邮件服务器无法连接，邮件均未计入尝试次数，稍后自动重试：{error}",
+                    "en": "The mail server cannot be reached; no message's tries were used, "
+                          "they are retried later: {error}"},
+    "send.stopped": {"zh": "本批发送超过 notices.retry.batch_seconds，已停止；其余邮件由定时重试"
+                           "任务发送",
+                     "en": "A batch took longer than notices.retry.batch_seconds and the send "
+                           "stopped; the retry job sends the rest"},
+    "send.since_alone": {"zh": "--since 只与 --retry-failed 一起使用",
+                         "en": "--since goes with --retry-failed"},
     "send.held_hint": {"zh": "有邮件因通知过多而暂缓：核实后运行 lights send --confirm",
                        "en": "Messages are held as a storm: check, then lights send --confirm"},
     "preview.to": {"zh": "收件人（{n}）：{to}", "en": "Recipients ({n}): {to}"},
@@ -76,6 +87,7 @@ WORDS: dict[str, dict[str, str]] = {
 
 
 _words = lookup(WORDS)
+BUSY = 3  # `lights send` found another sender at work: nothing sent by this one
 
 
 def say(app: App, key: str, **values: Any) -> str:
@@ -130,10 +142,20 @@ def notices(app: App, status: str | None, since: date | None, limit: int, fmt: s
 @click.option("--confirm", is_flag=True,
               help="also send the messages held as a storm / 放行暂缓的邮件")
 @click.option("--no-wait", is_flag=True, help="do not wait for retries / 不等待重试")
+@click.option("--retry-failed", is_flag=True,
+              help="queue the failed messages again first / 重新发送失败的邮件")
+@click.option("--since", type=DATE, help="with --retry-failed: only messages of runs on or "
+                                         "after / 起始日期")
 @common
 @_template_errors
-def send(app: App, confirm: bool, no_wait: bool) -> None:
-    """Compose pending notices and flush the outbox / 发送通知."""
+def send(app: App, confirm: bool, no_wait: bool, retry_failed: bool,
+         since: date | None) -> None:
+    """Compose pending notices and flush the outbox / 发送通知.
+
+    Exit status: 0 done, 1 a message failed, 3 another sender holds the outbox (nothing
+    was sent by this one)."""
+    if since is not None and not retry_failed:
+        raise UserError(say(app, "send.since_alone"))
     engine = app.database()
     with engine.begin() as conn:
         composed = compose(conn, app.config)
@@ -143,10 +165,16 @@ def send(app: App, confirm: bool, no_wait: bool) -> None:
         app.err.print(f"lights: {warning}", markup=False)
     if confirm:
         app.console.print(say(app, "send.released", n=release_held(engine)))
+    if retry_failed:
+        app.console.print(say(app, "send.requeued", n=requeue_failed(engine, since)))
     result = dispatch(engine, app.config, wait=not no_wait)
     if result.busy:
         app.console.print(say(app, "send.busy", holder=result.busy), markup=False)
-        return
+        sys.exit(BUSY)
+    if result.outage:
+        app.err.print(say(app, "send.outage", error=result.outage), markup=False)
+    if result.stopped:
+        app.err.print(say(app, "send.stopped"))
     app.console.print(say(app, "send.done", sent=result.sent, failed=result.failed,
                           deferred=result.deferred, held=result.held, where=result.transport),
                       markup=False)

@@ -99,20 +99,21 @@ def _fresh_statistics(conn: Connection) -> None:
 
 
 def run(engine: Engine, config: Config, as_of: date | None = None, *, dry_run: bool = False,
-        replay: bool = False, mode: str = "nightly", job: str = "", force: bool = False,
+        replay: bool = False, mode: str = "nightly", job: str = "", guard: bool = False,
         progress: Progress | None = None,
         should_stop: Callable[[], bool] | None = None,
         stages: Sequence[Stage] = ()) -> RunSummary:
     """Evaluate every open milestone as of ``as_of`` (default: today in the timezone).
 
     ``stages`` run inside each chunk's transaction, after its writes (not on a dry run
-    or a replay). A date more than ``run.max_days_ahead`` days past today is refused
-    (RunAhead) unless ``force``: a dry run or a replay writes no lights and may look ahead.
+    or a replay). With ``guard`` (a date a person typed: ``lights run --as-of`` without
+    --force), a date more than ``run.max_days_ahead`` days past today is refused
+    (RunAhead); a dry run or a replay writes no lights and may look ahead.
     """
     today = config.today()
     as_of = as_of or today
     ahead = config.run.max_days_ahead
-    if not (force or dry_run or replay) and (as_of - today).days > ahead:
+    if guard and not (dry_run or replay) and (as_of - today).days > ahead:
         raise RunAhead(as_of, today, ahead)
     started = time.perf_counter()
     summary = RunSummary(as_of=as_of, mode="replay" if replay else mode, dry_run=dry_run)

@@ -3,7 +3,9 @@
 What the demo uses, and the default when no SMTP server is configured: a person can
 open the files in any mail client. The file name comes from the Message-ID, so a
 message written again after a crash replaces its file instead of adding one; it is
-written to a temporary name first and renamed, so no half-written file is left.
+written to a temporary name first, flushed to the disk (fsync), renamed, and the
+directory flushed too, before the dispatcher marks it sent: a power cut cannot lose a
+message recorded as sent, nor leave a half-written file.
 """
 
 from __future__ import annotations
@@ -14,6 +16,15 @@ from email.message import EmailMessage
 from pathlib import Path
 
 from notifications.transports.base import Refused, TemporaryFailure
+
+
+def fsync_directory(directory: Path) -> None:
+    """Make a rename in ``directory`` durable (POSIX: the directory's entry is data too)."""
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 class FileTransport:
@@ -41,8 +52,12 @@ class FileTransport:
         path = self.path_for(message)
         tmp = path.with_suffix(".tmp")
         try:
-            tmp.write_bytes(message.as_bytes())
+            with open(tmp, "wb") as f:
+                f.write(message.as_bytes())
+                f.flush()
+                os.fsync(f.fileno())
             os.replace(tmp, path)
+            fsync_directory(self.directory)
         except OSError as exc:
             raise TemporaryFailure(f"cannot write {path}: {exc.strerror}") from None
         return {}

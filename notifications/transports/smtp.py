@@ -2,9 +2,12 @@
 
 Replies are sorted the RFC 5321 way: 4xx temporary, 5xx permanent. A refused
 connection, a timeout or a connection dropped mid-message is temporary, and the
-connection is opened again for the next message. smtplib raises only when *every*
-recipient is refused; otherwise it returns the refused ones, which are passed on, so
-a refusal of one recipient never blocks the others.
+connection is opened again for the next message. No connection at all (refused, a
+4xx such as 421 at the greeting, a timeout while connecting) is an outage
+(:class:`ConnectionFailure`): the dispatcher holds the whole batch, counting no try.
+smtplib raises only when *every* recipient is refused; otherwise it returns the
+refused ones, which are passed on, so a refusal of one recipient never blocks the
+others.
 
 The password comes from LIGHTS_SMTP_PASSWORD only (read by the caller at send time),
 and is never put in a message or an error.
@@ -79,6 +82,9 @@ class SmtpTransport:
                                            "LIGHTS_SMTP_PASSWORD is not")
                 conn.login(c.username, self._password)
         except smtplib.SMTPResponseException as exc:
+            if 400 <= exc.smtp_code < 500:  # 421 at the greeting: the server is not taking mail
+                raise ConnectionFailure(f"cannot connect to {c.host}:{c.effective_port}: "
+                                        f"{_reply(exc.smtp_code, exc.smtp_error)}") from None
             raise _failure(exc.smtp_code, exc.smtp_error) from None
         except (smtplib.SMTPException, OSError) as exc:
             raise ConnectionFailure(f"cannot connect to {c.host}:{c.effective_port}: "
