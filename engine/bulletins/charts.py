@@ -27,8 +27,9 @@ FONT_FAMILY = "'Noto Sans CJK SC','Source Han Sans SC','Microsoft YaHei','PingFa
 
 
 def text_width(text: str, size: float = FONT) -> float:
-    """Rough width of a label: CJK characters are square, Latin ones narrower."""
-    return sum(size if ord(c) > 0x2E7F else size * 0.6 for c in text)
+    """Generous width of a label: CJK characters are square, Latin ones narrower (a
+    little wider than most fonts draw them, so that a label is never clipped)."""
+    return sum(size if ord(c) > 0x2E7F else size * 0.62 for c in text)
 
 
 def _svg(height: float, title: str, body: list[str]) -> Markup:
@@ -40,7 +41,26 @@ def _svg(height: float, title: str, body: list[str]) -> Markup:
 
 
 def _label_column(labels: Sequence[str]) -> float:
+    """The width left of the bars: the widest label as drawn, at most 35% of the chart."""
     return min(max((text_width(x) for x in labels), default=40) + 12, WIDTH * 0.35)
+
+
+def fit(label: str, room: float, keep: str = "") -> str:
+    """A label that fits ``room``: ``keep`` (a rank) and as much of the name as fits,
+    with … where it was shortened. Never cut to the rank alone: the name keeps at least
+    its first two characters (the full text is the bar's tooltip)."""
+    if text_width(keep + label) <= room:
+        return keep + label
+    name = label
+    while len(name) > 2 and text_width(f"{keep}{name}…") > room:
+        name = name[:-1]
+    return f"{keep}{name}…"
+
+
+def _label(x: float, y: float, text: str, full: str) -> str:
+    """A right-aligned label left of a bar, with its full text as a tooltip."""
+    return (f'<text x="{x:.1f}" y="{y}" text-anchor="end"><title>{escape(full)}</title>'
+            f"{escape(text)}</text>")
 
 
 def _legend(items: Sequence[tuple[str, str]], x: float, y: float) -> list[str]:
@@ -64,8 +84,7 @@ def light_bars(rows: Sequence[tuple[str, Mapping[str, int]]], order: Sequence[st
     body = _legend([(COLOURS[k], light_label(k, lang)) for k in present], left, 16)
     for i, (label, counts) in enumerate(rows):
         y = top + i * ROW
-        body.append(f'<text x="{left - 6:.1f}" y="{y + BAR - 3}" text-anchor="end">'
-                    f"{escape(label)}</text>")
+        body.append(_label(left - 6, y + BAR - 3, fit(label, left - 10), label))
         x = left
         for key in present:
             n = counts.get(key, 0)
@@ -84,15 +103,14 @@ def light_bars(rows: Sequence[tuple[str, Mapping[str, int]]], order: Sequence[st
 def rate_bars(rows: Sequence[tuple[str, float | None, str]], title: str,
               colour: str = "#1c7ed6") -> Markup:
     """One bar per group for a rate in %, best first; "—" where there is no rate."""
-    left = _label_column([r[0] for r in rows])
+    left = _label_column([f"{r[2]} {r[0]}" if r[2] else r[0] for r in rows])
     right = WIDTH - 60
     top = 10
     body = _grid(left, right, top, len(rows))
     for i, (label, value, rank) in enumerate(rows):
         y = top + i * ROW
-        shown = f"{rank} {label}" if rank else label
-        body.append(f'<text x="{left - 6:.1f}" y="{y + BAR - 3}" text-anchor="end">'
-                    f"{escape(shown)}</text>")
+        keep = f"{rank} " if rank else ""
+        body.append(_label(left - 6, y + BAR - 3, fit(label, left - 10, keep), keep + label))
         if value is None:
             body.append(f'<text x="{left + 4:.1f}" y="{y + BAR - 3}" fill="{INK}">—</text>')
             continue
@@ -114,8 +132,7 @@ def investment_bars(rows: Sequence[tuple[str, float | None, float | None]], titl
     span = right - left
     for i, (label, done, due) in enumerate(rows):
         y = top + i * ROW
-        body.append(f'<text x="{left - 6:.1f}" y="{y + BAR - 3}" text-anchor="end">'
-                    f"{escape(label)}</text>")
+        body.append(_label(left - 6, y + BAR - 3, fit(label, left - 10), label))
         if done is None:
             body.append(f'<text x="{left + 4:.1f}" y="{y + BAR - 3}" fill="{INK}">—</text>')
             continue

@@ -180,12 +180,13 @@ def write_docx(b: Bulletin, lang: str, issue: Issue, issuer: Issuer | None,
     doc.heading1(h["red"])
     doc.para(v["red_by_unit"])
     if v["red"]:
-        doc.table([w("col.project", lang), w("col.milestone", lang), w("col.department", lang),
-                   w("col.leader", lang), w("col.planned", lang), w("col.days_late", lang),
-                   w("col.reason", lang)],
-                  [[f"{r['project']} {r['project_name']}", r["milestone"], r["department"],
-                    r["leader"], r["planned"], r["days_late"], r["reason"]] for r in v["red"]],
-                  size=WIDE_TABLE_PT, numeric_columns=(5,))
+        doc.table([f"{w('col.project', lang)}／{w('col.milestone', lang)}",
+                   f"{w('col.department', lang)}／{w('col.leader', lang)}",
+                   w("col.planned", lang), w("col.days_late", lang), w("col.reason", lang)],
+                  [[f"{r['project']} {r['project_name']}\n{r['milestone']}",
+                    f"{r['department']}\n{r['leader']}", r["planned"], r["days_late"],
+                    r["reason"]] for r in v["red"]],
+                  size=WIDE_TABLE_PT, numeric_columns=(3,))
 
     doc.heading1(h["invest"])
     if v["flagged"]:
@@ -332,18 +333,19 @@ class _Doc:
               numeric_columns: tuple[int, ...] = (), text_columns: tuple[int, ...] = (),
               size: float = TABLE_PT) -> None:
         """A ruled table; numbers right-aligned, the header bold."""
+        def numeric(i: int) -> bool:
+            return i in numeric_columns or (numeric_from is not None and i >= numeric_from
+                                            and i not in text_columns)
+
         table = self.doc.add_table(rows=1 + len(rows), cols=len(head))
         table.style = "Table Grid"
         table.alignment = WD_TABLE_ALIGNMENT.CENTER
         table.autofit = False
         _cell_margins(table, Mm(1))
-        widths = column_widths(head, rows, TYPE_WIDTH)
+        widths = column_widths(head, rows, TYPE_WIDTH, size,
+                               tuple(i for i in range(len(head)) if numeric(i)))
         for column, width in zip(table.columns, widths, strict=True):
             column.width = width
-
-        def numeric(i: int) -> bool:
-            return i in numeric_columns or (numeric_from is not None and i >= numeric_from
-                                            and i not in text_columns)
 
         for r, values in enumerate([head, *rows]):
             for i, value in enumerate(values):
@@ -410,16 +412,26 @@ def _width(text: str) -> float:
     return sum(1.0 if ord(c) > 0x2E7F else 0.6 for c in text)
 
 
-def column_widths(head: list[Any], rows: list[list[Any]], total: Any) -> list[Any]:
-    """Widths that give each column what its longest value needs (a header may wrap
-    onto two lines), in proportion, filling the type area."""
+def column_widths(head: list[Any], rows: list[list[Any]], total: Any,
+                  size: float = TABLE_PT, numeric: tuple[int, ...] = ()) -> list[Any]:
+    """Widths for the type area: each column what its longest value needs on one line
+    (a header may wrap onto two); when that is too wide, the widest text columns give
+    way first (they wrap), numbers never. Widths counted in characters of ``size``."""
     need = []
     for i, title in enumerate(head):
-        longest = max((_width(str(row[i])) + 1 for row in rows if row[i] is not None),
-                      default=0)
-        need.append(min(max(longest, _width(str(title)) / 2 + 0.5, 2.5), 24))
-    scale = total / sum(need)
-    return [int(n * scale) for n in need]
+        longest = max((_width(line) + 0.8 for row in rows if row[i] is not None
+                       for line in str(row[i]).split("\n")), default=0)
+        need.append(max(longest, _width(str(title)) / 2 + 0.8, 2.5))
+    room = total.pt / size
+    chars = list(need)
+    floor = [n if i in numeric else min(n, 10.0 if n > 16 else 5.0) for i, n in enumerate(need)]
+    while sum(chars) > room:
+        widest = max((i for i in range(len(chars)) if chars[i] > floor[i]),
+                     key=lambda i: chars[i], default=None)
+        if widest is None:
+            break  # nothing can give way: scaled below
+        chars[widest] = max(floor[widest], chars[widest] - 0.5)
+    return [int(total * c / sum(chars)) for c in chars]
 
 
 def _cell_margins(table: Any, margin: Any) -> None:

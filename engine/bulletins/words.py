@@ -228,6 +228,16 @@ WORDS: dict[str, dict[str, str]] = {
     "kind.month": {"zh": "月份", "en": "month"},
     "kind.quarter": {"zh": "季度", "en": "quarter"},
     "kind.year": {"zh": "年份", "en": "year"},
+    "cli.campaign_period": {"zh": "--campaign 自带期间，不能再给 --{option}"
+                                  "（可用 --year 指定年份）",
+                            "en": "--campaign is a period of its own: no --{option} with it "
+                                  "(--year picks the year)"},
+    "cli.no_campaign": {"zh": "config.yaml 的 bulletins.campaigns 中没有 {name!r}（已有：{known}）",
+                        "en": "no campaign {name!r} in bulletins.campaigns (there are: {known})"},
+    "cli.bad_scope": {"zh": "{option} {value!r} 不存在（可选：{known}）",
+                      "en": "{option} {value!r} matches nothing (known: {known})"},
+    "cli.docx_out": {"zh": "Word 通报须写入文件：请加 --out 文件名.docx",
+                     "en": "a Word bulletin goes to a file: add --out NAME.docx"},
     "cli.not_begun": {"zh": "{period}尚未开始（{start}起），无法生成通报",
                       "en": "{period} has not begun yet (it starts {start}): no bulletin"},
     "cli.written": {"zh": "已生成{label}通报：{path}（数据截至{as_of}）",

@@ -11,9 +11,12 @@ from typing import Any
 import click
 from rich.table import Table
 from rich.text import Text
+from sqlalchemy import select
 
-from engine.bulletins.build import BulletinError, build
-from engine.bulletins.periods import EXAMPLES, KINDS, BadPeriod, Period, parse
+from engine.atomic import write_bytes_atomically
+from engine.bulletins.build import Bulletin, BulletinError, build
+from engine.bulletins.config import Campaign
+from engine.bulletins.periods import EXAMPLES, KINDS, BadPeriod, Period, campaign, parse
 from engine.bulletins.project_lights import (
     LIGHTS,
     ProjectFilter,
@@ -22,21 +25,34 @@ from engine.bulletins.project_lights import (
     project_lights,
 )
 from engine.bulletins.render import FORMATS, render
+from engine.bulletins.scope import Scope
 from engine.bulletins.words import w, wan
 from engine.cli import cli
 from engine.cli.common import BY, DATE, FORMAT, App, UserError, common, emit
 from engine.cli.filters import project_codes, project_filters
 from engine.cli.views import light_cell
-from engine.i18n import light_label
+from engine.i18n import light_label, value_code, value_label
 from engine.investment import parse_amount, record_investment
+from engine.store.db import read_only
+from engine.store.tables import CATEGORIES, LEVELS, P
 from rules.investment import PRESETS
 from rules.reasons import format_day
 
-SUFFIXES = {".html": "html", ".htm": "html", ".md": "md", ".markdown": "md", ".csv": "csv"}
+SUFFIXES = {".html": "html", ".htm": "html", ".md": "md", ".markdown": "md", ".csv": "csv",
+            ".docx": "docx"}
 
 
-def _period(app: App, given: dict[str, str | None]) -> Period:
+def _period(app: App, given: dict[str, str | None], chosen_campaign: Campaign | None,
+            as_of: date | None) -> Period:
     chosen = [(kind, text) for kind, text in given.items() if text]
+    if chosen_campaign is not None:
+        # A campaign is its own period; --year says which year's (default: the as-of's).
+        others = [kind for kind, _ in chosen if kind != "year"]
+        if others:
+            raise UserError(w("cli.campaign_period", app.lang, option=others[0]))
+        year = parse("year", given["year"]).start.year if given["year"] else \
+            (as_of or app.config.today()).year
+        return campaign(chosen_campaign.name, *chosen_campaign.window(year))
     if len(chosen) != 1:
         raise UserError(w("cli.one_period", app.lang))
     kind, text = chosen[0]
@@ -45,6 +61,36 @@ def _period(app: App, given: dict[str, str | None]) -> Period:
     except BadPeriod:
         raise UserError(w("cli.bad_period", app.lang, kind=kind, text=text,
                           what=w(f"kind.{kind}", app.lang), example=EXAMPLES[kind])) from None
+
+
+def _campaign(app: App, name: str | None) -> Campaign | None:
+    if name is None:
+        return None
+    found = app.config.bulletins.campaign(name)
+    if found is None:
+        known = "、".join(c.name for c in app.config.bulletins.campaigns) or w("none", app.lang)
+        raise UserError(w("cli.no_campaign", app.lang, name=name, known=known))
+    return found
+
+
+def _scope(app: App, region: str | None, level: str | None, category: str | None,
+           engine: Any) -> Scope:
+    """The scope asked for, codes checked; a region no project has is refused with the
+    regions there are (a typo must not give an empty bulletin)."""
+    scope = Scope(region, value_code(level) if level else None,
+                  value_code(category) if category else None)
+    for option, code, known in (("--level", scope.level, LEVELS),
+                                ("--category", scope.category, CATEGORIES)):
+        if code is not None and code not in known:
+            raise UserError(w("cli.bad_scope", app.lang, option=option, value=code,
+                              known="、".join(value_label(k, app.lang) for k in known)))
+    if region is not None:
+        with read_only(engine).connect() as conn:
+            regions = sorted(conn.execute(select(P.c.region).distinct()).scalars())
+        if region not in regions:
+            raise UserError(w("cli.bad_scope", app.lang, option="--region", value=region,
+                              known="、".join(regions) or w("none", app.lang)))
+    return scope
 
 
 def _format(fmt: str | None, out: str | None) -> str:
@@ -61,36 +107,52 @@ def _format(fmt: str | None, out: str | None) -> str:
 @click.option("--month", metavar="2026-10", help="month / 月")
 @click.option("--quarter", metavar="2026Q3", help="quarter / 季度")
 @click.option("--year", metavar="2026", help="year / 年")
+@click.option("--campaign", "campaign_name", metavar="NAME",
+              help="a campaign of bulletins.campaigns (百日攻坚): its window, its targets")
+@click.option("--region", help="one region's projects / 所属地区")
+@click.option("--level", help="one level's projects: 省级|市级|县区级")
+@click.option("--category", help="one category's projects: 产业|基础设施|…")
 @click.option("--format", "fmt", type=click.Choice(FORMATS),
-              help="html, md or csv (default: from --out's suffix, else md)")
+              help="html, md, csv or docx (default: from --out's suffix, else md)")
 @click.option("--out", type=click.Path(dir_okay=False), help="write to this file / 输出文件")
 @click.option("--as-of", type=DATE,
               help="for a period not over yet: figures as of this date (default today)")
+@click.option("--issued", type=DATE, help="docx: the date of issue / 成文日期 (default today)")
+@click.option("--number", type=click.IntRange(1), help="docx: the n of the 文号 pattern "
+                                                      "(default: the month, quarter … number)")
 @click.option("--send", is_flag=True,
               help="queue it for bulletins.send_to in the notices outbox / 发送")
 @common
 def bulletin(app: App, week: str | None, half: str | None, month: str | None,
-             quarter: str | None, year: str | None, fmt: str | None, out: str | None,
-             as_of: date | None, send: bool) -> None:
-    """A bulletin ranking regions and departments (通报): week, half month … year."""
-    period = _period(app, dict(zip(KINDS, (week, half, month, quarter, year), strict=True)))
+             quarter: str | None, year: str | None, campaign_name: str | None,
+             region: str | None, level: str | None, category: str | None, fmt: str | None,
+             out: str | None, as_of: date | None, issued: date | None, number: int | None,
+             send: bool) -> None:
+    """A bulletin ranking regions and departments (通报): week, half month … year, or a
+    campaign; of the whole programme or of one region, level or category."""
+    chosen_campaign = _campaign(app, campaign_name)
+    period = _period(app, dict(zip(KINDS, (week, half, month, quarter, year), strict=True)),
+                     chosen_campaign, as_of)
     fmt = _format(fmt, out)
+    if fmt == "docx" and not out:
+        raise UserError(w("cli.docx_out", app.lang))
     engine = app.database()
+    scope = _scope(app, region, level, category, engine)
     try:
-        made = build(engine, app.config, period, as_of=as_of)
+        made = build(engine, app.config, period, as_of=as_of, scope=scope,
+                     campaign=chosen_campaign)
     except BulletinError:
         raise UserError(w("cli.not_begun", app.lang, period=period.label(app.lang),
                           start=period.start)) from None
     if made.now.later_projects:
         app.err.print(w("note.later_projects", app.lang, n=made.now.later_projects,
                         as_of=made.as_of), markup=False)
-    text = render(made, fmt, app.lang)
     if out:
-        Path(out).write_text(text, encoding="utf-8")
+        _write(app, made, fmt, Path(out), issued, number)
         app.console.print(w("cli.written", app.lang, path=out, label=period.label(app.lang),
                             as_of=made.as_of), markup=False)
     elif not send:
-        click.echo(text, nl=False)
+        click.echo(render(made, fmt, app.lang), nl=False)
     if send:
         from engine.bulletins.send import NoRecipients, queue_bulletin
 
@@ -100,6 +162,23 @@ def bulletin(app: App, week: str | None, half: str | None, month: str | None,
             raise UserError(str(exc)) from None
         app.console.print(w("cli.queued", app.lang, n=queued.queued, skipped=queued.skipped),
                           markup=False)
+
+
+def _write(app: App, made: Bulletin, fmt: str, out: Path, issued: date | None,
+           number: int | None) -> None:
+    """The file: a Word document, a CSV with its BOM (Chinese Excel reads UTF-8 by it),
+    or the text; written whole or not at all."""
+    if fmt == "docx":
+        from engine.bulletins.word import Issue, write_docx
+
+        data, said = write_docx(made, app.lang, Issue(issued or app.config.today(), number),
+                                app.config.bulletins.issuer, app.config.bulletins.fonts)
+        for line in said:
+            app.err.print(line, markup=False)
+    else:
+        text = render(made, fmt, app.lang)
+        data = text.encode("utf-8-sig" if fmt == "csv" else "utf-8")
+    write_bytes_atomically(out, data)  # whole or not at all; CannotWrite is one sentence
 
 
 @cli.command()
