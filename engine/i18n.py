@@ -112,6 +112,15 @@ WORDS: dict[str, dict[str, str]] = {
                       "en": "As-of {as_of} is {n} days after today ({today}), more than "
                             "run.max_days_ahead ({days}): probably a typo, nothing was run; "
                             "add --force to insist"},
+    "err.write.no_dir": {"zh": "无法写入 {path}：目录 {dir} 不存在",
+                         "en": "Cannot write {path}: the directory {dir} does not exist"},
+    "err.write.full": {"zh": "无法写入 {path}：磁盘已满（{detail}）；未留下不完整的文件，"
+                             "原有文件未变",
+                       "en": "Cannot write {path}: the disk is full ({detail}); no partial file "
+                             "was left and any earlier file is unchanged"},
+    "err.write.denied": {"zh": "无法写入 {path}：没有权限（{detail}）",
+                         "en": "Cannot write {path}: not permitted ({detail})"},
+    "err.write.other": {"zh": "无法写入 {path}：{detail}", "en": "Cannot write {path}: {detail}"},
     "err.refused_move": {"zh": "不能对状态为“{state}”的节点执行“{trigger}”",
                          "en": "Cannot {trigger} a milestone that is {state}"},
     "err.bad_input": {"zh": "输入有误：{msg}", "en": "Bad input: {msg}"},

@@ -8,6 +8,9 @@ sees the exit status, one line on stderr and no traceback, and the database unch
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -131,6 +134,9 @@ BAD_INPUTS = [
     (("status", "--database", "mysql://x/y"), 1, "mysql:// is not a database Lights uses"),
     (("status", "--config", "binary.yaml"), 1, "binary.yaml: not a text file in UTF-8"),
     (("progress", "HB-001/开工", "60%%"), 2, "不是百分比"),
+    (("export", "/nonexistent/dir/x.xlsx"), 1, "无法写入 /nonexistent/dir/x.xlsx：目录"),
+    (("bulletin", "--month", "2026-12", "--out", "/nonexistent/dir/b.html"), 1,
+     "目录 /nonexistent/dir 不存在"),
 ]
 
 
@@ -153,3 +159,41 @@ def test_bad_input_in_process_too(home, args, words):
     (home / "binary.yaml").write_bytes(bytes(range(256)))
     out = lights(home, *args)
     assert out.returncode == 1 and words in one_sentence(out)
+
+
+def test_template_to_a_missing_directory_in_process(home):
+    out = lights(home, "template", "nowhere/t.xlsx", "--lang", "en")
+    assert out.returncode == 1
+    assert one_sentence(out) == ("lights: Cannot write nowhere/t.xlsx: the directory nowhere "
+                                 "does not exist")
+
+
+@pytest.fixture
+def full_disk(tmp_path) -> Iterator[Path]:
+    """A 64 KiB tmpfs, filled up: a disk with no room for an export."""
+    mount = tmp_path / "full"
+    mount.mkdir()
+    made = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(mount)],
+                          capture_output=True, text=True)
+    if made.returncode != 0:
+        pytest.skip(f"cannot mount a small tmpfs to fill up here: {made.stderr.strip()}")
+    try:
+        yield mount
+    finally:
+        subprocess.run(["umount", str(mount)], check=True)
+
+
+def test_a_full_disk_leaves_the_earlier_file_and_no_partial_one(home, full_disk):
+    earlier = full_disk / "台账.xlsx"
+    earlier.write_bytes(b"the export of last week")
+    with pytest.raises(OSError), (full_disk / "filler").open("wb") as filler:
+        while True:
+            filler.write(b"x" * 4096)
+            filler.flush()
+    filler = full_disk / "filler"
+    os.truncate(filler, filler.stat().st_size - 4096)  # one page left: the export starts
+    out = lights_process(home, "export", str(earlier))
+    assert out.returncode == 1
+    assert "磁盘已满（No space left on device）" in one_sentence(out)
+    assert sorted(p.name for p in full_disk.iterdir()) == ["filler", "台账.xlsx"]
+    assert earlier.read_bytes() == b"the export of last week"

@@ -24,6 +24,7 @@ from rich.console import Console
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
+from engine.atomic import CannotWrite
 from engine.cli.safe import SafeConsole
 from engine.cli.usage import Bad
 from engine.config import Config, ConfigError, database_url_problem, load_config
@@ -141,6 +142,9 @@ def common(func: Callable[..., Any]) -> Callable[..., Any]:
             fail(err, t("err.not_found", used, what=t(f"what.{exc.what}", used), ref=exc.ref))
         except RunRefused as exc:
             fail(err, t("err.refused_run", used, as_of=exc.as_of, latest=exc.latest))
+        except CannotWrite as exc:
+            fail(err, t(f"err.write.{exc.why}", used, path=exc.path, dir=exc.path.parent,
+                        detail=exc.detail))
         except RunAhead as exc:
             fail(err, t("err.run_ahead", used, as_of=exc.as_of, today=exc.today,
                         n=(exc.as_of - exc.today).days, days=exc.days))

@@ -27,6 +27,7 @@ from openpyxl.utils import get_column_letter
 from sqlalchemy import Connection, select
 from sqlalchemy.engine import Engine
 
+from engine.atomic import write_atomically
 from engine.bulletins.rates import snapshot
 from engine.bulletins.words import invest_reason
 from engine.config import Config
@@ -304,7 +305,13 @@ def _csv_value(col: Column, value: Any, lang: str) -> str:
 
 def write_ledger(data: LedgerData, path: Path, *, split: Split | None = None,
                  encoding: str = "utf-8-sig") -> ExportSummary:
-    """Write the ledger as .xlsx or .csv (by the file's suffix)."""
+    """Write the ledger as .xlsx or .csv (by the file's suffix), whole or not at all
+    (:mod:`engine.atomic`: a full disk leaves no truncated file)."""
+    return write_atomically(path, lambda part: _write_ledger(data, path, part, split, encoding))
+
+
+def _write_ledger(data: LedgerData, path: Path, part: Path, split: Split | None,
+                  encoding: str) -> ExportSummary:
     lang = data.lang
     if path.suffix.lower() == ".csv":
         columns = export_columns("milestones", flat=True)
@@ -313,7 +320,7 @@ def write_ledger(data: LedgerData, path: Path, *, split: Split | None = None,
         rows = data.milestones + [p for code, p in data.projects.items()
                                   if code not in with_milestones]
         rows.sort(key=lambda r: r.get("_sort") or (r["code"],))
-        with path.open("w", encoding=encoding, newline="", errors="strict") as out:
+        with part.open("w", encoding=encoding, newline="", errors="strict") as out:
             writer = csv.writer(out)
             writer.writerow([c.header(lang) for c in columns])
             for row in rows:
@@ -325,7 +332,7 @@ def write_ledger(data: LedgerData, path: Path, *, split: Split | None = None,
     milestone_columns = export_columns("milestones")
     for title, rows in _groups(data, split):
         sheets.append(book.sheet(title, milestone_columns, rows))
-    book.save(path)
+    book.save(part)
     return ExportSummary(len(data.projects), len(data.milestones), sheets)
 
 

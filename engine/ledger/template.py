@@ -19,6 +19,7 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from engine.atomic import write_atomically
 from engine.config import Config
 from engine.i18n import value_label
 from engine.ledger.columns import (
@@ -181,7 +182,7 @@ def write_template(path: Path, config: Config, lang: str) -> None:
     for col, (name, values) in enumerate(lists.items(), start=1):
         for row, value in enumerate([name, *values], start=1):
             hidden.cell(row, col, value)
-    book.save(path)
+    write_atomically(path, book.save)
 
 
 def _list_options(config: Config, lang: str) -> dict[str, list[str]]:
