@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -10,10 +11,10 @@ import click
 from rich.text import Text
 
 from engine.cli import cli, views
-from engine.cli.common import BY, App, UserError, common
+from engine.cli.common import BY, DATE, App, UserError, common
 from engine.cli.filters import milestone_filters, status_filter
 from engine.ledger.export import export_ledger
-from engine.ledger.load import ImportSummary, import_ledger
+from engine.ledger.load import ImportSummary, OutOfOrder, import_ledger
 from engine.ledger.problems import LedgerInvalid
 from engine.ledger.template import write_template
 from engine.ledger.validate import read_ledger
@@ -28,16 +29,26 @@ SHOWN = 20  # changes and moves listed on the terminal; --format json has them a
               help="check and show what would change, write nothing / 只检查，不写入")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
               show_default=True)
+@click.option("--as-of", "stood_on", type=DATE,
+              help="a past ledger as it stood that day: entered then, its reports dated "
+                   "then, lights evaluated as of it (import months in order) / 历史台账")
 @BY
 @common
-def import_cmd(app: App, files: tuple[Path, ...], dry_run: bool, fmt: str, actor: str) -> None:
+def import_cmd(app: App, files: tuple[Path, ...], dry_run: bool, fmt: str, stood_on: date | None,
+               actor: str) -> None:
     """Import ledgers (.xlsx, .csv): projects, milestones, progress / 导入台账."""
     engine = app.database()
     today = app.config.today()
-    ledger = read_ledger(files, app.config, app.lang, today)
+    if stood_on is not None and stood_on > today:
+        raise UserError(say("import.future", app.lang, day=format_day(stood_on, app.lang)))
+    ledger = read_ledger(files, app.config, app.lang, stood_on or today)
     try:
         summary = import_ledger(engine, app.config, ledger, lang=app.lang, actor=actor,
-                                dry_run=dry_run, today=today)
+                                dry_run=dry_run, today=today, stood_on=stood_on)
+    except OutOfOrder as exc:
+        raise UserError(say("import.out_of_order", app.lang,
+                            day=format_day(exc.stood_on, app.lang),
+                            latest=format_day(exc.latest, app.lang))) from None
     except LedgerInvalid as exc:
         if fmt == "json":
             click.echo(json.dumps({"problems": [p.as_json(app.lang) for p in exc.problems],

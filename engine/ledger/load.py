@@ -18,10 +18,10 @@ file or against the database, and nothing is written.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, time
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, insert, select, text, update
@@ -40,8 +40,9 @@ from engine.ledger.problems import LedgerInvalid, Problem, shown
 from engine.ledger.validate import Ledger, MilestoneIn, ReportIn, required_for_new
 from engine.ledger.words import say
 from engine.store.db import writer
-from engine.store.lookups import evaluation_date
-from engine.store.tables import IR, REPORTS, M, Milestone, P, Project, T, utcnow
+from engine.store.lookups import count_lights, evaluation_date, latest_as_of
+from engine.store.tables import IR, REPORTS, M, Milestone, P, Project, R, T, utcnow
+from rules.lights import OPEN_STATES
 from rules.reasons import calendar_warning
 
 CHUNK = 500  # ids per IN list: well inside SQLite's and PostgreSQL's parameter limits
@@ -108,10 +109,12 @@ class Loader:
     """Plans the changes against the database, then writes them; one instance per import."""
 
     def __init__(self, conn: Connection, config: Config, ledger: Ledger, lang: str,
-                 actor: str, today: date, as_of: date | None = None) -> None:
+                 actor: str, today: date, as_of: date | None = None,
+                 stood_on: date | None = None) -> None:
         self.conn, self.config, self.ledger = conn, config, ledger
         self.lang, self.actor, self.today = lang, actor, today
         self.problems: list[Problem] = []
+        self.stood_on = stood_on  # a past ledger: see import_ledger
         self.as_of = evaluation_date(conn, config, as_of)
         self.summary = ImportSummary(ledger.files, self.as_of, False,
                                      warnings=list(ledger.warnings))
@@ -164,7 +167,9 @@ class Loader:
             if row is None:
                 for key in required_for_new(rec, "project"):
                     self.problem(rec.where(key, self.lang), "required_new_project", code=code)
-                self.project_inserts.append({**defaults, "code": code,
+                entered = {} if self.stood_on is None else {
+                    "created_at": datetime.combine(self.stood_on, time(0), self.config.zone)}
+                self.project_inserts.append({**defaults, "code": code, **entered,
                                              **{t: val for t, (_, val) in given.items()}})
                 self.summary.projects["new"] += 1
                 self.summary.changes.append(("change.new_project", {
@@ -454,6 +459,24 @@ class Loader:
         except DBAPIError:
             savepoint.rollback()
 
+    def evaluate_all(self) -> None:
+        """A past ledger: every open milestone lit as of its day and recorded as that
+        day's evaluation (mode ``import``), in the import's transaction."""
+        run_id = self.conn.execute(insert(R).values(
+            as_of=self.as_of, mode="import", job="import", status="running",
+            started_at=utcnow(), counts={}, moves_by_trigger={}, warnings=[])
+        ).inserted_primary_key[0]
+        ids = list(self.conn.execute(select(M.c.id).select_from(M.join(P)).where(
+            M.c.state.in_(OPEN_STATES), P.c.status == "active").order_by(M.c.id)).scalars())
+        relit = relight(self.conn, self.config, ids, self.as_of, actor=self.actor,
+                        run_id=run_id)
+        triggers = Counter(m.trigger for m in relit.moves)
+        self.conn.execute(update(R).where(R.c.id == run_id).values(
+            status="ok", finished_at=utcnow(), evaluated=len(ids), moves=len(relit.moves),
+            counts=count_lights(self.conn), moves_by_trigger=dict(triggers)))
+        known = {m.milestone_id for m in self.summary.moves}
+        self.summary.moves += [m for m in relit.moves if m.milestone_id not in known]
+
     def _light(self, ids: list[int], milestone_ids: dict[tuple[str, str], int]) -> None:
         """Light the touched milestones now, as the nightly run would."""
         relit = relight(self.conn, self.config, ids, self.as_of, actor=self.actor)
@@ -499,9 +522,18 @@ def _insert(conn: Connection, table: Any, rows: Iterable[dict[str, Any]]) -> Non
         conn.execute(insert(table), batch)
 
 
+class OutOfOrder(Exception):
+    """A ledger imported as of a date before the latest evaluation: history is rebuilt
+    in date order (January's ledger before February's)."""
+
+    def __init__(self, stood_on: date, latest: date) -> None:
+        super().__init__(f"{stood_on} is before the latest evaluation ({latest})")
+        self.stood_on, self.latest = stood_on, latest
+
+
 def import_ledger(engine: Engine, config: Config, ledger: Ledger, *, lang: str,
                   actor: str = "", dry_run: bool = False, today: date | None = None,
-                  as_of: date | None = None) -> ImportSummary:
+                  as_of: date | None = None, stood_on: date | None = None) -> ImportSummary:
     """Check the records against the database and write them, all or nothing.
 
     Raises :class:`LedgerInvalid` with every problem (the file's and the database's)
@@ -509,17 +541,31 @@ def import_ledger(engine: Engine, config: Config, ledger: Ledger, *, lang: str,
     so what it reports is exactly what an import would do. The touched milestones are
     lit as of ``as_of``: by default today, or the latest run's date if that is later
     (as ``lights progress`` does); ``today`` bounds report and completion dates.
+
+    ``stood_on`` imports a past ledger as it stood on that day (``lights import FILE
+    --as-of DATE``): new projects count as entered that day, undated reports are dated
+    it (and none may be later), and the whole programme is evaluated as of it and
+    recorded as an evaluation of that date, so that the bulletins of the months before
+    today have their figures. Ledgers must come in date order (:class:`OutOfOrder`).
     """
+    if stood_on is not None:
+        today = as_of = stood_on
     today = today or config.today()
     with writer(engine).connect() as conn:  # reads what it then writes: the lock first
         transaction = conn.begin()
         try:
-            loader = Loader(conn, config, ledger, lang, actor, today, as_of)
+            if stood_on is not None:
+                latest = latest_as_of(conn)
+                if latest is not None and stood_on < latest:
+                    raise OutOfOrder(stood_on, latest)
+            loader = Loader(conn, config, ledger, lang, actor, today, as_of, stood_on)
             loader.plan()
             problems = ledger.problems + loader.problems
             if problems:
                 raise LedgerInvalid(problems)
             loader.write()
+            if stood_on is not None:
+                loader.evaluate_all()
         except BaseException:
             transaction.rollback()
             raise

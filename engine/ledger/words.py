@@ -151,6 +151,12 @@ WORDS: dict[str, dict[str, str]] = {
     "import.problems": {"zh": "台账有 {n} 个问题，未导入任何数据",
                         "en": "the ledger has {n} problem(s); nothing was imported"},
     "import.warning": {"zh": "注意：{text}", "en": "Warning: {text}"},
+    "import.future": {"zh": "--as-of {day} 在今天之后：历史台账的日期不能晚于今天",
+                      "en": "--as-of {day} is after today: a past ledger's day cannot be later"},
+    "import.out_of_order": {"zh": "--as-of {day} 早于最近一次评估（{latest}）："
+                                  "历史台账须按日期先后导入，未导入任何数据",
+                            "en": "--as-of {day} is before the latest evaluation ({latest}): past "
+                                  "ledgers are imported in date order; nothing was imported"},
     "warn.ignored": {"zh": "{where} 忽略的列：{columns}", "en": "{where}: columns ignored: "
                                                                "{columns}"},
     "warn.months": {"zh": "{where} 有 {n} 个计划时间只写了年月（或旬、季度、年底），"
