@@ -33,11 +33,11 @@ from sqlalchemy import insert, select
 from engine.config import load_config
 from engine.evaluation.run import run
 from engine.migrations import create_database
-from engine.store.db import open_database
+from engine.nightly import stages
+from engine.store.db import open_database, writer
 from engine.store.tables import Milestone, Project
 from notifications.digest import compose
 from notifications.dispatch import dispatch
-from notifications.night import notices_stage
 from notifications.plan import Planner, coverage
 
 AS_OF = date(2026, 11, 26)
@@ -68,7 +68,7 @@ def build(url: str, milestones: int) -> None:
                  "leader_email": f"lead{i}@bench.example",
                  "department_email": f"dept{i}@bench.example", "outdoor": False}
                 for i in range(milestones)]
-    with engine.begin() as conn:
+    with writer(engine).begin() as conn:
         conn.execute(insert(Project), projects)
         ids = conn.execute(select(Project.id).order_by(Project.id)).scalars().all()
         conn.execute(insert(Milestone), [
@@ -105,8 +105,8 @@ def main() -> None:
               f"SQLite, aiosmtpd Sink on 127.0.0.1")
 
         start = time.perf_counter()
-        summary = run(engine, config, AS_OF, mode="manual", stages=notices_stage(config))
-        with engine.begin() as conn:
+        summary = run(engine, config, AS_OF, mode="manual", stages=stages(config))
+        with writer(engine).begin() as conn:
             Planner(config, AS_OF, summary.run_id).followups(conn)
         with engine.connect() as conn:
             coverage(conn, config)
@@ -115,7 +115,7 @@ def main() -> None:
               f"{summary.evaluated} milestones")
 
         start = time.perf_counter()
-        with engine.begin() as conn:
+        with writer(engine).begin() as conn:
             composed = compose(conn, config, AS_OF)
         render = time.perf_counter() - start
         print(f"render: {composed.messages} digests of {composed.notices} notices in "

@@ -133,6 +133,18 @@ WORDS: dict[str, dict[str, str]] = {
                             "持有运行锁，本次未运行；请等它结束后再试",
                       "en": "A run is in progress: {job} on {host} (pid {pid}) has held the run "
                             "lock since {since}; nothing was done. Try again when it has finished"},
+    "err.db_busy": {"zh": "数据库正被占用，等了 {secs} 秒仍未轮到，本次未写入："
+                          "评估 {job}（主机 {host}，进程 {pid}，{since} 开始）正在写入；请稍后再试",
+                    "en": "The database stayed busy for {secs} s and nothing was written: the "
+                          "run {job} on {host} (pid {pid}, since {since}) is writing; try "
+                          "again later"},
+    "err.db_busy_other": {"zh": "数据库正被占用，等了 {secs} 秒仍未轮到，本次未写入："
+                                "另一个进程正在写入；请稍后再试",
+                          "en": "The database stayed busy for {secs} s and nothing was "
+                                "written: another process is writing; try again later"},
+    "err.lock_lost": {"zh": "运行锁已被另一个进程接管（本进程的心跳已过期），已停止",
+                      "en": "The run lock was taken over by another process (this one's "
+                            "heartbeat had expired); stopped"},
     "what.project": {"zh": "项目", "en": "project"},
     "what.milestone": {"zh": "节点", "en": "milestone"},
 }

@@ -1,6 +1,7 @@
 """What people do about notices: acknowledge, silence, load contacts, look, preview.
 
-Each is one short transaction. Errors a person can cause are raised as
+Each is one short transaction; those that write take the write lock at their start
+(:func:`engine.store.db.writer`). Errors a person can cause are raised as
 :class:`engine.store.lookups.BadInput` or :class:`engine.store.lookups.NotFound`, which every
 command turns into one sentence.
 """
@@ -20,6 +21,7 @@ from sqlalchemy import Connection, delete, func, insert, select, update
 from sqlalchemy.engine import Engine
 
 from engine.config import Config
+from engine.store.db import writer
 from engine.store.lookups import BadInput, latest_as_of, resolve_milestone, resolve_project
 from engine.store.tables import (
     ACK,
@@ -67,7 +69,7 @@ def acknowledge(engine: Engine, config: Config, ref: str, *, by: str, reason: st
     days = config.notices.ack_hold_days if days is None else days
     if days < 1:
         raise BadInput(f"--days: {days} is not a positive number of days")
-    with engine.begin() as conn:
+    with writer(engine).begin() as conn:
         row = resolve_milestone(conn, ref)
         as_of = on or _today(conn, config)
         until = as_of + timedelta(days=days)
@@ -89,7 +91,7 @@ def add_silence(engine: Engine, config: Config, *, milestone: str | None = None,
     if len(targets) != 1:
         raise BadInput("give exactly one of --milestone, --project, --recipient")
     scope, target = targets[0]
-    with engine.begin() as conn:
+    with writer(engine).begin() as conn:
         today = _today(conn, config)
         start = starts or today
         if until < start:
@@ -111,7 +113,7 @@ def add_silence(engine: Engine, config: Config, *, milestone: str | None = None,
 def end_silence(engine: Engine, silence_id: int, *, by: str, reason: str) -> None:
     """End a silence early; the row stays, with who ended it and why."""
     by, reason = _needed(by, "--by"), _needed(reason, "--reason")
-    with engine.begin() as conn:
+    with writer(engine).begin() as conn:
         row = conn.execute(select(SIL).where(SIL.c.id == silence_id)).first()
         if row is None:
             raise BadInput(f"no silence {silence_id}")
@@ -180,7 +182,7 @@ def load_contacts(engine: Engine, entries: list[ContactEntry], *, replace: bool 
                   ) -> tuple[int, int]:
     """Add contacts (the same person, role and scope once); ``replace`` empties the table
     first. Returns (added, already there)."""
-    with engine.begin() as conn:
+    with writer(engine).begin() as conn:
         if replace:
             conn.execute(delete(CONTACT))
         existing = {(r.email, r.role, r.region, r.department, r.project)
@@ -251,7 +253,7 @@ def preview(engine: Engine, config: Config, *, milestone: str | None = None,
     """
     if (milestone is None) == (recipient is None):
         raise BadInput("give a MILESTONE or --recipient EMAIL")
-    with engine.connect() as conn, conn.begin() as tx:
+    with writer(engine).connect() as conn, conn.begin() as tx:
         try:
             as_of = as_of or _today(conn, config)
             planner = Planner(config, as_of)

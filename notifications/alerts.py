@@ -1,13 +1,10 @@
-"""The scheduler's use of the notices outbox (issue #3): alerts and counts.
+"""The scheduler's use of the notices outbox: alerts to the administrators, retries.
 
 - :func:`alert_admins` puts an e-mail to every administrator (contact role ``admin``)
   into the outbox and sends it, like any notice: at least once, never doubled (its
   dedup key is the job, the night and the kind, so a night that fails again after a
   restart does not alert twice).
-- :func:`outbox_counts` gives the night's digests by status, for the logs.
-
-:mod:`engine.jobs` reaches this module through ``importlib``; it imports the notices
-package, which may change while both are being written.
+- :func:`retry_outbox` sends what waits in the outbox and is due.
 """
 
 from __future__ import annotations
@@ -16,13 +13,14 @@ from datetime import date
 from html import escape
 from typing import Any
 
-from sqlalchemy import func, insert, inspect, select
+from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
 from engine.config import Config
-from engine.store.tables import OUTBOX, utcnow
-from notifications.digest import message_id
+from engine.store.db import writer
+from engine.store.tables import OUTBOX
 from notifications.dispatch import dispatch
+from notifications.outbox import Outgoing, enqueue
 from notifications.plan import load_directory, mail_domain
 
 ALERTS = {
@@ -47,39 +45,22 @@ ALERTS = {
 def alert_admins(engine: Engine, config: Config, kind: str, job: str, night: date,
                  detail: str) -> int:
     """E-mail the administrators about a failed or missed night; how many were told."""
-    with engine.begin() as conn:
+    with writer(engine).begin() as conn:
         admins = load_directory(conn, config).admins()
-        keys = {f"alert:{kind}:{job}:{night}:{a.email}": a for a in admins}
-        if not keys:
-            return 0
-        known = set(conn.execute(select(OUTBOX.c.dedup_key)
-                                 .where(OUTBOX.c.dedup_key.in_(list(keys)))).scalars())
-        rows = []
-        for key, person in keys.items():
-            if key in known:
-                continue
+        messages = []
+        for person in admins:
             lang = person.lang if person.lang in ("zh", "en") else config.lang
             subject, text = (s.format(night=night, job=job, detail=detail)
                              for s in ALERTS[kind][lang])
-            rows.append({"dedup_key": key, "message_id": message_id(key, mail_domain(config)),
-                         "kind": "alert", "as_of": night, "recipient": person.email,
-                         "recipient_name": person.name, "lang": lang, "subject": subject,
-                         "text": text, "html": f"<pre>{escape(text)}</pre>", "threads": [],
-                         "status": "pending", "created_at": utcnow()})
-        if rows:
-            conn.execute(insert(OUTBOX), rows)
+            messages.append(Outgoing(f"alert:{kind}:{job}:{night}:{person.email}", "alert",
+                                     night, person.email, subject, text,
+                                     f"<pre>{escape(text)}</pre>",
+                                     recipient_name=person.name, lang=lang))
+        if not messages:
+            return 0
+        enqueue(conn, messages, domain=mail_domain(config))
     dispatch(engine, config, wait=False)
-    return len(keys)
-
-
-def outbox_counts(engine: Engine, night: date) -> dict[str, int] | None:
-    """The night's messages in the outbox by status; None without the notices' tables."""
-    with engine.connect() as conn:
-        if not inspect(conn).has_table(OUTBOX.name):
-            return None
-        rows = conn.execute(select(OUTBOX.c.status, func.count()).where(OUTBOX.c.as_of == night)
-                            .group_by(OUTBOX.c.status)).all()
-    return {status: n for status, n in rows} or {"none": 0}
+    return len(messages)
 
 
 def retry_outbox(engine: Engine, config: Config) -> dict[str, Any]:

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, func, insert, select, update
+from sqlalchemy import Connection, bindparam, func, select, update
 
 from engine.config import Config
 from engine.i18n import light_label
@@ -32,8 +32,8 @@ from engine.store.tables import (
     M,
     P,
     T,
-    utcnow,
 )
+from notifications.outbox import Outgoing, enqueue
 from notifications.plan import Planner, load_directory, mail_domain
 from notifications.render import Renderer
 from notifications.routing import Person
@@ -60,11 +60,6 @@ class ComposeResult:
     storm_messages: int = 0
     failures_reported: int = 0
     warnings: list[str] = field(default_factory=list)
-
-
-def message_id(dedup_key: str, domain: str) -> str:
-    """The same key gives the same Message-ID, so a resend after a crash is one message."""
-    return f"<{hashlib.sha256(dedup_key.encode()).hexdigest()[:40]}@{domain}>"
 
 
 def _item_key(item: dict[str, Any]) -> tuple[int, int, int, str]:
@@ -236,8 +231,8 @@ class Composer:
         result.storm = not preview and (result.milestones > n.storm_min_milestones
                         and result.milestones > n.storm_threshold * max(total, 1))
         admin_emails = {a.email for a in admins}
-        messages: list[dict[str, Any]] = []
-        links: list[dict[str, Any]] = []
+        messages: list[Outgoing] = []
+        links: dict[str, list[int]] = {}
         for email, notices in by_recipient.items():
             person = people[email]
             mine = list(failures) if email in admin_emails else []
@@ -248,18 +243,18 @@ class Composer:
                 ",".join(f"f{f['id']}" for f in mine)
             key = (f"digest|{as_of}|{email}|"
                    f"{hashlib.sha1(ids_part.encode()).hexdigest()[:12]}")
-            status = "held" if result.storm and notices else "pending"
-            messages.append(self._row(key, "digest", as_of, person, rendered, status,
-                                      self._step_name(notices),
-                                      sorted({x.thread for x in notices})[:20] if notices
-                                      else [], first=notices[0].thread if notices else None))
-            links.append([x.id for x in notices])
+            messages.append(self._message(key, "digest", as_of, person, rendered,
+                                          bool(result.storm and notices),
+                                          self._step_name(notices),
+                                          sorted({x.thread for x in notices})[:20] if notices
+                                          else [], first=notices[0].thread if notices else None))
+            links[key] = [x.id for x in notices]
         if result.storm:
             messages += self._storm(conn, rows, as_of, admins, total,
                                     sum(1 for v in by_recipient.values() if v))
-        new_ids = self._insert(conn, messages)
-        pairs = [{"b_notice": nid, "b_msg": mid}
-                 for mid, nids in zip(new_ids, links, strict=False) for nid in nids]
+        ids = enqueue(conn, messages, domain=self.domain).ids
+        pairs = [{"b_notice": nid, "b_msg": ids[key]}
+                 for key, nids in links.items() for nid in nids]
         if pairs:
             conn.execute(update(NOTICE).where(NOTICE.c.id == bindparam("b_notice"))
                          .values(message_id=bindparam("b_msg")), pairs)
@@ -270,9 +265,9 @@ class Composer:
         elif failures:
             result.warnings.append(f"{len(failures)} failed deliveries and no administrator "
                                    f"(contact role admin) to tell")
-        result.messages = sum(1 for m in messages if m["status"] == "pending")
-        result.held = sum(1 for m in messages if m["status"] == "held")
-        result.storm_messages = sum(1 for m in messages if m["kind"] == "storm")
+        result.messages = sum(1 for m in messages if not m.held)
+        result.held = sum(1 for m in messages if m.held)
+        result.storm_messages = sum(1 for m in messages if m.kind == "storm")
         result.notices = len(rows)
         if result.storm and not admins:
             result.warnings.append("notice storm held, and no administrator (contact role "
@@ -283,28 +278,13 @@ class Composer:
         steps = [n.step for n in notices if n.label != "resolved"]
         return self.ladder[min(max(steps), len(self.ladder) - 1)].step if steps else ""
 
-    def _row(self, key: str, kind: str, as_of: date, person: Person, rendered: Any, status: str,
-             step: str, threads: list[str], first: str | None) -> dict[str, Any]:
+    def _message(self, key: str, kind: str, as_of: date, person: Person, rendered: Any,
+                 held: bool, step: str, threads: list[str], first: str | None) -> Outgoing:
         if first is not None and first in threads:  # In-Reply-To: the worst milestone's thread
             threads = [first, *(t for t in threads if t != first)]
-        return {"dedup_key": key, "message_id": message_id(key, self.domain), "kind": kind,
-                "as_of": as_of, "recipient": person.email, "recipient_name": person.name,
-                "lang": person.lang, "step": step, "subject": rendered.subject,
-                "text": rendered.text, "html": rendered.html, "threads": threads,
-                "status": status, "attempts": 0, "last_error": "", "next_attempt_at": None,
-                "sent_at": None, "reported_on": None, "created_at": utcnow()}
-
-    def _insert(self, conn: Connection, messages: list[dict[str, Any]]) -> list[int]:
-        """Insert and return the ids in order (portable: read back by dedup key)."""
-        if not messages:
-            return []
-        conn.execute(insert(OUTBOX), messages)
-        keys = [m["dedup_key"] for m in messages]
-        found: dict[str, int] = {}
-        for i in range(0, len(keys), 5000):
-            found.update(conn.execute(select(OUTBOX.c.dedup_key, OUTBOX.c.id)
-                                      .where(OUTBOX.c.dedup_key.in_(keys[i:i + 5000]))).all())
-        return [found[k] for k in keys]
+        return Outgoing(key, kind, as_of, person.email, rendered.subject, rendered.text,
+                        rendered.html, recipient_name=person.name, lang=person.lang,
+                        step=step, threads=threads, held=held)
 
     def _unreported_failures(self, conn: Connection) -> list[dict[str, Any]]:
         rows = conn.execute(select(OUTBOX.c.id, OUTBOX.c.recipient, OUTBOX.c.subject,
@@ -318,7 +298,7 @@ class Composer:
                  "error": f["last_error"] or "—", "attempts": f["attempts"]} for f in failures]
 
     def _storm(self, conn: Connection, rows: list[Any], as_of: date, admins: list[Person],
-               total: int, held_messages: int) -> list[dict[str, Any]]:
+               total: int, held_messages: int) -> list[Outgoing]:
         by_milestone = {r.milestone_id: r for r in rows}
         counts = Counter("resolved" if r.label == "resolved" else r.light
                          for r in by_milestone.values())
@@ -338,7 +318,7 @@ class Composer:
                    "confirm_command": "lights send --confirm"}
             rendered = self.renderer.message("storm", admin.lang, ctx)
             key = f"storm|{as_of}|{admin.email}|{len(by_milestone)}|{min(by_milestone)}"
-            out.append(self._row(key, "storm", as_of, admin, rendered, "pending", "", [], None))
+            out.append(self._message(key, "storm", as_of, admin, rendered, False, "", [], None))
         return out
 
 

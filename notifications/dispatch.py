@@ -41,6 +41,7 @@ from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.engine import Engine
 
 from engine.config import Config
+from engine.store.db import writer
 from engine.store.lock import LockBusy, RunLock
 from engine.store.tables import NOTICE, OUTBOX
 from notifications.channels import Channels, is_channel
@@ -87,7 +88,7 @@ def backoff(attempts: int, base: float, cap: float) -> float:
 
 def release_held(engine: Engine) -> int:
     """`lights send --confirm`: let the messages held by a storm go."""
-    with engine.begin() as conn:
+    with writer(engine).begin() as conn:
         return conn.execute(update(OUTBOX).where(OUTBOX.c.status == "held")
                             .values(status="pending")).rowcount or 0
 
@@ -112,6 +113,7 @@ class Dispatcher:
         self.config = config
         self.transport = transport or transport_for(config)
         self.sleep = sleep
+        self.lock: RunLock | None = None
         n = config.notices
         self.mail_from, self.from_name, self.retry = n.mail_from, n.mail_from_name, n.retry
         self.outage: tuple[datetime, str] | None = None  # mail waits until, and why
@@ -229,11 +231,13 @@ class Dispatcher:
     def _write(self, outcomes: list[dict[str, Any]]) -> None:
         if not outcomes:
             return
-        with self.engine.begin() as conn:
+        with writer(self.engine).begin() as conn:
             conn.execute(update(OUTBOX).where(OUTBOX.c.id == bindparam("b_id")).values(
                 status=bindparam("b_status"), attempts=bindparam("b_attempts"),
                 last_error=bindparam("b_error"), next_attempt_at=bindparam("b_next"),
                 sent_at=bindparam("b_sent")), outcomes)
+            if self.lock is not None:  # the outbox lock renewed with the outcomes
+                self.lock.beat(conn)
 
     def run(self, wait: bool = True) -> SendResult:
         """Send everything due; wait for retries up to ``retry.wait_seconds`` if ``wait``."""
@@ -245,9 +249,11 @@ class Dispatcher:
             result.busy = str(exc.holder)
             self.transport.close()
             return result
+        self.lock = lock
         try:
             self._send_all(result, wait)
         finally:
+            self.lock = None
             lock.release()
         return result
 

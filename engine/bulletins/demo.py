@@ -87,7 +87,7 @@ def add_investment_reports(engine: Engine, as_of: date) -> int:
                          "actual_start": started if running and started.year == year
                          else None,
                          "note": "", "reporter": "", "created_at": utcnow()})
-    with engine.begin() as conn:
+    with writer(engine).begin() as conn:
         if rows:
             conn.execute(insert(IR), rows)
     return len(rows)

@@ -11,15 +11,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import insert, select
 from sqlalchemy.engine import Engine
 
 from engine.bulletins.build import Bulletin
 from engine.bulletins.render import render
 from engine.bulletins.words import w
 from engine.config import Config
-from engine.store.tables import OUTBOX, utcnow
-from notifications.digest import message_id
+from engine.store.db import writer
+from notifications.outbox import Outgoing, enqueue
+from notifications.plan import mail_domain
 
 
 class NoRecipients(Exception):
@@ -41,19 +41,10 @@ def queue_bulletin(engine: Engine, config: Config, b: Bulletin, lang: str) -> Qu
     recipients = config.bulletins.send_to
     if not recipients:
         raise NoRecipients(w("cli.no_recipients", lang))
-    domain = config.notices.mail_from.rsplit("@", 1)[1]
     subject = f"{w('title', lang, noun=b.period.noun(lang))} · {b.period.label(lang)}"
     html, text = render(b, "html", lang), render(b, "md", lang)
-    keys = {dedup_key(b, lang, r.email): r for r in recipients}
-    with engine.begin() as conn:
-        known = set(conn.execute(select(OUTBOX.c.dedup_key)
-                                 .where(OUTBOX.c.dedup_key.in_(list(keys)))).scalars())
-        rows = [{"dedup_key": key, "message_id": message_id(key, domain), "kind": "bulletin",
-                 "as_of": b.as_of, "recipient": r.email, "recipient_name": r.name,
-                 "lang": lang, "step": "", "subject": subject, "text": text, "html": html,
-                 "threads": [], "status": "pending", "attempts": 0, "last_error": "",
-                 "created_at": utcnow()}
-                for key, r in keys.items() if key not in known]
-        if rows:
-            conn.execute(insert(OUTBOX), rows)
-    return Queued(len(rows), len(known))
+    messages = [Outgoing(dedup_key(b, lang, r.email), "bulletin", b.as_of, r.email, subject,
+                         text, html, recipient_name=r.name, lang=lang) for r in recipients]
+    with writer(engine).begin() as conn:
+        done = enqueue(conn, messages, domain=mail_domain(config))
+    return Queued(done.queued, done.known)

@@ -12,7 +12,9 @@ from __future__ import annotations
 import csv
 import functools
 import json
+import os
 import re
+import socket
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -34,13 +36,16 @@ from engine.i18n import light_label, lookup, t, trigger_label
 from engine.ledger.values import MAX_YEAR, MIN_YEAR
 from engine.store import lookups
 from engine.store.db import (
+    BUSY_SECONDS,
     SCHEMA_REVISIONS,
+    DatabaseBusy,
     NoDatabase,
     SchemaMismatch,
     SchemaTooNew,
+    is_busy,
     open_database,
 )
-from engine.store.lock import LockBusy
+from engine.store.lock import LockBusy, LockLost, current_holder
 
 
 class UserError(Exception):
@@ -160,11 +165,34 @@ def common(func: Callable[..., Any]) -> Callable[..., Any]:
             fail(err, t("err.bad_input", used, msg=words.get(used) or exc))
         except UserError as exc:
             fail(err, str(exc))
-        except SQLAlchemyError as exc:
+        except LockLost:
+            fail(err, t("err.lock_lost", used))
+        except (DatabaseBusy, SQLAlchemyError) as exc:
+            if is_busy(exc):
+                fail(err, busy_sentence(config, used))
             msg = str(getattr(exc, "orig", None) or exc).splitlines()[0]
             fail(err, t("err.database", used, msg=msg))
 
     return wrapper
+
+
+def busy_sentence(config: Config, lang: str) -> str:
+    """The database stayed busy: who holds it (the run lock's holder, or another process)."""
+    holder = None
+    try:
+        engine = open_database(config.database.url, check_schema=False)
+        try:
+            holder = current_holder(engine, config.scheduler.lock.expiry_seconds)
+        finally:
+            engine.dispose()
+    except Exception:  # naming the holder must not hide the refusal itself
+        holder = None
+    secs = f"{BUSY_SECONDS:g}"
+    if holder is None or (holder.pid, holder.host) == (os.getpid(), socket.gethostname()[:100]):
+        # this very process holds the run lock: the writer in its way is another one
+        return t("err.db_busy_other", lang, secs=secs)
+    return t("err.db_busy", lang, secs=secs, job=holder.job, host=holder.host, pid=holder.pid,
+             since=holder.since_text(config.zone))
 
 
 def fail(err: Console, message: str) -> None:

@@ -71,22 +71,29 @@ def demo(app: App) -> None:
 def run_cmd(app: App, as_of: date | None, dry_run: bool, replay: bool, fmt: str,
             force: bool) -> None:
     """Evaluate every open milestone and move the lights / 评估所有节点."""
+    from engine.evaluation.run import run
     from engine.nightly import nightly  # the notices and their templates: only for a run
+    from engine.nightly import replay as replay_night
 
     engine = app.database()
-    show_bar = fmt == "table" and app.err.is_terminal
-    if show_bar:
+
+    def night(progress: Any = None) -> Any:
+        if dry_run:  # writes nothing, so it takes no lock
+            return run(engine, app.config, as_of, dry_run=True, mode="manual",
+                       progress=progress)
+        if replay:
+            return replay_night(engine, app.config, as_of)
+        return nightly(engine, app.config, as_of, mode="manual", guard=not force,
+                       progress=progress)
+
+    if fmt == "table" and app.err.is_terminal:
         from rich.progress import Progress
 
         with Progress(console=app.err, transient=True) as bar:
             task = bar.add_task(app.say("run.progress"), total=None)
-            summary = nightly(engine, app.config, as_of, dry_run=dry_run, replay=replay,
-                          mode="manual", guard=not force,
-                          progress=lambda done, total: bar.update(task, completed=done,
-                                                                  total=total))
+            summary = night(lambda done, total: bar.update(task, completed=done, total=total))
     else:
-        summary = nightly(engine, app.config, as_of, dry_run=dry_run, replay=replay,
-                          mode="manual", guard=not force)
+        summary = night()
     if fmt == "json":
         data = summary.as_json()
         if dry_run:

@@ -15,6 +15,7 @@ from rich.table import Table
 from engine.cli import cli
 from engine.cli.common import BY, DATE, FORMAT, REASON, App, UserError, common, emit
 from engine.i18n import lookup
+from engine.store.db import writer
 from notifications import actions
 from notifications.digest import compose
 from notifications.dispatch import dispatch, release_held, requeue_failed
@@ -157,7 +158,7 @@ def send(app: App, confirm: bool, no_wait: bool, retry_failed: bool,
     if since is not None and not retry_failed:
         raise UserError(say(app, "send.since_alone"))
     engine = app.database()
-    with engine.begin() as conn:
+    with writer(engine).begin() as conn:
         composed = compose(conn, app.config)
     if composed.messages or composed.held:
         app.console.print(say(app, "send.composed", n=composed.messages + composed.held))

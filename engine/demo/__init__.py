@@ -44,6 +44,7 @@ from engine.demo.data import DEMO_AS_OF, TEMPLATES, Template
 from engine.demo.dates import demo_calendar
 from engine.demo.directory import Directory, Tables
 from engine.demo.plan import PROFILE_WEIGHTS, Dice, ProjectPlan, make_project
+from engine.store.db import writer
 from engine.store.tables import CATEGORIES, REPORTS, M, P, utcnow
 
 __all__ = ["DEMO_AS_OF", "DEMO_CODES", "Dice", "Directory", "ProjectPlan", "Tables",
@@ -87,7 +88,7 @@ def insert_programme(engine: Engine, plans: Sequence[ProjectPlan], *, batch: int
                      created: datetime | None = None) -> DemoInfo:
     """Write the plans with bulk inserts (executemany), in one transaction."""
     stamp = created or utcnow()
-    with engine.begin() as conn:
+    with writer(engine).begin() as conn:
         before = conn.execute(select(func.coalesce(func.max(P.c.id), 0))).scalar_one()
         _insert(conn, P, [plan.row for plan in plans], batch)
         project_ids = dict(conn.execute(select(P.c.code, P.c.id).where(P.c.id > before)).all())
@@ -183,6 +184,6 @@ def reset_database(engine: Engine) -> None:
     """Empty every Lights table of a demo database; refuses a database with real data."""
     if not is_demo_only(engine):
         raise ValueError("the database holds projects that are not the demo's")
-    with engine.begin() as conn:
+    with writer(engine).begin() as conn:
         for table in reversed(SQLModel.metadata.sorted_tables):
             conn.execute(table.delete())

@@ -21,7 +21,7 @@ from sqlalchemy.engine import Engine
 
 from engine.config import Config
 from engine.evaluation.evaluator import Chunk, Evaluator, Move, Stage, facts_json
-from engine.store.db import writer
+from engine.store.db import let_others_write, read_only, writer
 from engine.store.lookups import count_lights, latest_as_of
 from engine.store.tables import FACT_COLUMNS, REPLAY, REPORTS, M, P, R, utcnow
 from rules.lights import OPEN_STATES, Light
@@ -61,6 +61,7 @@ class RunSummary:
     duration_s: float = 0.0
     dry_run: bool = False
     moved: list[Move] = field(default_factory=list)
+    notices: dict[str, int] = field(default_factory=dict)  # engine.nightly.notices
 
     @property
     def moves(self) -> int:
@@ -71,7 +72,7 @@ class RunSummary:
                 "status": self.status, "dry_run": self.dry_run, "evaluated": self.evaluated,
                 "counts": self.counts, "moves": self.moves,
                 "moves_by_trigger": self.moves_by_trigger, "warnings": self.warnings,
-                "estimated_years": self.estimated_years,
+                "estimated_years": self.estimated_years, "notices": self.notices,
                 "duration_s": round(self.duration_s, 3)}
 
 
@@ -102,13 +103,16 @@ def run(engine: Engine, config: Config, as_of: date | None = None, *, dry_run: b
         replay: bool = False, mode: str = "nightly", job: str = "", guard: bool = False,
         progress: Progress | None = None,
         should_stop: Callable[[], bool] | None = None,
-        stages: Sequence[Stage] = ()) -> RunSummary:
+        stages: Sequence[Stage] = (),
+        beat: Callable[[Connection], None] | None = None) -> RunSummary:
     """Evaluate every open milestone as of ``as_of`` (default: today in the timezone).
 
     ``stages`` run inside each chunk's transaction, after its writes (not on a dry run
-    or a replay). With ``guard`` (a date a person typed: ``lights run --as-of`` without
-    --force), a date more than ``run.max_days_ahead`` days past today is refused
-    (RunAhead); a dry run or a replay writes no lights and may look ahead.
+    or a replay). ``beat`` (the run lock's heartbeat) too, last: the lock is renewed in
+    the run's own write transactions, never beside them. With ``guard`` (a date a
+    person typed: ``lights run --as-of`` without --force), a date more than
+    ``run.max_days_ahead`` days past today is refused (RunAhead); a dry run or a replay
+    writes no lights and may look ahead.
     """
     today = config.today()
     as_of = as_of or today
@@ -126,7 +130,8 @@ def run(engine: Engine, config: Config, as_of: date | None = None, *, dry_run: b
 
     evaluator = Evaluator(config, as_of)
     where = and_(M.c.state.in_(OPEN_STATES), P.c.status == "active")
-    with writer(engine).begin() as conn:
+    chunks = read_only(engine) if dry_run else writer(engine)
+    with chunks.begin() as conn:
         _fresh_statistics(conn)
         total = conn.execute(select(func.count()).select_from(M.join(P)).where(where)).scalar()
         evaluator.cover(conn, where)
@@ -135,15 +140,18 @@ def run(engine: Engine, config: Config, as_of: date | None = None, *, dry_run: b
             summary.run_id = conn.execute(insert(R).values(
                 as_of=as_of, mode=mode, job=job, status="running", started_at=utcnow(),
                 counts={}, moves_by_trigger={}, warnings=summary.warnings)).inserted_primary_key[0]
+            if beat is not None:
+                beat(conn)
     triggers: Counter[str] = Counter()
+    done = 0
     try:
-        last_id, done = 0, 0
+        last_id = 0
         chunk = config.run.chunk_size
         while True:
             if should_stop is not None and should_stop():
                 summary.status = "interrupted"
                 break
-            with writer(engine).begin() as conn:
+            with chunks.begin() as conn:
                 rows = conn.execute(select(*FACT_COLUMNS).select_from(M.join(P))
                                     .where(where, M.c.id > last_id)
                                     .order_by(M.c.id).limit(chunk)).all()
@@ -155,17 +163,21 @@ def run(engine: Engine, config: Config, as_of: date | None = None, *, dry_run: b
                     chunk_info = Chunk(summary.run_id, as_of, moves)
                     for stage in stages:
                         stage(conn, chunk_info)
+                    if beat is not None:
+                        beat(conn)
             last_id = rows[-1].id
             done += len(rows)
             triggers.update(m.trigger for m in moves)
             if dry_run:
                 summary.moved.extend(moves)
+            else:
+                let_others_write(engine)
             if progress is not None:
                 progress(done, total)
         summary.evaluated = done
         summary.moves_by_trigger = dict(triggers)
         _calendar_warnings(summary, evaluator, config)
-        with writer(engine).begin() as conn:
+        with chunks.begin() as conn:
             summary.counts = count_lights(conn)
             if dry_run:
                 for m in summary.moved:
@@ -177,12 +189,18 @@ def run(engine: Engine, config: Config, as_of: date | None = None, *, dry_run: b
                     status=summary.status, finished_at=utcnow(), evaluated=done,
                     moves=summary.moves, counts=summary.counts,
                     moves_by_trigger=summary.moves_by_trigger, warnings=summary.warnings))
-    except BaseException as exc:
+    except BaseException as exc:  # the chunks committed so far stay: record them
+        summary.status, summary.evaluated = "failed", done
+        summary.moves_by_trigger = dict(triggers)
         if summary.run_id is not None:
-            with writer(engine).begin() as conn:
-                conn.execute(update(R).where(R.c.id == summary.run_id).values(
-                    status="failed", finished_at=utcnow(), evaluated=summary.evaluated,
-                    error=f"{type(exc).__name__}: {exc}"[:2000]))
+            try:
+                with writer(engine).begin() as conn:
+                    conn.execute(update(R).where(R.c.id == summary.run_id).values(
+                        status="failed", finished_at=utcnow(), evaluated=done,
+                        moves=summary.moves, moves_by_trigger=summary.moves_by_trigger,
+                        error=f"{type(exc).__name__}: {exc}"[:2000]))
+            except Exception:  # left "running": the next run marks it abandoned
+                pass
         raise
     return summary
 

@@ -5,8 +5,6 @@ before; Monday's, the ISO week that ended on Sunday; the annual one (2 January),
 year. The bulletin is computed from the history as it stood at the period's end and
 queued through the notices outbox (``engine.bulletins.send``, whose dedup key keeps a
 period from being queued twice), then the outbox is sent.
-
-:mod:`engine.jobs` reaches this module through ``importlib``.
 """
 
 from __future__ import annotations

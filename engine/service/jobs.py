@@ -1,20 +1,19 @@
-"""The scheduler's jobs: importable functions ``job(ctx, night, lock) -> JobResult``.
+"""The scheduler's jobs: functions ``job(ctx, night, lock) -> JobResult``.
 
-Each runs through :func:`engine.once.execute` (lock, once per night, record, log).
-The nightly evaluation calls :func:`engine.nightly.nightly`, the one composition of
-the night's work, so it does exactly what ``lights run`` does.
+Each runs through :func:`engine.service.once.execute` (lock, once per night, record,
+log). The nightly evaluation calls :func:`engine.nightly.nightly`, the one
+composition of the night's work, so it does exactly what ``lights run`` does, and
+logs what its notices came to from the summary it returns. The outbox retry, the
+administrators' alert and the bulletins are plain imports.
 
-The outbox retry, the admin alert and the bulletins reach the notices (issue #3) and
-bulletins (issue #6) code through two small adapters, :mod:`engine.mail` and
-:mod:`engine.scheduled_bulletins`, looked up with ``importlib`` in :data:`TARGETS`
-(``module:function``, the calling convention beside each). A job whose code cannot
-be imported, or whose configuration lacks something, is not scheduled and the start
-says why: a broken optional module never stops the nightly run.
+A job whose configuration lacks something (e.g. nobody to send the bulletins to) is
+not scheduled, and the start says why (:func:`missing`). A module that cannot be
+imported stops the scheduler at its start, like any other broken installation: it
+is not skipped silently.
 """
 
 from __future__ import annotations
 
-import importlib
 import logging
 from collections.abc import Callable, Mapping
 from datetime import date
@@ -22,55 +21,18 @@ from typing import Any
 
 from engine.config import Config
 from engine.nightly import nightly
+from engine.service.bulletins import scheduled_bulletin, unavailable
 from engine.service.logs import event
 from engine.service.once import JobContext, JobResult, JobSpec
 from engine.store.lock import RunLock
-
-TARGETS: dict[str, str] = {
-    # retry_outbox(engine, config) -> Mapping[str, int]: send what waits in the outbox
-    # and is due for a retry; one query when nothing is pending.
-    "outbox_retry": "notifications.alerts:retry_outbox",
-    # alert_admins(engine, config, kind, job, night, detail) -> int: e-mail the
-    # administrators through the outbox ("failed" or "missed"); how many were told.
-    "alert_admins": "notifications.alerts:alert_admins",
-    # outbox_counts(engine, night) -> Mapping[str, int] | None: the night's notices.
-    "outbox_counts": "notifications.alerts:outbox_counts",
-    # scheduled_bulletin(engine, config, kind, as_of) -> Mapping[str, Any] | None: make
-    # (and send) the bulletin of the last complete period of `kind` before `as_of`;
-    # kind is "week", "month", "quarter" or "year".
-    "bulletin": "engine.service.bulletins:scheduled_bulletin",
-}
-
-
-def target(name: str) -> Callable[..., Any] | None:
-    """The function behind ``TARGETS[name]``, or None while that code is not installed."""
-    module_name, _, func_name = TARGETS[name].partition(":")
-    try:
-        module = importlib.import_module(module_name)
-    except ModuleNotFoundError as exc:
-        if exc.name and module_name.startswith(exc.name):
-            return None
-        raise
-    return getattr(module, func_name, None)
+from notifications.alerts import alert_admins as alert_by_mail
+from notifications.alerts import retry_outbox
 
 
 def missing(job: str, config: Config) -> str | None:
-    """Why ``job`` cannot run here, or None when it can.
-
-    Its code may not be installed yet, or its module's ``unavailable(config)`` may
-    name what the configuration lacks (e.g. nobody to send the bulletins to).
-    """
-    need = NEEDS.get(job)
-    if need is None:
-        return None
-    try:
-        found = target(need)
-        if found is None:
-            return f"{TARGETS[need]} is not installed yet"
-        lacking = getattr(importlib.import_module(found.__module__), "unavailable", None)
-        return lacking(config) if lacking is not None else None
-    except Exception as exc:  # a half-installed module must not stop the nightly run
-        return f"{TARGETS[need]} cannot be imported: {type(exc).__name__}: {exc}"
+    """Why ``job`` cannot run with this configuration, or None when it can."""
+    check = NEEDS.get(job)
+    return check(config) if check is not None else None
 
 
 def _fields(result: Mapping[str, Any] | int | None) -> dict[str, Any]:
@@ -89,7 +51,7 @@ def nightly_job(ctx: JobContext, night: date, lock: RunLock) -> JobResult:
     counts = {light: n for light, n in summary.counts.items() if n}
     fields = {"evaluated": summary.evaluated, "moves": summary.moves, "counts": counts,
               "moves_by_trigger": summary.moves_by_trigger or None,
-              "notices": _optional("outbox_counts", ctx.engine, night),
+              "notices": summary.notices or None,
               "warnings": len(summary.warnings) or None}
     return JobResult(summary.status, summary.run_id, {k: v for k, v in fields.items()
                                                       if v is not None})
@@ -97,11 +59,11 @@ def nightly_job(ctx: JobContext, night: date, lock: RunLock) -> JobResult:
 
 def outbox_retry_job(ctx: JobContext, night: date, lock: RunLock) -> JobResult:
     """Send the notices that wait in the outbox for a retry."""
-    return JobResult(fields=_fields(_call("outbox_retry", ctx.engine, ctx.config)))
+    return JobResult(fields=_fields(retry_outbox(ctx.engine, ctx.config)))
 
 
 def _bulletin(ctx: JobContext, kind: str, night: date) -> JobResult:
-    return JobResult(fields=_fields(_call("bulletin", ctx.engine, ctx.config, kind, night)))
+    return JobResult(fields=_fields(scheduled_bulletin(ctx.engine, ctx.config, kind, night)))
 
 
 def weekly_summary_job(ctx: JobContext, night: date, lock: RunLock) -> JobResult:
@@ -124,24 +86,6 @@ def annual_bulletin_job(ctx: JobContext, night: date, lock: RunLock) -> JobResul
     return _bulletin(ctx, "year", night)
 
 
-def _call(name: str, *args: Any) -> Any:
-    func = target(name)
-    if func is None:
-        raise RuntimeError(f"{TARGETS[name]} is not installed")
-    return func(*args)
-
-
-def _optional(name: str, *args: Any) -> Any:
-    """What an optional target returns, None when it is missing or fails (logs only)."""
-    try:
-        func = target(name)
-        return func(*args) if func is not None else None
-    except Exception as exc:
-        event("optional_failed", logging.WARNING, target=TARGETS[name],
-              reason=f"{type(exc).__name__}: {exc}")
-        return None
-
-
 # -- telling the administrators ----------------------------------------------------------
 def alert_admins(ctx: JobContext, kind: str, night: date, detail: str,
                  job: str = "nightly") -> None:
@@ -149,12 +93,7 @@ def alert_admins(ctx: JobContext, kind: str, night: date, detail: str,
     if not ctx.config.scheduler.alert_admins:
         return
     try:
-        func = target("alert_admins")
-        if func is None:
-            event("admins_not_alerted", logging.WARNING, job=job, kind=kind, as_of=night,
-                  reason=f"{TARGETS['alert_admins']} is not installed yet")
-            return
-        told = func(ctx.engine, ctx.config, kind, job, night, detail)
+        told = alert_by_mail(ctx.engine, ctx.config, kind, job, night, detail)
     except Exception as exc:  # the alert must not hide the failure it reports
         event("admins_not_alerted", logging.ERROR, job=job, kind=kind, as_of=night,
               reason=f"{type(exc).__name__}: {exc}")
@@ -179,7 +118,7 @@ JOBS: dict[str, JobSpec] = {spec.name: spec for spec in (
     JobSpec("annual_bulletin", annual_bulletin_job),
 )}
 
-# The code each optional job needs (a key of TARGETS).
-NEEDS: dict[str, str] = {"outbox_retry": "outbox_retry", "weekly_summary": "bulletin",
-                         "monthly_bulletin": "bulletin", "quarterly_bulletin": "bulletin",
-                         "annual_bulletin": "bulletin"}
+# What a job needs of the configuration: why it cannot run, or None.
+NEEDS: dict[str, Callable[[Config], str | None]] = {
+    "weekly_summary": unavailable, "monthly_bulletin": unavailable,
+    "quarterly_bulletin": unavailable, "annual_bulletin": unavailable}

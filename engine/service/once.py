@@ -30,6 +30,7 @@ from sqlalchemy.exc import IntegrityError
 
 from engine.config import Config
 from engine.service.logs import event
+from engine.store.db import writer
 from engine.store.lock import LockBusy, RunLock, ensure_table
 from engine.store.tables import J, JobRun, R, utcnow
 
@@ -101,12 +102,11 @@ def finished(conn: Connection, job: str, night: date, *, evaluates: bool) -> Job
 def _claim(engine: Engine, job: str, night: date, owner: str) -> None:
     """Mark the night as ours; IntegrityError if another process inserted it first.
 
-    Writes without reading first: on SQLite a read-then-write transaction fails at
-    once if another connection wrote in between (no busy wait for a stale snapshot).
+    A writer transaction (the write lock from its start), like every write.
     """
     mine = {"status": "running", "owner": owner, "started_at": utcnow(), "finished_at": None,
             "error": "", "detail": {}, "run_id": None}
-    with engine.begin() as conn:
+    with writer(engine).begin() as conn:
         again = conn.execute(update(J).where(J.c.job == job, J.c.night == night)
                              .values(attempts=J.c.attempts + 1, **mine)).rowcount
         if not again:
@@ -114,7 +114,7 @@ def _claim(engine: Engine, job: str, night: date, owner: str) -> None:
 
 
 def _record(engine: Engine, outcome: Outcome, owner: str) -> None:
-    with engine.begin() as conn:
+    with writer(engine).begin() as conn:
         conn.execute(update(J).where(J.c.job == outcome.job, J.c.night == outcome.night,
                                      J.c.owner == owner).values(
             status=outcome.status, run_id=outcome.run_id, finished_at=utcnow(),

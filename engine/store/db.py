@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import random
+import sqlite3
+import threading
+import time
 from pathlib import Path
 
 from sqlalchemy import MetaData, event, inspect, text
@@ -57,13 +61,32 @@ def sqlite_path(url: str) -> Path | None:
     return Path(parsed.database)
 
 
+# How long a writer waits for another process's write to end before it gives up with
+# DatabaseBusy (the commands say who holds the database). Also PostgreSQL's lock_timeout.
+BUSY_SECONDS = 30.0
+
+
+class DatabaseBusy(Exception):
+    """Another connection held the write lock for longer than the writer would wait."""
+
+
+def is_busy(exc: BaseException) -> bool:
+    """SQLite's "database is locked" or PostgreSQL's lock_timeout, however wrapped."""
+    if isinstance(exc, DatabaseBusy):
+        return True
+    orig = getattr(exc, "orig", None) or exc
+    if getattr(orig, "sqlstate", None) == "55P03":  # lock_not_available
+        return True
+    return isinstance(orig, sqlite3.OperationalError) and "locked" in str(orig)
+
+
 def _sqlite_pragmas(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
     # WAL + synchronous=NORMAL: ~30x faster commits; cannot corrupt, may lose the last
     # commits on power loss (LIBRARY-NOTES.md). Foreign keys are off by default in SQLite.
     # pysqlite's own deferred BEGIN is switched off: _sqlite_begin starts transactions.
     dbapi_conn.isolation_level = None
     cur = dbapi_conn.cursor()
-    cur.execute("PRAGMA busy_timeout=10000")  # first: switching to WAL may have to wait
+    cur.execute(f"PRAGMA busy_timeout={int(BUSY_SECONDS * 1000)}")  # first: WAL may wait
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.execute("PRAGMA foreign_keys=ON")
@@ -72,29 +95,107 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def
 
 READ_ONLY = "lights_read_only"
 WRITER = "lights_writer"
+WAIT = "lights_wait"  # a writer's own bound on the wait for the write lock, in seconds
+_WRITING = "lights_writing"  # in a DBAPI connection's info: it holds SQLite's write lock
+
+_open_writes = 0  # writer transactions open in this process (SQLite)
+_open_writes_mutex = threading.Lock()
+
+
+def writing() -> bool:
+    """Whether a writer transaction of this process holds SQLite's write lock now.
+
+    The run lock's heartbeat thread looks at it so that it never waits on a write lock
+    its own process holds.
+    """
+    return _open_writes > 0
+
+
+def _count_write(info: dict, opened: bool) -> None:  # type: ignore[type-arg]
+    global _open_writes
+    if opened == bool(info.get(_WRITING)):
+        return
+    with _open_writes_mutex:
+        _open_writes += 1 if opened else -1
+    if opened:
+        info[_WRITING] = True
+    else:
+        info.pop(_WRITING, None)
+
+
+def _begin_immediate(dbapi_conn: sqlite3.Connection, wait_s: float) -> None:
+    """BEGIN IMMEDIATE, trying again every few milliseconds for up to ``wait_s``.
+
+    SQLite's own busy handler sleeps up to 100 ms between tries; a writer whose
+    transactions follow each other closely (the run's chunks) slips back in between
+    and starves it. Short tries here, and a pause between the run's chunks, let every
+    writer in. DatabaseBusy when the time is up.
+    """
+    deadline = time.monotonic() + wait_s
+    dbapi_conn.execute("PRAGMA busy_timeout=0")
+    try:
+        while True:
+            try:
+                dbapi_conn.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.OperationalError as exc:
+                if not is_busy(exc):
+                    raise
+                if time.monotonic() >= deadline:
+                    raise DatabaseBusy(f"waited {wait_s:g} s for the write lock") from None
+            time.sleep(random.uniform(0.001, 0.005))
+    finally:
+        dbapi_conn.execute(f"PRAGMA busy_timeout={int(BUSY_SECONDS * 1000)}")
 
 
 def _sqlite_begin(conn) -> None:  # type: ignore[no-untyped-def]
-    # A transaction that reads and then writes (a run's chunk, an import) must hold the
-    # write lock from its start: with a deferred BEGIN, a writer committing in between
-    # makes its first write fail at once with "database is locked" (busy_timeout does
-    # not apply to a stale snapshot). Such transactions use writer(): BEGIN IMMEDIATE
-    # makes the other writer wait instead. Everything else keeps a deferred BEGIN, so
-    # readers never queue for the write lock (in WAL they never block a writer).
+    # A transaction that writes (above all one that reads, then writes what it read: a
+    # run's chunk, an import, composing digests) must hold the write lock from its
+    # start: with a deferred BEGIN, a writer committing in between makes its first
+    # write fail at once with "database is locked" (busy_timeout does not apply to a
+    # stale snapshot). Such transactions use writer(): BEGIN IMMEDIATE makes the other
+    # writer wait instead. Everything else keeps a deferred BEGIN, so readers never
+    # queue for the write lock (in WAL they never block a writer).
     options = conn.get_execution_options()
     if options.get("isolation_level") == "AUTOCOMMIT":
         return
-    immediate = options.get(WRITER) and not options.get(READ_ONLY)
-    conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+    if options.get(WRITER) and not options.get(READ_ONLY):
+        _begin_immediate(conn.connection.dbapi_connection, options.get(WAIT, BUSY_SECONDS))
+        _count_write(conn.info, True)
+    else:
+        conn.exec_driver_sql("BEGIN")
 
 
-def writer(engine: Engine) -> Engine:
-    """The same database for a transaction that reads, then writes what it read.
+def _sqlite_end(conn) -> None:  # type: ignore[no-untyped-def]
+    _count_write(conn.info, False)
 
-    On SQLite its transactions take the write lock at BEGIN; elsewhere it is the
-    engine itself (PostgreSQL's row locks and MVCC need no such step).
+
+def _sqlite_checkin(_dbapi_conn, record) -> None:  # type: ignore[no-untyped-def]
+    _count_write(record.info, False)
+
+
+
+PAUSE_SECONDS = 0.01  # longer than a waiting writer's pause between tries (1–5 ms)
+
+
+def let_others_write(engine: Engine) -> None:
+    """Pause between two write transactions that follow each other closely (a run's
+    chunks), so that a writer of another process waiting for SQLite's lock gets it."""
+    if engine.dialect.name == "sqlite":
+        time.sleep(PAUSE_SECONDS)
+
+
+def writer(engine: Engine, *, wait: float | None = None) -> Engine:
+    """The same database for a transaction that writes (and may first read what it writes).
+
+    On SQLite its transactions take the write lock at BEGIN, waiting up to ``wait``
+    seconds (default BUSY_SECONDS) for another writer, then DatabaseBusy; elsewhere it
+    is the engine itself (PostgreSQL's row locks and MVCC need no such step).
     """
-    return engine.execution_options(**{WRITER: True})
+    options: dict[str, object] = {WRITER: True}
+    if wait is not None:
+        options[WAIT] = wait
+    return engine.execution_options(**options)
 
 
 def read_only(engine: Engine) -> Engine:
@@ -108,8 +209,10 @@ def read_only(engine: Engine) -> Engine:
 
 def _postgres_utc(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
     # Timestamps are UTC; a server in another zone must not shift them on the way in.
+    # A row lock is waited for as long as SQLite's write lock, then LockNotAvailable.
     with dbapi_conn.cursor() as cur:
         cur.execute("SET TIME ZONE 'UTC'")
+        cur.execute(f"SET lock_timeout = {int(BUSY_SECONDS * 1000)}")
     dbapi_conn.commit()
 
 
@@ -119,6 +222,9 @@ def make_engine(url: str) -> Engine:
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
+        event.listen(engine, "commit", _sqlite_end)
+        event.listen(engine, "rollback", _sqlite_end)
+        event.listen(engine, "checkin", _sqlite_checkin)
     elif engine.dialect.name == "postgresql":
         event.listen(engine, "connect", _postgres_utc)
     return engine

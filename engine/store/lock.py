@@ -5,22 +5,27 @@ jobs) takes it through :func:`engine.nightly.nightly` or :mod:`engine.once`; a s
 one is refused with :class:`LockBusy`, which names the holder.
 
 - SQLite (and any database but PostgreSQL): a row in ``run_lock`` with the owner,
-  its host and pid, and a heartbeat that a thread of the holder renews. A row whose
-  heartbeat is older than the expiry was left by a dead process and is taken over.
+  its host and pid, and a heartbeat. A row whose heartbeat is older than the expiry
+  was left by a dead process and is taken over. The holder renews the heartbeat in
+  its own write transactions (:meth:`RunLock.beat`: the run after each chunk, the
+  night after each step), so the renewal never competes with its writes for SQLite's
+  write lock, and a chunk written after the lock was taken over rolls back. A thread
+  renews it while the holder writes nothing (e.g. while mail is being sent); it
+  never waits on a write lock its own process holds (:func:`engine.store.db.writing`).
 - PostgreSQL: ``pg_try_advisory_lock`` on a dedicated connection outside the pool,
-  held for the whole run. The server frees it when that connection dies; TCP
-  keepalives at the heartbeat interval notice a machine that vanished. The holder is
+  held for the whole run; it needs no heartbeat. The server frees it when that
+  connection dies; TCP keepalives at the heartbeat interval notice a machine that
+  vanished, and a thread pings the connection to notice it broke. The holder is
   named by the connection's ``application_name``.
 
-A holder that loses its lock (its heartbeat failed for longer than the expiry, or
-its PostgreSQL connection broke) reports it through :attr:`RunLock.lost`; runs stop
-after the chunk in progress (``should_stop``).
+A holder that loses its lock (taken over after its heartbeat expired, or its
+PostgreSQL connection broke) reports it through :attr:`RunLock.lost`; runs stop
+after the chunk in progress (``should_stop``), and :meth:`RunLock.beat` raises
+:class:`LockLost` inside the transaction that would have written without it.
 """
 
 from __future__ import annotations
 
-import contextlib
-import functools
 import hashlib
 import logging
 import os
@@ -39,6 +44,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.pool import NullPool
 from sqlmodel import create_engine
 
+from engine.store.db import DatabaseBusy, is_busy, writer, writing
 from engine.store.tables import L, R, utcnow
 
 log = logging.getLogger("lights.lock")
@@ -79,6 +85,13 @@ class LockBusy(Exception):
         self.holder = holder
 
 
+class LockLost(Exception):
+    """The lock was taken over by another process (this one's heartbeat had expired)."""
+
+    def __init__(self) -> None:
+        super().__init__("the run lock was taken over by another process")
+
+
 def _epoch(seconds: float | None) -> datetime | None:
     return datetime.fromtimestamp(seconds, UTC) if seconds else None
 
@@ -97,6 +110,7 @@ class RunLock:
         self._done = threading.Event()
         self._thread: threading.Thread | None = None
         self._pg: _PgSession | None = None
+        self._last_beat = 0.0  # time.monotonic() of the last heartbeat written
         self.held = False
 
     @classmethod
@@ -137,12 +151,29 @@ class RunLock:
             if self._pg is not None:
                 self._pg.close()
             else:
-                with self.engine.begin() as conn:
+                with writer(self.engine).begin() as conn:
                     conn.execute(delete(L).where(L.c.name == self.name, L.c.owner == self.owner))
-        except SQLAlchemyError as exc:  # the row stays until its heartbeat expires
-            log.warning("could not release the run lock: %s", str(exc).splitlines()[0])
+        except (SQLAlchemyError, DatabaseBusy) as exc:  # the row stays until it expires
+            log.warning("could not release the run lock (it expires by itself): %s",
+                        "another process is writing" if is_busy(exc)
+                        else str(exc).splitlines()[0])
         finally:
             self.held = False
+
+    def beat(self, conn: Connection) -> None:
+        """Renew the heartbeat in the caller's write transaction; LockLost if taken over.
+
+        On PostgreSQL the advisory lock needs no heartbeat: only a lost connection is
+        reported.
+        """
+        if self._pg is None:
+            if not conn.execute(update(L).where(L.c.name == self.name, L.c.owner == self.owner)
+                                .values(heartbeat_at=time.time())).rowcount:
+                self._lost.set()
+                raise LockLost
+            self._last_beat = time.monotonic()
+        elif self.lost:
+            raise LockLost
 
     def __enter__(self) -> RunLock:
         return self.acquire()
@@ -160,8 +191,9 @@ class RunLock:
             mine = {"owner": self.owner, "job": self.job, "host": self.host, "pid": self.pid,
                     "acquired_at": now, "heartbeat_at": now}
             try:
-                with self.engine.begin() as conn:
+                with writer(self.engine).begin() as conn:
                     conn.execute(insert(L).values(name=self.name, **mine))
+                self._last_beat = time.monotonic()
                 return None
             except IntegrityError:
                 pass
@@ -172,37 +204,44 @@ class RunLock:
             holder = Holder(row.job, row.host, row.pid, _epoch(row.acquired_at))
             if row.heartbeat_at >= now - self.expiry_s:
                 raise LockBusy(holder)
-            with self.engine.begin() as conn:
+            with writer(self.engine).begin() as conn:
                 took = conn.execute(update(L).where(
                     L.c.name == self.name, L.c.owner == row.owner,
                     L.c.heartbeat_at < now - self.expiry_s).values(**mine)).rowcount
             if took:
+                self._last_beat = time.monotonic()
                 return holder
         raise LockBusy(holder or Holder("?", "?", 0, None))
 
     def _beat_loop(self) -> None:
-        last_ok = time.monotonic()
-        while not self._done.wait(self.heartbeat_s):
-            try:
-                alive = self._pg.ping() if self._pg is not None else self._beat_row()
-                if alive:
-                    last_ok = time.monotonic()
-                else:
-                    log.error("the run lock was taken over by another process")
+        if self._pg is not None:
+            while not self._done.wait(self.heartbeat_s):
+                try:
+                    self._pg.ping()
+                except SQLAlchemyError as exc:
+                    log.error("the run lock is lost (its connection broke: %s)",
+                              str(exc).splitlines()[0])
                     self._lost.set()
                     return
-            except SQLAlchemyError as exc:
-                log.warning("run lock heartbeat failed: %s", str(exc).splitlines()[0])
-                if self._pg is not None or time.monotonic() - last_ok > self.expiry_s:
-                    log.error("the run lock is lost (no heartbeat)")
-                    self._lost.set()
-                    return
-
-    def _beat_row(self) -> bool:
-        with self.engine.begin() as conn:
-            return bool(conn.execute(update(L).where(
-                L.c.name == self.name, L.c.owner == self.owner).values(
-                heartbeat_at=time.time())).rowcount)
+            return
+        tick = max(0.05, min(1.0, self.heartbeat_s / 2))
+        since_warned = time.monotonic()
+        while not self._done.wait(tick):
+            if time.monotonic() - self._last_beat < self.heartbeat_s or writing():
+                continue  # beaten lately, or this process is writing (and beats when done)
+            try:  # a short wait: another process's write ends soon, or the next tick tries
+                with writer(self.engine, wait=tick).begin() as conn:
+                    self.beat(conn)
+            except LockLost:
+                log.error("the run lock was taken over by another process")
+                return
+            except (SQLAlchemyError, DatabaseBusy) as exc:
+                stale = time.monotonic() - self._last_beat
+                if stale > self.expiry_s / 2 and time.monotonic() - since_warned > self.expiry_s:
+                    since_warned = time.monotonic()
+                    log.warning("the run lock's heartbeat is %.0f s old: %s", stale,
+                                "another process is writing" if is_busy(exc)
+                                else str(exc).splitlines()[0])
 
 
 # -- PostgreSQL --------------------------------------------------------------------------
@@ -272,27 +311,19 @@ def _pg_holder(conn: Connection, key: int) -> Holder:
     return Holder(row.application_name or "?", "?", 0, row.backend_start)
 
 
-def under_run_lock(func: Callable[..., Any]) -> Callable[..., Any]:
-    """Run ``func(engine, config, …)`` holding the run lock; LockBusy if another run has it.
+def current_holder(engine: Engine, expiry_s: float, name: str = "run") -> Holder | None:
+    """Who holds the lock ``name`` now (a fresh heartbeat, or a held advisory lock), or None.
 
-    A caller that already holds the lock passes it as ``lock=``; a dry run writes
-    nothing and takes none. Either way the run also stops when the lock is lost.
+    Told to a person whose write waited in vain: the run is the usual long writer.
     """
-
-    @functools.wraps(func)
-    def wrapper(engine: Engine, config: Any, *args: Any, lock: RunLock | None = None,
-                **kwargs: Any) -> Any:
-        if kwargs.get("dry_run"):
-            return func(engine, config, *args, **kwargs)
-        with contextlib.ExitStack() as stack:
-            if lock is None:
-                job = kwargs.get("job") or kwargs.get("mode") or "run"
-                lock = stack.enter_context(RunLock.for_config(engine, config, job))
-            close_abandoned_runs(engine, lock)
-            kwargs["should_stop"] = lock.should_stop(kwargs.get("should_stop"))
-            return func(engine, config, *args, **kwargs)
-
-    return wrapper
+    with engine.connect() as conn:
+        if engine.dialect.name == "postgresql":
+            schema = conn.execute(text("SELECT current_schema()")).scalar() or "public"
+            holder = _pg_holder(conn, advisory_key(name, schema))
+            return None if holder.pid == 0 and holder.since is None else holder
+        row = conn.execute(select(L).where(L.c.name == name,
+                                           L.c.heartbeat_at >= time.time() - expiry_s)).first()
+    return Holder(row.job, row.host, row.pid, _epoch(row.acquired_at)) if row else None
 
 
 def close_abandoned_runs(engine: Engine, lock: RunLock) -> int:
@@ -301,7 +332,7 @@ def close_abandoned_runs(engine: Engine, lock: RunLock) -> int:
     Whoever holds the lock is the only one running, so a Run row still ``running``
     now was abandoned (its committed chunks stay; running the night again finishes it).
     """
-    with engine.begin() as conn:
+    with writer(engine).begin() as conn:
         closed = conn.execute(update(R).where(R.c.status == "running").values(
             status="failed", finished_at=utcnow(),
             error="abandoned: the process running it ended without recording how")).rowcount
