@@ -123,8 +123,8 @@ def change_key(conn: Connection) -> tuple[Any, ...]:
     return (conn.execute(select(func.max(T.c.id))).scalar(),
             conn.execute(select(func.max(REPORTS.c.id))).scalar(),
             conn.execute(select(func.max(R.c.id))).scalar(),
-            conn.execute(select(func.count(), func.max(P.c.updated_at))
-                         .select_from(P)).one()._tuple())
+            tuple(conn.execute(select(func.count(), func.max(P.c.updated_at))
+                               .select_from(P)).one()))
 
 
 def board(conn: Connection, config: Config, as_of: date, lang: str,

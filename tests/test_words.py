@@ -22,6 +22,8 @@ TABLES = {
     "engine.cli.database": ("WORDS",),
     "engine.cli.notices": ("WORDS",),
     "engine.cli.scheduler": ("WORDS",),
+    "engine.cli.web": ("WORDS",),
+    "engine.web.words": ("WORDS",),
     "notifications.alerts": ("ALERTS",),
     "notifications.digest": ("LABELS",),
     "rules.investment": ("TEXTS",),

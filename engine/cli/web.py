@@ -30,6 +30,10 @@ WORDS: dict[str, dict[str, str]] = {
                          "en": "No password on standard input: use --invite for an invitation "
                                "link, or pipe the password in"},
     "user.done": {"zh": "已完成", "en": "Done"},
+    "role.admin": {"zh": "系统管理员", "en": "administrator"},
+    "role.office": {"zh": "督查办公室", "en": "supervision office"},
+    "role.leader": {"zh": "包保领导", "en": "leader"},
+    "role.unit": {"zh": "责任单位", "en": "unit"},
 }
 say = lookup(WORDS)
 
@@ -92,8 +96,8 @@ def user_add(app: App, name: str, role: str, unit: str, email: str, invite: bool
     created = accounts.add_account(engine, name, role, unit=unit, email=email,
                                    password=password)
     shown = f"，{unit}" if app.lang == "zh" and unit else (f", {unit}" if unit else "")
-    app.console.print(say("user.added", app.lang, name=created.account.name, role=role,
-                          unit=shown), markup=False)
+    app.console.print(say("user.added", app.lang, name=created.account.name,
+                          role=say(f"role.{role}", app.lang), unit=shown), markup=False)
     if created.invitation:
         app.console.print(say("user.invite", app.lang, days=accounts.INVITE_DAYS,
                               url=_invitation_url(app, created.invitation)), markup=False)

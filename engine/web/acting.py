@@ -32,6 +32,16 @@ ALLOWED: dict[str, tuple[str, ...]] = {
     "resume": ("admin", "office"),
 }
 BY_LINK = ("progress", "ack")
+OPEN = ("planned", "green", "yellow", "red")
+# The forms a node in each light offers (the engine would refuse the others).
+FOR_LIGHT: dict[str, tuple[str, ...]] = {
+    "progress": OPEN, "ack": ("yellow", "red"), "replan": (*OPEN, "suspended"),
+    "suspend": OPEN, "resume": ("suspended",)}
+
+
+def forms_for(light: str, allowed: list[str]) -> list[str]:
+    """The forms to show: allowed to the person, and meaningful for the light."""
+    return [name for name in allowed if light in FOR_LIGHT[name]]
 
 
 @dataclass

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 import secrets
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +28,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from engine.config import Config
 from engine.links import secret_from_env
 from engine.web import pages
-from engine.web.auth import AddressLimiter, CsrfRefused, Forbidden, NeedLogin, PageNotFound
+from engine.web.auth import CsrfRefused, Forbidden, NeedLogin, PageNotFound
+from engine.web.state import Web
 
 HERE = Path(__file__).resolve().parent
 log = logging.getLogger("lights.web")
@@ -44,18 +44,6 @@ SECURITY_HEADERS = {
     "x-frame-options": "DENY",
     "referrer-policy": "no-referrer",
 }
-
-
-@dataclass
-class Web:
-    """What every request needs: the configuration, the database, the sign-in limiter."""
-
-    config: Config
-    engine: Engine
-    secret: str
-    secret_from_env: bool
-    limiter: AddressLimiter = field(default_factory=AddressLimiter)
-    cache: dict[Any, Any] = field(default_factory=dict)
 
 
 class SecurityHeaders:

@@ -10,8 +10,8 @@ person following a link from an e-mail has a session too (without an account), s
 the link's forms are protected the same way.
 
 Sign-in is limited twice: per account in the database (a pause after a few failures in
-a row, :mod:`engine.accounts`) and per client address here (at most ``per_address``
-tries in ``window`` seconds), so that trying many names from one place is slowed too.
+a row, :mod:`engine.accounts`) and per client address here (at most ``limit`` failures
+in ``window`` seconds), so that trying many names from one place is slowed too.
 """
 
 from __future__ import annotations
@@ -89,28 +89,33 @@ def sign_out(request: Request) -> None:
 
 
 class AddressLimiter:
-    """At most ``limit`` sign-in tries per client address in ``window`` seconds.
+    """At most ``limit`` failed sign-ins per client address in ``window`` seconds.
 
-    In the memory of the process: with several server processes, each counts its own
-    (the per-account pause in the database holds for all of them).
+    Only failures count, so an office behind one address signing in every morning is
+    never held up. In the memory of the process: with several server processes, each
+    counts its own (the per-account pause in the database holds for all of them).
     """
 
     def __init__(self, limit: int = 20, window: float = 600.0) -> None:
         self.limit, self.window = limit, window
-        self._tries: dict[str, deque[float]] = {}
+        self._failures: dict[str, deque[float]] = {}
         self._lock = threading.Lock()
 
-    def allow(self, address: str, now: float | None = None) -> bool:
-        """Count a try; False when the address has used up its tries."""
+    def _recent(self, address: str, now: float) -> deque[float]:
+        failures = self._failures.setdefault(address, deque())
+        while failures and failures[0] <= now - self.window:
+            failures.popleft()
+        return failures
+
+    def blocked(self, address: str, now: float | None = None) -> bool:
         now = time.monotonic() if now is None else now
         with self._lock:
-            tries = self._tries.setdefault(address, deque())
-            while tries and tries[0] <= now - self.window:
-                tries.popleft()
-            if len(tries) >= self.limit:
-                return False
-            tries.append(now)
-            if len(self._tries) > 10_000:  # forget quiet addresses
-                for key in [k for k, v in self._tries.items() if not v]:
-                    del self._tries[key]
-            return True
+            return len(self._recent(address, now)) >= self.limit
+
+    def failed(self, address: str, now: float | None = None) -> None:
+        now = time.monotonic() if now is None else now
+        with self._lock:
+            self._recent(address, now).append(now)
+            if len(self._failures) > 10_000:  # forget quiet addresses
+                for key in [k for k, v in self._failures.items() if not v]:
+                    del self._failures[key]

@@ -91,7 +91,7 @@ def _nice_step(peak: int) -> int:
 
 # -- the 时间节点图 -------------------------------------------------------------------------
 ROW = 30
-AXIS = 40
+AXIS = 52
 
 
 def _month_start(day: date) -> date:
@@ -125,43 +125,48 @@ def timeline(rows: Sequence[dict[str, Any]], as_of: date, lang: str) -> Markup:
     def x(day: date) -> float:
         return left + (day - lo).days / span * (right - left)
 
-    height = AXIS + len(rows) * ROW + 34
+    height = AXIS + len(rows) * ROW + 66
     body: list[str] = [f'<rect x="{left}" y="{AXIS - 6}" width="{right - left}" '
                        f'height="{len(rows) * ROW + 6}" fill="#fbfcfd"/>']
-    body += _month_axis(lo, hi, x, height - 28, lang)
+    body += _month_axis(lo, hi, x, height - 46, lang)
     for i, r in enumerate(rows):
         body += _node_row(r, AXIS + i * ROW, x, left, right, as_of, lang)
     tx = x(as_of)
     label = ("截至" if lang == "zh" else "as of ") + _short_day(as_of, lang)
-    body.append(f'<line class="today" x1="{tx:.1f}" x2="{tx:.1f}" y1="{AXIS - 14}" '
-                f'y2="{height - 28}" stroke="{TODAY}" stroke-width="1.5" '
-                f'stroke-dasharray="5 3"/><text x="{tx:.1f}" y="{AXIS - 18}" fill="{TODAY}" '
-                f'text-anchor="middle" font-size="11" font-weight="700">{escape(label)}</text>')
-    body += _legend(height - 8, left, lang)
+    bottom = height - 46
+    body.append(f'<line class="today" x1="{tx:.1f}" x2="{tx:.1f}" y1="{AXIS - 6}" '
+                f'y2="{bottom}" stroke="{TODAY}" stroke-width="1.5" stroke-dasharray="5 3"/>'
+                f'<rect x="{tx - text_width(label, 11) / 2 - 5:.1f}" y="{bottom}" '
+                f'width="{text_width(label, 11) + 10:.1f}" height="16" rx="2" fill="{TODAY}"/>'
+                f'<text x="{tx:.1f}" y="{bottom + 12}" fill="#fff" text-anchor="middle" '
+                f'font-size="11" font-weight="700">{escape(label)}</text>')
+    body += _legend(height - 4, left, lang)
     return _svg(WIDTH, height, title, body, "chart timeline")
 
 
 def _month_axis(lo: date, hi: date, x: Any, bottom: float, lang: str) -> list[str]:
+    """Two rows above the chart: the years, and each month (every 2nd, 3rd … when many)."""
     months = []
     day = lo
     while day < hi:
         months.append(day)
         day = _next_month(day)
-    every = 1 if len(months) <= 14 else 2 if len(months) <= 28 else 3 if len(months) <= 42 \
+    every = 1 if len(months) <= 18 else 2 if len(months) <= 36 else 3 if len(months) <= 54 \
         else 6
     out = []
     for i, m in enumerate(months):
         mx = x(m)
-        strong = m.month == 1 or i == 0
-        out.append(f'<line x1="{mx:.1f}" x2="{mx:.1f}" y1="{AXIS - 6}" y2="{bottom:.1f}" '
-                   f'stroke="{"#c3cad3" if strong else GRID}"/>')
-        if i % every:
+        new_year = m.month == 1 or i == 0
+        out.append(f'<line x1="{mx:.1f}" x2="{mx:.1f}" y1="{AXIS - (26 if new_year else 6)}" '
+                   f'y2="{bottom:.1f}" stroke="{"#b3bcc7" if new_year else GRID}"/>')
+        if new_year:
+            year = f"{m.year}年" if lang == "zh" else str(m.year)
+            out.append(f'<text x="{mx + 4:.1f}" y="{AXIS - 30}" fill="{INK}" font-size="12" '
+                       f'font-weight="700">{escape(year)}</text>')
+        if (m.month - 1) % every:
             continue
-        if lang == "zh":
-            label = f"{m.year}年{m.month}月" if strong else f"{m.month}月"
-        else:
-            label = m.strftime("%b %Y") if strong else m.strftime("%b")
-        out.append(f'<text x="{mx + 3:.1f}" y="{AXIS - 24}" fill="{MUTED}" '
+        label = f"{m.month}月" if lang == "zh" else m.strftime("%b")
+        out.append(f'<text x="{mx + 4:.1f}" y="{AXIS - 12}" fill="{MUTED}" '
                    f'font-size="11">{escape(label)}</text>')
     return out
 

@@ -18,6 +18,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, Undefined
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
+from engine.bulletins.words import wan, yi
 from engine.i18n import light_label, trigger_label, value_label
 from engine.web.auth import csrf_token
 from engine.web.words import say
@@ -94,6 +95,7 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
         "trigger": lambda value: trigger_label(_plain(value), lang),
         "value": lambda value: value_label(_plain(value), lang),
         "kind": lambda code: web.config.kind_label(_plain(code), lang),
+        "money": lambda value: w("money", wan=wan(_plain(value)), yi=yi(_plain(value))),
         "account": context.pop("account", None),
         "other_lang": "en" if lang == "zh" else "zh",
     }

@@ -60,6 +60,7 @@ WORDS: dict[str, dict[str, str]] = {
     "board.no_change": {"zh": "尚无上次评估", "en": "no earlier night"},
     "board.regions": {"zh": "各地区", "en": "Regions"},
     "board.departments": {"zh": "各责任单位", "en": "Departments"},
+    "board.of_total": {"zh": "共{n}", "en": "of {n}"},
     "board.tiles_note": {"zh": "按最严重灯色", "en": "by the worst light"},
     "board.empty": {"zh": "暂无数据", "en": "Nothing yet"},
     "board.ranking_region": {"zh": "{month}地区节点完成率排名", "en": "Regions, node "
@@ -111,7 +112,7 @@ WORDS: dict[str, dict[str, str]] = {
     "col.completed": {"zh": "本年完成投资", "en": "Completed this year"},
     "col.expected": {"zh": "序时进度", "en": "expected by now"},
     "col.invest_light": {"zh": "投资灯", "en": "Investment light"},
-    "money.wan": {"zh": "{v}万元", "en": "{v} × 10k yuan"},
+    "money": {"zh": "{wan}万元（{yi}亿元）", "en": "{wan} × 10k yuan ({yi} × 100m)"},
     # the node list
     "nodes.title": {"zh": "节点清单", "en": "Nodes"},
     "nodes.same_as": {"zh": "筛选条件同 lights status", "en": "the filters of lights status"},
@@ -134,6 +135,8 @@ WORDS: dict[str, dict[str, str]] = {
     "node.why": {"zh": "亮灯原因", "en": "Why this light"},
     "node.act": {"zh": "报送与办理", "en": "Report and act"},
     "node.read_only": {"zh": "本账号可查看，不能办理。", "en": "This account can look, not act."},
+    "node.closed": {"zh": "节点状态为“{light}”，无需报送。",
+                    "en": "The node is {light}: nothing to report."},
     "node.reports": {"zh": "进展报送", "en": "Progress reports"},
     "node.no_reports": {"zh": "尚无报送", "en": "No report yet"},
     "node.acks": {"zh": "确认知悉", "en": "Acknowledgements"},

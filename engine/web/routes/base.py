@@ -16,8 +16,8 @@ from engine.config import Config
 from engine.store.db import read_only
 from engine.store.lookups import latest_as_of
 from engine.store.tables import M, P
-from engine.web.app import Web
 from engine.web.auth import Forbidden, NeedLogin, PageNotFound, check_csrf, current_account
+from engine.web.state import Web
 
 T = TypeVar("T")
 MAX_FORM_FIELDS = 50

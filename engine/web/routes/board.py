@@ -33,9 +33,11 @@ def load_board(request: Request, account: Account, lang: str) -> Board:
     return found
 
 
-def _view(b: Board, lang: str) -> dict[str, Any]:
-    return {"b": b, "trend_svg": charts.trend(b.trend, lang),
-            "rank_rows": {dim: b.rankings.get(dim, []) for dim in ("region", "department")}}
+def _view(b: Board, lang: str, *, wall: bool = False) -> dict[str, Any]:
+    """The wall lists only ranked groups (a screen has no room for the rest)."""
+    return {"b": b, "trend_svg": charts.trend(b.trend, lang, dark=wall),
+            "rank_rows": {dim: [r for r in b.rankings.get(dim, []) if r.rank or not wall]
+                          for dim in ("region", "department")}}
 
 
 async def home(request: Request) -> Response:
@@ -51,7 +53,7 @@ async def wall(request: Request) -> Response:
     b = await blocking(load_board, request, account, lang)
     return pages.render(request, "wall.html", account=account, lang=lang,
                         refresh=web(request).config.web.wall_refresh_seconds,
-                        **_view(b, lang))
+                        **_view(b, lang, wall=True))
 
 
 ROUTES = [Route("/", home, methods=["GET"]), Route("/wall", wall, methods=["GET"])]

@@ -52,6 +52,7 @@ async def show(request: Request, *, status_code: int = 200, failed: str | None =
     data = await blocking(load_node, request, milestone_id, lang)
     return pages.render(request, "node.html", status_code=status_code, account=None,
                         lang=lang, allowed=list(acting.BY_LINK),
+                        shown=acting.forms_for(data["node"]["light"], list(acting.BY_LINK)),
                         action_base=f"/l/{request.path_params['token']}", link=link,
                         failed=failed, error=error, values=values or {},
                         flash=request.session.pop("flash", None), **data)

@@ -173,7 +173,9 @@ async def show_node(request: Request, *, status_code: int = 200, failed: str | N
     data = await blocking(load_node, request, milestone_id, lang)
     allowed = [a for a, roles in acting.ALLOWED.items() if account.role in roles]
     return pages.render(request, "node.html", status_code=status_code, account=account,
-                        lang=lang, allowed=allowed, action_base=f"/nodes/{milestone_id}",
+                        lang=lang, allowed=allowed,
+                        shown=acting.forms_for(data["node"]["light"], allowed),
+                        action_base=f"/nodes/{milestone_id}",
                         link=None, failed=failed, error=error, values=values or {},
                         flash=request.session.pop("flash", None), **data)
 

@@ -34,7 +34,8 @@ async def login(request: Request) -> Response:
     target = _safe_next(str(form.get("next") or ""))
     cfg = web(request).config.web
     address = request.client.host if request.client else "unknown"
-    if not web(request).limiter.allow(address):
+    limiter = web(request).limiter
+    if limiter.blocked(address):
         return pages.render(request, "login.html", status_code=429, next=target,
                             message=("login.too_many", {}), name=name)
     try:
@@ -42,6 +43,7 @@ async def login(request: Request) -> Response:
                                  attempts=cfg.login_attempts,
                                  lockout_minutes=cfg.lockout_minutes)
     except accounts.LoginRefused as exc:
+        limiter.failed(address)
         if exc.until is not None:
             until = exc.until.astimezone(web(request).config.zone)
             message = ("login.paused", {"time": until.strftime("%H:%M")})
