@@ -90,6 +90,20 @@ def _evaluation_moves() -> dict[tuple[str, str], str]:
 EVALUATION_MOVES = _evaluation_moves()
 
 
+def _move_table() -> dict[tuple[str, str], str]:
+    """(state, trigger) → destination for every move the machine allows, read from it."""
+    table: dict[tuple[str, str], str] = {}
+    for name, event in MACHINE.events.items():
+        for source, transitions in event.transitions.items():
+            table[(source, name)] = transitions[0].dest
+    return table
+
+
+MOVE_TABLE = _move_table()
+"""The machine as a table, derived once, so a chunk's moves are applied in bulk
+(``tests/test_lifecycle.py`` proves it agrees with firing the machine on every pair)."""
+
+
 def trigger_for(state: str, light: str) -> str:
     """The trigger that takes a milestone from its state to the light it should show."""
     try:

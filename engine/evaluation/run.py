@@ -20,11 +20,11 @@ from sqlalchemy import Connection, and_, func, insert, select, update
 from sqlalchemy.engine import Engine
 
 from engine.config import Config
-from engine.evaluation.evaluator import Chunk, Evaluator, Move, Stage, facts_json
+from engine.evaluation.evaluator import Chunk, Evaluator, Move, Night, Stage, facts_json
 from engine.store.db import let_others_write, read_only, writer
 from engine.store.lookups import count_lights, latest_as_of
 from engine.store.tables import FACT_COLUMNS, REPLAY, REPORTS, M, P, R, utcnow
-from rules.lights import OPEN_STATES, Light
+from rules.lights import Light
 from rules.reasons import calendar_warning
 
 Progress = Callable[[int, int], None]
@@ -129,12 +129,13 @@ def run(engine: Engine, config: Config, as_of: date | None = None, *, dry_run: b
         return _replay(engine, config, as_of, summary, started)
 
     evaluator = Evaluator(config, as_of)
-    where = and_(M.c.state.in_(OPEN_STATES), P.c.status == "active")
+    night = Night(engine, config, as_of, evaluator, names=dry_run)
+    if night.row_by_row:
+        summary.warnings.append(row_by_row_warning(night.row_by_row, config.lang))
     chunks = read_only(engine) if dry_run else writer(engine)
     with chunks.begin() as conn:
         _fresh_statistics(conn)
-        total = conn.execute(select(func.count()).select_from(M.join(P)).where(where)).scalar()
-        evaluator.cover(conn, where)
+        total = night.scope(conn)
         _calendar_warnings(summary, evaluator, config)
         if not dry_run:
             summary.run_id = conn.execute(insert(R).values(
@@ -145,28 +146,23 @@ def run(engine: Engine, config: Config, as_of: date | None = None, *, dry_run: b
     triggers: Counter[str] = Counter()
     done = 0
     try:
-        last_id = 0
         chunk = config.run.chunk_size
         while True:
             if should_stop is not None and should_stop():
                 summary.status = "interrupted"
                 break
             with chunks.begin() as conn:
-                rows = conn.execute(select(*FACT_COLUMNS).select_from(M.join(P))
-                                    .where(where, M.c.id > last_id)
-                                    .order_by(M.c.id).limit(chunk)).all()
-                if not rows:
+                step = night.step(conn, chunk, run_id=summary.run_id, write=not dry_run)
+                if step is None:
                     break
-                moves, updates, audits = evaluator.changes(rows)
+                moves = step.moves
                 if not dry_run:
-                    evaluator.write(conn, summary.run_id, updates, audits)
                     chunk_info = Chunk(summary.run_id, as_of, moves)
                     for stage in stages:
                         stage(conn, chunk_info)
                     if beat is not None:
                         beat(conn)
-            last_id = rows[-1].id
-            done += len(rows)
+            done += step.count
             triggers.update(m.trigger for m in moves)
             if dry_run:
                 summary.moved.extend(moves)
@@ -202,7 +198,17 @@ def run(engine: Engine, config: Config, as_of: date | None = None, *, dry_run: b
             except Exception:  # left "running": the next run marks it abandoned
                 pass
         raise
+    finally:
+        night.close()
     return summary
+
+
+def row_by_row_warning(rules: list[str], lang: str) -> str:
+    """Say which configured rules keep the run row by row (and so slower)."""
+    names = "、".join(rules) if lang == "zh" else ", ".join(rules)
+    if lang == "zh":
+        return f"规则 {names} 没有数组形式：本次逐行评估（较慢）"
+    return f"rule {names} has no array form: this run was evaluated row by row (slower)"
 
 
 def _replay(engine: Engine, config: Config, as_of: date, summary: RunSummary,
