@@ -29,6 +29,7 @@ TRIGGER_LABELS: dict[str, dict[str, str]] = {
     "replan": {"zh": "调整计划", "en": "replan"},
     "cancel": {"zh": "取消", "en": "cancel"},
     "reopen": {"zh": "重新打开", "en": "reopen"},
+    "undo": {"zh": "撤销运行", "en": "undo"},
 }
 
 VALUE_LABELS: dict[str, dict[str, str]] = {

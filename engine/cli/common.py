@@ -125,10 +125,11 @@ def common(func: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(func)
     def wrapper(config_path: str | None, database: str | None, lang: str | None,
                 **kwargs: Any) -> Any:
-        given = click.get_current_context().meta.get("lights.global", {})  # before the command
-        config_path = config_path or given.get("config_path")
+        given = click.get_current_context().meta.setdefault("lights.global", {})
+        config_path = config_path or given.get("config_path")  # given before the command
         database = database or given.get("database")
         lang = lang or given.get("lang")
+        given.update(config_path=config_path, database=database, lang=lang)  # for a subcommand
         err = SafeConsole(stderr=True, highlight=False, soft_wrap=True)
         used = lang or "zh"  # the configured language once the configuration is read
         try:

@@ -27,6 +27,7 @@ WORDS: dict[str, dict[str, str]] = {
     "status.held": {"zh": "暂缓", "en": "held"},
     "status.sent": {"zh": "已发送", "en": "sent"},
     "status.failed": {"zh": "失败", "en": "failed"},
+    "status.withdrawn": {"zh": "已撤回", "en": "withdrawn"},
     "col.id": {"zh": "编号", "en": "Id"},
     "col.status": {"zh": "状态", "en": "Status"},
     "col.date": {"zh": "日期", "en": "Date"},

@@ -12,7 +12,7 @@ from rich.table import Table
 from rich.text import Text
 
 from engine.cli import cli
-from engine.cli.common import App, UserError, common
+from engine.cli.common import BY, REASON, App, UserError, common
 from engine.i18n import light_label, lookup
 from engine.service import logs
 from engine.service.jobs import JOBS, missing
@@ -42,6 +42,16 @@ WORDS: dict[str, dict[str, str]] = {
     "once.unavailable": {"zh": "任务 {job} 暂不可用：{why}",
                          "en": "Job {job} is not available: {why}"},
     "runs.empty": {"zh": "尚无运行记录", "en": "No runs yet"},
+    "undo.done": {"zh": "已撤销运行 #{run}（评估日期 {as_of}）：{reversed} 个节点的灯已还原；"
+                        "撤回未发送的通知 {notices} 条（邮件 {messages} 封）{sent}；所有未完成节点"
+                        "已按 {relit} 重新评估，变化 {moves} 个；本次撤销记为运行 #{undo}",
+                  "en": "Run #{run} (as of {as_of}) undone: {reversed} milestones back to their "
+                        "lights before it; {notices} notices not yet sent withdrawn ({messages} "
+                        "messages){sent}; every open milestone lit again as of {relit}, {moves} "
+                        "moved; the undo is run #{undo}"},
+    "undo.sent": {"zh": "，另有 {n} 条已发出，无法撤回",
+                  "en": "; {n} already sent cannot be withdrawn"},
+    "status.undone": {"zh": "已撤销", "en": "undone"},
     "runs.title": {"zh": "最近的运行", "en": "Recent runs"},
     "col.run": {"zh": "运行", "en": "Run"},
     "col.job": {"zh": "任务", "en": "Job"},
@@ -118,14 +128,18 @@ def _outcome_line(o: Outcome, lang: str) -> str:
     return say("once.stopped", lang)
 
 
-@cli.command("runs")
+@cli.group("runs", invoke_without_command=True)
 @click.option("--last", type=click.IntRange(min=1), default=10, show_default=True,
               help="how many / 条数")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
               show_default=True)
 @common
 def runs_cmd(app: App, last: int, fmt: str) -> None:
-    """Recent runs with their job, status, duration and counts / 运行记录."""
+    """Recent runs with their job, status, duration and counts / 运行记录.
+
+    lights runs undo RUN_ID --reason R: undo a run that was a mistake / 撤销一次运行."""
+    if click.get_current_context().invoked_subcommand is not None:
+        return
     with app.database().connect() as conn:
         rows = recent_runs(conn, app.config, last)
     if fmt == "json":
@@ -134,6 +148,25 @@ def runs_cmd(app: App, last: int, fmt: str) -> None:
         app.console.print(say("runs.empty", app.lang))
     else:
         app.console.print(_runs_table(rows, app.lang))
+
+
+@runs_cmd.command("undo")
+@click.argument("run_id", type=click.IntRange(min=1), metavar="RUN_ID")
+@REASON
+@BY
+@common
+def runs_undo(app: App, run_id: int, reason: str, actor: str) -> None:
+    """Undo a run that was a mistake: its moves reversed from the audit, its notices not
+    yet sent withdrawn, the lights as the latest night still standing left them / 撤销运行."""
+    from engine.undo import undo_run
+
+    done = undo_run(app.database(), app.config, run_id, reason=reason, actor=actor)
+    sent = say("undo.sent", app.lang, n=done.notices_sent) if done.notices_sent else ""
+    app.console.print(say("undo.done", app.lang, run=run_id, as_of=done.as_of,
+                          reversed=done.reversed, notices=done.notices_withdrawn,
+                          messages=done.messages_withdrawn, sent=sent,
+                          relit=done.relit_as_of, moves=done.relit_moves,
+                          undo=done.undo_run_id), markup=False)
 
 
 def _runs_table(rows: list[dict[str, Any]], lang: str) -> Table:

@@ -342,6 +342,7 @@ class Loader:
                   if rec.values.keys() & set(INVESTMENT_FIGURES)}
         days = {code: rec.get("invest_date") or self.today for code, rec in wanted.items()}
         history = self._investment_history(days)
+        undated: list[tuple[str, bool]] = []  # stamped today: (code, an earlier report exists)
         for code, rec in wanted.items():
             day = days[code]
             earlier = [r for r in history.get(code, ())
@@ -358,6 +359,8 @@ class Loader:
                                                    prev.funds_in_place, prev.actual_start):
                 self.summary.investment["same"] += 1
                 continue
+            if rec.get("invest_date") is None:
+                undated.append((code, prev is not None))
             self.investment_rows.append((code, {
                 "report_date": day, "month_amount": got.month_amount,
                 "ytd_amount": got.ytd_amount, "funds_in_place": got.funds_in_place,
@@ -369,6 +372,20 @@ class Loader:
                 "code": code, "date": shown(day), "month": wan(got.month_amount),
                 "ytd": wan(got.ytd_amount), "funds": wan(got.funds_in_place),
                 "started": started}))
+
+        if undated:
+            self._undated_warning(undated)
+
+    def _undated_warning(self, undated: list[tuple[str, bool]]) -> None:
+        """Figures without 投资报送日期 are dated today and become the latest report: say so,
+        so that an older table's figures do not pass for today's without a word."""
+        codes = "、".join(code for code, _ in undated[:5]) + ("…" if len(undated) > 5 else "")
+        earlier = sum(1 for _, had in undated if had)
+        text = say("warn.invest_undated", self.lang, n=len(undated), date=shown(self.today),
+                   codes=codes)
+        if earlier:
+            text += say("warn.invest_undated_earlier", self.lang, n=earlier)
+        self.summary.warnings.append(text)
 
     def _investment_history(self, days: dict[str, date]) -> dict[str, list[Any]]:
         """The stored investment reports of the years the file reports on (``days``: each
@@ -478,9 +495,23 @@ class Loader:
         self.summary.moves += [m for m in relit.moves if m.milestone_id not in known]
 
     def _light(self, ids: list[int], milestone_ids: dict[tuple[str, str], int]) -> None:
-        """Light the touched milestones now, as the nightly run would."""
-        relit = relight(self.conn, self.config, ids, self.as_of, actor=self.actor)
+        """Light the touched milestones now, as the nightly run would. The import is
+        recorded as an evaluation of its day (a run, mode ``import``), so that a run
+        for an earlier date is refused instead of rewinding the lights it set."""
+        run_id = None
+        if ids and self.stood_on is None:  # a past ledger records its day in evaluate_all
+            run_id = self.conn.execute(insert(R).values(
+                as_of=self.as_of, mode="import", job="import", status="running",
+                started_at=utcnow(), counts={}, moves_by_trigger={}, warnings=[])
+            ).inserted_primary_key[0]
+        relit = relight(self.conn, self.config, ids, self.as_of, actor=self.actor,
+                        run_id=run_id)
         moves = relit.moves
+        if run_id is not None:
+            self.conn.execute(update(R).where(R.c.id == run_id).values(
+                status="ok", finished_at=utcnow(), evaluated=len(ids), moves=len(moves),
+                counts=count_lights(self.conn),
+                moves_by_trigger=dict(Counter(m.trigger for m in moves))))
         if relit.estimated_years:
             self.summary.warnings.append(calendar_warning(
                 relit.estimated_years, self.config.calendar.uncovered_years, self.lang))

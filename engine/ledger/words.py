@@ -164,6 +164,15 @@ WORDS: dict[str, dict[str, str]] = {
                     "en": "{where}: {n} planned date(s) given as a month (or a part of one, a "
                           "quarter, the year's end), read as its last day (a planned start as "
                           "its first)"},
+    "warn.invest_undated": {"zh": "{n} 个项目的投资数据没有“投资报送日期”，已按导入当天 {date} 记录"
+                                  "（{codes}）",
+                            "en": "{n} projects' investment figures have no 投资报送日期 and are "
+                                  "recorded as of the day of the import, {date} ({codes})"},
+    "warn.invest_undated_earlier": {"zh": "；其中 {n} 个项目已有日期更早的报送，今后以这次为准："
+                                           "如这些数据并非今天的，请填写投资报送日期后重新导入",
+                                    "en": "; {n} of them had a report dated earlier, which this "
+                                          "one now follows: if the figures are older, give "
+                                          "投资报送日期 and import again"},
     "warn.skipped": {"zh": "{where} 不是台账表，已跳过", "en": "{where}: not a ledger sheet, "
                                                              "skipped"},
     "change.new_project": {"zh": "新增项目 {code} {name}", "en": "new project {code} {name}"},
