@@ -23,6 +23,7 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, func, select, update
 
 from engine.config import Config
+from engine.links import Linker
 from engine.i18n import light_label
 from engine.queries import reason_text
 from engine.store.tables import (
@@ -74,6 +75,8 @@ class Composer:
         self.config = config
         self.ladder = config.notices.ladder
         self.renderer = Renderer(config.notices.templates_dir)
+        # Links to the board (web.base_url and LIGHTS_WEB_SECRET), else none.
+        self.linker = Linker(config.web.base_url)
         self.domain = mail_domain(config)
         self._planners: dict[date, Planner] = {}
 
@@ -149,6 +152,7 @@ class Composer:
             "due": n.planned_date.isoformat(),
             "percent": f"{n.percent:g}%",
             "command": f"lights history {n.milestone_id}",
+            "link": None,  # set per recipient in digest_context
             "ack": None,
         }
         if ack is not None and not resolved:
@@ -172,6 +176,8 @@ class Composer:
                                              "leader": n.leader, "rows": []})
             p["rows"].append(self.item(n, lang, as_of, histories.get(n.milestone_id, []),
                                         acks.get(n.milestone_id)))
+            p["rows"][-1]["link"] = self.linker.url("milestone", n.milestone_id,
+                                                       person.email, person.name)
         for p in projects.values():
             p["rows"].sort(key=_item_key)
             open_lights = [Light(i["light"]) for i in p["rows"] if i["label"] != "resolved"]

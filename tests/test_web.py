@@ -19,7 +19,7 @@ from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 from sqlalchemy import func, select, text
 
 from engine import accounts
-from engine.links import SALT, make_token
+from engine.links import SALT, make_token, read_token
 from engine.store.tables import ACK, REPORTS, M, T
 from engine.web.auth import AddressLimiter
 from tests.cli_runner import lights
@@ -510,3 +510,60 @@ def test_lights_user_add_reads_the_password_or_prints_an_invitation(tmp_path, co
                                "--database", url).stdout)
     assert [(a["name"], a["role"], a["password"]) for a in listed] == [
         ("张副市长", "leader", False), ("发改委", "unit", True)]
+
+
+def _digest_links(engine) -> list[tuple[str, str, str]]:
+    from engine.store.tables import OUTBOX
+
+    with engine.connect() as conn:
+        rows = conn.execute(select(OUTBOX.c.recipient, OUTBOX.c.text, OUTBOX.c.html)
+                            .where(OUTBOX.c.kind == "digest")).all()
+    return [(r.recipient, r.text, r.html) for r in rows]
+
+
+def test_the_nights_digests_link_to_pages_that_open(tmp_path, config, monkeypatch):
+    """A night composes each digest item with its recipient's link; the link opens the
+    node's page and takes an acknowledgement under the recipient's name; with no base
+    URL the same night writes no link."""
+    import re
+
+    from engine.migrations import create_database
+    from engine.nightly import nightly
+
+    monkeypatch.setenv("LIGHTS_WEB_SECRET", SECRET)
+    plain = create_database(f"sqlite:///{tmp_path / 'plain.db'}")
+    programme(plain, config)
+    nightly(plain, config, date(2026, 11, 27), mode="manual")
+    mails = _digest_links(plain)
+    assert mails and all("/l/" not in text and "/l/" not in html for _, text, html in mails)
+    plain.dispose()
+
+    engine = create_database(f"sqlite:///{tmp_path / 'linked.db'}")
+    ids = programme(engine, config)
+    with serving(config, engine) as board:
+        linked = config.model_copy(deep=True)
+        linked.web.base_url = board.url
+        nightly(engine, linked, date(2026, 11, 27), mode="manual")
+        mails = _digest_links(engine)
+        to_zhao = [m for m in mails if m[0] == "zhao@songjiang.example"]
+        assert to_zhao, [m[0] for m in mails]
+        _, text, html = to_zhao[0]
+        urls = re.findall(rf"{re.escape(board.url)}/l/[A-Za-z0-9_.\-]+", text)
+        assert urls and set(urls) <= set(re.findall(
+            rf"{re.escape(board.url)}/l/[A-Za-z0-9_.\-]+", html))
+        visitor = board.client()
+        for url in urls:
+            page = visitor.get(url.removeprefix(board.url))
+            assert page.status_code == 200 and "赵秘书" in page.text
+        mid = ids["W1/开工"]
+        mine = next(u for u in urls
+                    if read_token(SECRET, u.rsplit("/", 1)[1], 14).ref == str(mid))
+        assert read_token(SECRET, mine.rsplit("/", 1)[1], 14).email == "zhao@songjiang.example"
+        path = mine.removeprefix(board.url)
+        visitor.get(path)
+        assert visitor.post(f"{path}/ack", {"reason": "已协调施工单位加快进度"}).status_code == 303
+        with engine.connect() as conn:
+            authors = set(conn.execute(select(ACK.c.author)).scalars())
+        assert "赵秘书 <zhao@songjiang.example>" in authors
+        visitor.close()
+    engine.dispose()
