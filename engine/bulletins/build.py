@@ -241,6 +241,8 @@ def _notes(b: Bulletin) -> list[tuple[str, dict[str, Any]]]:
         notes.append(("note.no_previous", {"end": b.previous.end}))
     for text in b.now.warnings:
         notes.append(("note.calendar", {"text": text}))
+    if b.checks:
+        notes.append(("note.checks", {"n": len(b.checks)}))
     return notes
 
 

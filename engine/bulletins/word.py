@@ -83,8 +83,10 @@ def document_number(issuer: Issuer, b: Bulletin, number: int | None) -> str:
 
 
 def write_docx(b: Bulletin, lang: str, issue: Issue, issuer: Issuer | None,
-               fonts: Fonts) -> tuple[bytes, list[str]]:
-    """The .docx file's bytes, and what the reader must be told (no Chinese font)."""
+               fonts: Fonts, pictures: bool | None = None) -> tuple[bytes, list[str]]:
+    """The .docx file's bytes, and what the reader must be told (no Chinese font).
+
+    ``pictures``: draw the charts (default: when the machine has a Chinese font)."""
     doc = _Doc(fonts)
     v = view(b, lang, with_charts=False)
     said: list[str] = []
@@ -155,7 +157,7 @@ def write_docx(b: Bulletin, lang: str, issue: Issue, issuer: Issuer | None,
         doc.para(v["too_few"], size=NOTE_PT)
 
     doc.heading1(h["charts"])
-    if has_cjk_font():
+    if has_cjk_font() if pictures is None else pictures:
         for title, svg in _charts(b, lang):
             doc.caption(title)
             doc.picture(png(svg))

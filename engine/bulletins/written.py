@@ -36,6 +36,8 @@ WORDS: dict[str, dict[str, str]] = {
     "ahead": {"zh": "超过时间进度{d}个百分点", "en": "{d} points ahead of the time elapsed"},
     "behind": {"zh": "低于时间进度{d}个百分点", "en": "{d} points behind the time elapsed"},
     "level": {"zh": "与时间进度持平", "en": "level with the time elapsed"},
+    "no_investment": {"zh": "截至统计日尚无完成投资报送（投资完成率按0计）。",
+                      "en": "No investment has been reported yet (completion counts as 0)."},
     "no_plan": {"zh": "本{scope}无年度计划投资，不计算投资完成率。",
                 "en": "No annual plan: no investment completion rate."},
     "starts": {"zh": "计划开复工项目{planned}个，已开复工{done}个，开复工率{rate}。",
@@ -141,7 +143,9 @@ def overall(b: Bulletin, lang: str) -> list[str]:
                total_new=yi(natures.get("new", Figures()).total_investment),
                total_cont=yi(natures.get("continuing", Figures()).total_investment),
                plan=yi(f.annual_plan))]
-    if f.annual_plan > 0:
+    if f.annual_plan > 0 and f.completed == 0 and f.funds == 0:
+        out.append(say("no_investment", lang, plan=yi(f.annual_plan)))
+    elif f.annual_plan > 0:
         out.append(say("investment", lang, done=yi(f.completed), rate=f.investment_rate.text(),
                        versus=_versus(f, lang), period=yi(_in_period(b)), funds=yi(f.funds),
                        funds_rate=f.funds_rate.text()))
