@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -33,7 +34,7 @@ from engine.store.tables import (
     utcnow,
 )
 from notifications.addresses import BadAddress, check_address
-from notifications.config import ContactEntry
+from notifications.config import CHANNEL_PREFIX, ContactEntry
 from notifications.digest import Composer
 from notifications.ladder import ACTIVE
 from notifications.plan import Planner
@@ -79,13 +80,41 @@ def acknowledge(engine: Engine, config: Config, ref: str, *, by: str, reason: st
 
 
 # -- silences -------------------------------------------------------------------------
+WEEKDAYS = {name: i for i, names in enumerate(
+    (("一", "mon", "monday"), ("二", "tue", "tuesday"), ("三", "wed", "wednesday"),
+     ("四", "thu", "thursday"), ("五", "fri", "friday"), ("六", "sat", "saturday"),
+     ("日", "天", "sun", "sunday")), 1) for name in names}
+
+
+def parse_weekdays(text: str) -> str:
+    """``周六,周日`` (or 星期六, 六, sat, 6 …, separated by commas) → ISO weekdays ``6,7``."""
+    days = set()
+    for word in re.split(r"[,，、\s]+", text.strip()):
+        if not word:
+            continue
+        key = re.sub(r"^(周|星期|礼拜)", "", word.lower())
+        if key.isdigit() and 1 <= int(key) <= 7:
+            days.add(int(key))
+        elif key in WEEKDAYS:
+            days.add(WEEKDAYS[key])
+        else:
+            raise BadInput(f"--every: {word!r} is not a day of the week (周一 … 周日, mon … sun)")
+    if not days:
+        raise BadInput("--every: name the days, e.g. 周六,周日")
+    return ",".join(str(d) for d in sorted(days))
+
+
 def add_silence(engine: Engine, config: Config, *, milestone: str | None = None,
                 project: str | None = None, recipient: str | None = None, by: str,
-                reason: str, until: date | None, starts: date | None = None) -> int:
-    """A silence needs exactly one target, an author, a reason and an end date."""
+                reason: str, until: date | None, starts: date | None = None,
+                every: str | None = None) -> int:
+    """A silence needs exactly one target, an author, a reason and an end date (a recurring
+    one, ``every`` 周六,周日, may go on without end)."""
     by, reason = _needed(by, "--by"), _needed(reason, "--reason")
-    if until is None:
+    weekdays = parse_weekdays(every) if every is not None else ""
+    if until is None and not weekdays:
         raise BadInput("--until: a silence needs an end date")
+    until = until or date.max
     targets = [(s, t) for s, t in (("milestone", milestone), ("project", project),
                                    ("recipient", recipient)) if t]
     if len(targets) != 1:
@@ -100,6 +129,10 @@ def add_silence(engine: Engine, config: Config, *, milestone: str | None = None,
             target = str(resolve_milestone(conn, target).id)
         elif scope == "project":
             target = resolve_project(conn, target).code
+        elif target.startswith(CHANNEL_PREFIX):
+            if config.notices.channel(target.removeprefix(CHANNEL_PREFIX)) is None:
+                raise BadInput(f"--recipient: no channel {target.removeprefix(CHANNEL_PREFIX)}"
+                               f" in notices.channels")
         else:
             try:
                 target = check_address(target)
@@ -107,7 +140,8 @@ def add_silence(engine: Engine, config: Config, *, milestone: str | None = None,
                 raise BadInput(f"--recipient: {exc}") from None
         return conn.execute(insert(SIL).values(
             scope=scope, target=target, author=by, reason=reason, starts=start, ends=until,
-            created_at=utcnow(), ended_by="", end_reason="")).inserted_primary_key[0]
+            weekdays=weekdays, created_at=utcnow(), ended_by="",
+            end_reason="")).inserted_primary_key[0]
 
 
 def end_silence(engine: Engine, silence_id: int, *, by: str, reason: str) -> None:
@@ -137,7 +171,8 @@ def list_silences(engine: Engine, config: Config, *, all_: bool = False
         state = "ended" if r.ended_at else ("expired" if r.ends < today else
                                             ("active" if r.starts <= today else "scheduled"))
         out.append({"id": r.id, "scope": r.scope, "target": r.target, "from": r.starts,
-                    "until": r.ends, "by": r.author, "reason": r.reason, "state": state,
+                    "until": None if r.ends == date.max else r.ends,
+                    "every": r.weekdays, "by": r.author, "reason": r.reason, "state": state,
                     "created": r.created_at, "ended_by": r.ended_by,
                     "ended_at": r.ended_at, "end_reason": r.end_reason})
     return out
@@ -205,6 +240,7 @@ def list_contacts(engine: Engine, config: Config) -> list[dict[str, Any]]:
         rows = conn.execute(select(CONTACT).order_by(CONTACT.c.role, CONTACT.c.email)).all()
     out = [{"name": r.name, "email": r.email, "role": r.role, "region": r.region,
             "department": r.department, "project": r.project, "lang": r.lang or "",
+            "mobile": r.mobile,
             "source": "table"} for r in rows]
     out += [{**c.model_dump(), "lang": c.lang or "", "source": "config"}
             for c in config.notices.contacts]

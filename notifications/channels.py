@@ -154,3 +154,33 @@ class Channels:
 
 def _aware(value: datetime) -> datetime:
     return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+TEST_WORDS = {
+    "zh": ("{keyword}重点项目红黄绿灯：测试消息",
+           "#### {keyword}重点项目红黄绿灯：测试消息\n\n"
+           "本群已接入重点项目节点提醒（{name}，{at}）。\n\n> 由 lights channels test 发送"),
+    "en": ("{keyword}Lights: test message",
+           "#### {keyword}Lights: test message\n\nThis group receives key project milestone "
+           "notices ({name}, {at}).\n\n> sent by lights channels test"),
+}
+
+
+def test_channel(config: Config, name: str, env: Mapping[str, str] | None = None,
+                 now: datetime | None = None) -> str:
+    """Send one test message to a channel now (not through the outbox): the service's
+    answer, or the DeliveryFailure saying what it refused (ValueError: no such channel)."""
+    channel = config.notices.channel(name)
+    if channel is None:
+        known = ", ".join(c.name for c in config.notices.channels) or "none"
+        raise ValueError(f"no channel {name} in notices.channels (configured: {known})")
+    lang = channel.lang or config.lang
+    keyword = f"{channel.keyword} " if channel.keyword else ""
+    at = (now or datetime.now(config.zone)).strftime("%Y-%m-%d %H:%M")
+    title, text = (w.format(keyword=keyword, name=channel.name, at=at)
+                   for w in TEST_WORDS[lang])
+    robot = robot_for(channel, env)
+    try:
+        return robot.send(ChatNote(title, text))
+    finally:
+        robot.close()

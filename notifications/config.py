@@ -77,6 +77,14 @@ class ContactEntry(_Section):
     department: str = ""
     project: str = ""
     lang: Literal["zh", "en"] | None = None
+    mobile: str = Field("", description="for @-mentions in chat groups (11 digits)")
+
+    @field_validator("mobile")
+    @classmethod
+    def _mobile(cls, value: str) -> str:
+        from notifications.addresses import check_mobile
+
+        return check_mobile(value)
 
     @field_validator("role")
     @classmethod

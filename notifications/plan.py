@@ -65,13 +65,16 @@ def thread_id(milestone_id: int, opened_on: date, domain: str) -> str:
 
 def load_directory(conn: Connection, config: Config) -> Directory:
     rows = list(conn.execute(select(CONTACT)).all())
-    return Directory([*rows, *config.notices.contacts], config.lang)
+    return Directory([*rows, *config.notices.contacts], config.lang, config.notices.channels)
 
 
 def active_silences(conn: Connection, as_of: date) -> set[tuple[str, str]]:
-    rows = conn.execute(select(SIL.c.scope, SIL.c.target).where(
+    """The silences in force on ``as_of`` (a recurring one only on its weekdays)."""
+    rows = conn.execute(select(SIL.c.scope, SIL.c.target, SIL.c.weekdays).where(
         SIL.c.ended_at.is_(None), SIL.c.starts <= as_of, SIL.c.ends >= as_of)).all()
-    return {(r.scope, r.target) for r in rows}
+    day = str(as_of.isoweekday())
+    return {(r.scope, r.target) for r in rows
+            if not r.weekdays or day in r.weekdays.split(",")}
 
 
 def milestone_columns() -> list[Any]:

@@ -10,6 +10,11 @@ For a role of a milestone, in this order:
    scope winning (region and department > one of them > blank = everywhere).
 
 Config contacts (``notices.contacts``) and the table's rows are used alike.
+
+A chat channel (``notices.channels``) that lists a role is told too, for the
+milestones in its regions and departments (none listed: all), as the recipient
+``channel:NAME``: its notices are composed into the channel's summary. A role that a
+channel covers is not a gap even when no person is found for it.
 """
 
 from __future__ import annotations
@@ -32,8 +37,9 @@ LEDGER_FIELDS = {
 @dataclass(frozen=True, slots=True)
 class Person:
     name: str
-    email: str
+    email: str  # or a chat channel's address, channel:NAME
     lang: str
+    mobile: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,25 +51,41 @@ class ContactRow:
     department: str = ""
     project: str = ""
     lang: str | None = None
+    mobile: str = ""
 
 
 class Directory:
     """Everyone who can receive notices, indexed for routing many milestones quickly."""
 
-    def __init__(self, contacts: Iterable[Any], default_lang: str) -> None:
+    def __init__(self, contacts: Iterable[Any], default_lang: str,
+                 channels: Iterable[Any] = ()) -> None:
         self.default_lang = default_lang
+        self.channels = list(channels)
+        self.mobiles: dict[str, str] = {}  # e-mail → mobile, from the contacts
         self._own: dict[tuple[str, str], list[ContactRow]] = defaultdict(list)
         self._scoped: dict[str, list[ContactRow]] = defaultdict(list)
         for c in contacts:
             row = ContactRow(c.name, c.email, c.role, c.region or "", c.department or "",
-                             c.project or "", c.lang)
+                             c.project or "", c.lang, getattr(c, "mobile", "") or "")
+            if row.mobile:
+                self.mobiles.setdefault(row.email, row.mobile)
             if row.project:
                 self._own[(row.project, row.role)].append(row)
             else:
                 self._scoped[row.role].append(row)
 
     def _person(self, c: ContactRow) -> Person:
-        return Person(c.name, c.email, c.lang or self.default_lang)
+        return Person(c.name, c.email, c.lang or self.default_lang, c.mobile)
+
+    def chats(self, role: str, m: Any) -> list[Person]:
+        """The chat channels told about ``role`` on milestone row ``m``."""
+        return [Person(c.name, c.address, c.lang or self.default_lang) for c in self.channels
+                if role in c.roles and (not c.regions or m.region in c.regions)
+                and (not c.departments or m.department in c.departments)]
+
+    def mobile(self, person: Person, ledger_mobile: str = "") -> str:
+        """A person's mobile for @-mentions: their contact's, else the ledger's."""
+        return person.mobile or self.mobiles.get(person.email, "") or ledger_mobile
 
     def resolve(self, role: str, m: Any) -> tuple[list[Person], str | None]:
         """The people for ``role`` on milestone row ``m``, and a problem if there are none."""
@@ -76,7 +98,8 @@ class Directory:
             name, email = (getattr(m, f) or "" for f in ledger)
             email = email.strip()
             if email and is_address(email):
-                return [Person(header_text(name, 64) or email, email, self.default_lang)], None
+                return [Person(header_text(name, 64) or email, email, self.default_lang,
+                               self.mobiles.get(email, ""))], None
             if email:
                 problem = f"{m.code}: {role} address {email!r} is not an e-mail address"
         best: list[ContactRow] = []
@@ -113,9 +136,10 @@ def route(directory: Directory, roles: Iterable[str], m: Any
     problems = []
     for role in roles:
         people, problem = directory.resolve(role, m)
-        if problem:
+        chats = directory.chats(role, m)
+        if problem and not chats:
             problems.append(problem)
-        for p in people:
+        for p in [*people, *chats]:
             if p.email in out:
                 out[p.email][1].append(role)
             else:

@@ -26,6 +26,7 @@ COMMANDS: dict[str, str] = {
     **dict.fromkeys(("scheduler", "runs", "check"), "scheduler"),
     **dict.fromkeys(("bulletin", "invest", "investment"), "bulletins"),
     "db": "database",
+    "channels": "channels",
     **dict.fromkeys(("serve", "user"), "web"),
     "problem": "problems",
 }

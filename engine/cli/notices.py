@@ -17,6 +17,7 @@ from engine.cli.common import BY, DATE, FORMAT, REASON, App, UserError, common, 
 from engine.i18n import lookup
 from engine.store.db import writer
 from notifications import actions
+from notifications.channels import is_channel
 from notifications.digest import compose
 from notifications.dispatch import dispatch, release_held, requeue_failed
 from notifications.message import build_message
@@ -39,6 +40,10 @@ WORDS: dict[str, dict[str, str]] = {
     "col.target": {"zh": "对象", "en": "Target"},
     "col.until": {"zh": "截止", "en": "Until"},
     "col.by": {"zh": "操作人", "en": "By"},
+    "col.every": {"zh": "每周", "en": "Every"},
+    **{f"day.{i}": {"zh": f"周{zh}", "en": en} for i, zh, en in zip(
+        range(1, 8), "一二三四五六日", ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"),
+        strict=True)},
     "col.reason": {"zh": "原因", "en": "Reason"},
     "col.state": {"zh": "状态", "en": "State"},
     "col.name": {"zh": "姓名", "en": "Name"},
@@ -214,6 +219,9 @@ def preview(app: App, milestone: str | None, recipient: str | None, part: str,
             out.print(say(app, "preview.not_due"))
     row = result.messages[0]
     n = app.config.notices
+    if is_channel(row.recipient):  # a chat channel's summary: its markdown as sent
+        click.echo(f"To: {row.recipient}\nSubject: {row.subject}\n\n{row.text}")
+        return
     message = build_message(row, n.mail_from, n.mail_from_name)
     if part == "eml":
         sys.stdout.buffer.write(message.as_bytes())
@@ -255,18 +263,21 @@ def silence(ctx: click.Context) -> None:
 @silence.command("add")
 @click.option("--milestone", help="milestone id or CODE/节点名称")
 @click.option("--project", help="project code / 项目编号")
-@click.option("--recipient", help="e-mail address / 收件人邮箱")
+@click.option("--recipient", help="e-mail address, or channel:NAME / 收件人邮箱或群")
 @click.option("--until", type=DATE, help="last day silenced / 截止日期 (required)")
 @click.option("--from", "starts", type=DATE, help="first day (default today) / 开始日期")
 @REASON
+@click.option("--every", help="only on these days, e.g. 周六,周日 (then --until may be left "
+                              "out) / 每周重复")
 @BY
 @common
 def silence_add(app: App, milestone: str | None, project: str | None, recipient: str | None,
-                until: date | None, starts: date | None, reason: str, actor: str) -> None:
+                until: date | None, starts: date | None, every: str | None, reason: str,
+                actor: str) -> None:
     """Add a silence: an author, a reason and an end date are required / 新增静默."""
     sid = actions.add_silence(app.database(), app.config, milestone=milestone, project=project,
                               recipient=recipient, by=actor, reason=reason, until=until,
-                              starts=starts)
+                              starts=starts, every=every)
     app.console.print(say(app, "silence.added", id=sid))
 
 
@@ -283,14 +294,15 @@ def silence_list(app: App, all_: bool = False, fmt: str = "table") -> None:
     table = None
     if fmt == "table":
         table = Table()
-        for key in ("col.id", "col.scope", "col.target", "col.until", "col.by", "col.reason",
-                    "col.state"):
+        for key in ("col.id", "col.scope", "col.target", "col.until", "col.every", "col.by",
+                    "col.reason", "col.state"):
             table.add_column(say(app, key), overflow="fold")
         for r in rows:
             state = r["state"] + (f" ({r['ended_by']}: {r['end_reason']})"
                                   if r["state"] == "ended" else "")
-            table.add_row(str(r["id"]), r["scope"], r["target"], str(r["until"]), r["by"],
-                          r["reason"], state)
+            every = "、".join(say(app, f"day.{d}") for d in r["every"].split(",") if d)
+            table.add_row(str(r["id"]), r["scope"], r["target"], str(r["until"] or "—"),
+                          every or "—", r["by"], r["reason"], state)
     emit(app, fmt, rows, table)
 
 

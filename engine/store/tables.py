@@ -100,6 +100,8 @@ class Milestone(SQLModel, table=True):
     light_rules: str = Field(default="", max_length=200, description="rules that set the light")
     light_facts: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON))
     updated_at: datetime = Field(default_factory=utcnow)
+    owner_mobile: str = Field(default="", max_length=20, sa_column_kwargs={"server_default": ""},
+                              description="责任人手机, for @-mentions (revision 0004)")
 
 
 class ProgressReport(SQLModel, table=True):
@@ -239,6 +241,8 @@ class Contact(SQLModel, table=True):
     project: str = Field(default="", max_length=64, description="a project code: its own contact")
     lang: str | None = Field(default=None, max_length=2)
     created_at: datetime = Field(default_factory=utcnow)
+    mobile: str = Field(default="", max_length=20, sa_column_kwargs={"server_default": ""},
+                        description="for @-mentions in chat groups (revision 0004)")
 
 
 class Escalation(SQLModel, table=True):
@@ -339,6 +343,8 @@ class Silence(SQLModel, table=True):
     ended_at: datetime | None = None
     ended_by: str = Field(default="", max_length=64)
     end_reason: str = ""
+    weekdays: str = Field(default="", max_length=20, sa_column_kwargs={"server_default": ""},
+                          description="ISO weekdays it recurs on (6,7); blank: every day")
 
 
 # -- people of the web interface -----------------------------------------------------

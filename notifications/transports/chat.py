@@ -120,7 +120,7 @@ class Robot:
     def open(self) -> None:
         if self._client is None:
             self._client = httpx.Client(timeout=self.channel.timeout_seconds,
-                                        follow_redirects=False, trust_env=False)
+                                        follow_redirects=False)
 
     def close(self) -> None:
         client, self._client = self._client, None
