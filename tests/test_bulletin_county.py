@@ -11,7 +11,7 @@ Continuing: 20 × 2.2 亿 + 5 × 2.392 亿 = 559,600 万元; plans 25 × 1.0204 
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from tests.cli_runner import lights
@@ -81,3 +81,49 @@ def test_county_investment_columns_in_the_bulletin(tmp_path):
     assert "| 投资完成率 | 54.7% |" in md.stdout and "| 资金到位率 | 43.7% |" in md.stdout
     again = lights(tmp_path, "import", "白桦县台账.xlsx")
     assert "投资报送：新增 0 条（80 条与上次报送相同" in again.stdout
+
+
+def county_nodes() -> list[list[object]]:
+    """The county's start nodes as its June ledger has them. New projects: 30 due to
+    start by 05-31 (24 started on 05-20), 25 by 08-31; continuing: 25 due to resume by
+    04-15 (20 resumed on 04-10). Start/resume rate on 06-30: (24 + 20) / (30 + 25) = 80%."""
+    rows: list[list[object]] = [["项目编号", "节点名称", "节点类型", "计划开始时间",
+                                 "计划完成时间", "完成进度", "实际完成时间"]]
+    for i in range(55):
+        started = date(2026, 5, 20) if i < 24 else None
+        rows.append([f"BH-N{i + 1:02d}", "开工", "开工", date(2026, 3, 1),
+                     date(2026, 5, 31) if i < 30 else date(2026, 8, 31),
+                     "100%" if started else "30%", started])
+    for i in range(25):
+        resumed = date(2026, 4, 10) if i < 20 else None
+        rows.append([f"BH-C{i + 1:02d}", "春季复工", "开工", date(2026, 3, 15),
+                     date(2026, 4, 15), "100%" if resumed else "50%", resumed])
+    return rows
+
+
+def test_county_ledger_as_of_june_gives_its_june_bulletin(tmp_path):
+    """An office adopting Lights later imports its June ledger as it stood on 06-30:
+    the June bulletin has the programme (95.94 = 39.98 + 55.96 亿元, plan 47.51) and its
+    start/resume rate, with the lights of 06-30 (not of today)."""
+    workbook(tmp_path / "白桦县台账.xlsx", {"项目台账": county_rows(), "节点": county_nodes()})
+    assert lights(tmp_path, "init").returncode == 0
+    imported = lights(tmp_path, "import", "白桦县台账.xlsx", "--as-of", "2026-06-30")
+    assert imported.returncode == 0, imported.stderr
+    assert "灯按 2026年6月30日 评估" in imported.stdout
+    md = lights(tmp_path, "bulletin", "--month", "2026年6月")
+    assert md.returncode == 0, md.stderr
+    assert "2026年6月　数据截至2026年6月30日" in md.stdout
+    assert "| 总投资 | 95.94亿元（新建39.98亿元，续建55.96亿元） |" in md.stdout
+    assert "| 年度计划投资 | 47.51亿元 |" in md.stdout
+    assert "| 开复工率 | 80.0% | — | — |" in md.stdout
+    assert "计划开复工项目55个，已开复工44个，开复工率80.0%。" in md.stdout
+    assert "目前红灯节点11个" in md.stdout  # 6 new and 5 continuing late, as of 06-30
+    assert "尚无红黄绿灯评估记录" not in md.stdout
+    # One town's bulletin, as a 公文 in Word.
+    docx = lights(tmp_path, "bulletin", "--month", "2026-06", "--region", "城关镇",
+                  "--out", "城关镇6月.docx")
+    assert docx.returncode == 0, docx.stderr
+    from docx import Document
+
+    text = "\n".join(p.text for p in Document(str(tmp_path / "城关镇6月.docx")).paragraphs)
+    assert "截至2026年6月30日，城关镇纳入调度的重点项目16个（新建11个、续建5个）" in text

@@ -188,6 +188,7 @@ def test_a_regions_bulletin_counts_its_projects_only(programme, config):
     md = render(b, "md", "zh")
     assert "2026年10月　地区：甲区　数据截至2026年10月31日" in md
     assert "截至2026年10月31日，甲区纳入调度的重点项目1个" in md
+    assert render(b, "html", "zh").count("<svg") == 3  # no chart ranking the regions
     level = october(programme, config, scope=Scope(level="provincial"))
     assert [p.code for p in level.now.projects] == ["B1"]
 

@@ -348,6 +348,9 @@ def svg_charts(b: Bulletin, lang: str) -> dict[str, Markup]:
                                w("chart.lights", lang))
     out = {"lights": lights}
     for dim, key in (("region", "rank"), ("department", "rank_dept")):
+        if dim not in b.rankings:  # a region's bulletin does not rank regions
+            out[key] = Markup("")
+            continue
         out[key] = charts.rate_bars(
             [(r.name, r.rate.percent, str(r.rank) if r.rank else "") for r in b.rankings[dim]],
             w(f"chart.{key}", lang))
