@@ -42,6 +42,7 @@ NA = -(1 << 40)
 EPOCH = date(1970, 1, 1).toordinal()
 LIGHTS: tuple[Light, ...] = tuple(Light)
 CODE = {light: i for i, light in enumerate(LIGHTS)}
+VALUES: tuple[str, ...] = tuple(light.value for light in LIGHTS)  # by code, as stored
 SEV = np.array([SEVERITY[light] for light in LIGHTS], dtype=np.int8)
 DONE_CODES = np.array([light in (Light.DONE, Light.DONE_LATE) for light in LIGHTS])
 Array = np.ndarray

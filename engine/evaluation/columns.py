@@ -22,7 +22,7 @@ import numpy as np
 
 from engine.store.tables import M, P, T
 from rules.calendar import Pause
-from rules.columns import CODE, LIGHTS, NA, Columns
+from rules.columns import LIGHTS, NA, Columns
 from rules.lights import OPEN_STATES
 
 SHIFT = 25  # bits per packed date
@@ -248,9 +248,3 @@ class Statements:
             for row in audits:
                 copy.write_row(row)
 
-
-def state_value(code: int) -> str:
-    return LIGHTS[code].value
-
-
-OPEN_CODES = np.array([CODE[light] for light in LIGHTS if light.value in OPEN_STATES])

@@ -287,8 +287,8 @@ class ColumnEvaluator:
         rules = d.outcome.rules_of()[rows].tolist() if len(rows) else []
         ids = batch.ids[rows].tolist()
         n_moved = len(d.moved)
-        from_states = [C.LIGHTS[s].value for s in batch.state[d.moved].tolist()]
-        to_states = [C.LIGHTS[s].value for s in d.to.tolist()]
+        from_states = [C.VALUES[s] for s in batch.state[d.moved].tolist()]
+        to_states = [C.VALUES[s] for s in d.to.tolist()]
         triggers = [TRIGGERS[t] for t in d.trigger.tolist()]
         cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
         try:
@@ -319,7 +319,7 @@ class ColumnEvaluator:
         sql = self.sql
         if sql.pg:
             old_rules = batch.rules[np.concatenate([d.moved, d.kept])].tolist()
-            old_states = [C.LIGHTS[s].value for s in
+            old_states = [C.VALUES[s] for s in
                           batch.state[np.concatenate([d.moved, d.kept])].tolist()]
             new_states = to_states + old_states[n_moved:]
             written = sql.write_guarded(cursor, self.as_of, now, list(zip(
