@@ -32,7 +32,7 @@ from sqlalchemy import Connection, select
 
 from engine.i18n import lookup
 from engine.store.tables import M, P
-from notifications.addresses import is_mobile
+from notifications.addresses import check_mobile, is_mobile
 from notifications.channels import TEXT_KIND
 from notifications.config import CHANNEL_PREFIX, ChannelConfig
 from notifications.plan import milestone_columns
@@ -228,6 +228,14 @@ def _mentions(text: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(_MENTION.findall(text)))
 
 
+def _mobile(value: str) -> str:
+    """A ledger's 责任人手机 as typed (138-1234-5678, +86 …), or "" when it is not one."""
+    try:
+        return check_mobile(value or "")
+    except ValueError:
+        return ""
+
+
 def _ref(key: str) -> str:
     """A short reference printed on each part: the same part always shows the same one."""
     return hashlib.sha256(key.encode()).hexdigest()[:8]
@@ -243,7 +251,8 @@ def owner_mobiles(conn: Connection, directory: Directory, ids: Iterable[int]
                             .where(M.c.id.in_(ids[i:i + 5000]))).all()
         for m in rows:
             people, _ = directory.resolve("owner", m)
-            found = [directory.mobile(p, m.owner_mobile) for p in people] or [m.owner_mobile]
+            ledger = _mobile(m.owner_mobile)
+            found = [directory.mobile(p, ledger) for p in people] or [ledger]
             out[m.id] = [x for x in dict.fromkeys(found) if is_mobile(x)]
     return out
 

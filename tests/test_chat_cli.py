@@ -13,6 +13,8 @@ from engine.config import load_config
 from engine.migrations import create_database
 from notifications import actions
 from notifications.config import ContactEntry
+from notifications.plan import load_directory
+from notifications.summary import owner_mobiles
 from tests.builders import add_milestone, add_project
 from tests.chatserver import robots_server
 from tests.cli_runner import lights
@@ -124,3 +126,21 @@ def test_wecom_mentions_follow_the_markdown_as_a_text_message(tmp_path, monkeypa
     assert "13900001111" not in markdown["markdown"]["content"]
     assert mention["msgtype"] == "text"
     assert mention["text"]["mentioned_mobile_list"] == ["13900001111"]
+
+
+def test_the_ledger_gives_the_owners_mobile(tmp_path):
+    cwd = setup(tmp_path)
+    (cwd / "台账.csv").write_text(
+        "项目编号,项目名称,所属地区,责任单位,节点名称,计划完成时间,责任人,责任人手机\n"
+        "HB-001,玉米深加工项目,双城区,市工信局,开工,2026-11-20,王工,138-1234-5678\n",
+        encoding="utf-8")
+    out = lights(cwd, "import", "台账.csv")
+    assert out.returncode == 0, out.stdout + out.stderr
+    engine = create_database(f"sqlite:///{tmp_path / 'lights.db'}")
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("select owner_mobile from milestone").scalar() == \
+            "138-1234-5678"
+    with engine.connect() as conn:
+        config = load_config(cwd / "config.yaml", env={})
+        mid = conn.exec_driver_sql("select id from milestone").scalar()
+        assert owner_mobiles(conn, load_directory(conn, config), [mid]) == {mid: ["13812345678"]}

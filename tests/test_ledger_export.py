@@ -77,7 +77,7 @@ def test_the_xlsx_is_styled_for_reading(ledger, config, tmp_path):
     assert header[:12] == ["项目编号", "项目名称", "所属地区", "节点序号", "节点名称", "节点类型",
                            "计划开始时间", "计划完成时间", "完成进度", "实际完成时间", "灯", "原因"]
     assert ws.freeze_panes == "A2"
-    assert ws.auto_filter.ref == f"A1:R{ws.max_row}"
+    assert ws.auto_filter.ref == f"A1:S{ws.max_row}"
     rows = {(r[0].value, r[4].value): r for r in ws.iter_rows(min_row=2)}
     permit = rows[("HB-002", "施工许可")]
     light = permit[header.index("灯")]

@@ -123,6 +123,8 @@ COLUMNS: tuple[Column, ...] = (
     Column("owner", "milestone", "责任人", "Owner", "text", ("节点责任人",)),
     Column("owner_email", "milestone", "责任人邮箱", "Owner e-mail", "email",
            ("owner email",)),
+    Column("owner_mobile", "milestone", "责任人手机", "Owner mobile", "text",
+           ("责任人电话", "责任人联系电话", "责任人手机号", "owner mobile")),
     Column("weight", "milestone", "权重", "Weight", "weight"),
     # -- progress (进展报送) ---------------------------------------------------------------
     Column("percent", "report", "完成进度", "Progress", "percent",
@@ -181,7 +183,7 @@ EXPORT_COLUMNS: dict[SheetKind, tuple[str, ...]] = {
     "milestones": ("code", "project_name", "region", "seq", "milestone", "kind",
                    "planned_start", "planned_date", "percent", "completed_on", "light",
                    "reason", "days_late", "baseline_date", "report_date", "owner",
-                   "owner_email", "weight"),
+                   "owner_email", "owner_mobile", "weight"),
     "progress": ("code", "milestone", "report_date", "percent", "completed_on", "note",
                  "reporter"),
 }

@@ -107,7 +107,8 @@ class LedgerData:
                 "planned_date": m.planned_date, "baseline_date": m.baseline_date,
                 "percent": m.percent, "completed_on": m.actual_date,
                 "report_date": m.last_report_date, "owner": m.owner,
-                "owner_email": m.owner_email, "weight": m.weight, "light": r["light"],
+                "owner_email": m.owner_email, "owner_mobile": m.owner_mobile,
+                "weight": m.weight, "light": r["light"],
                 "reason": r["reason"], "days_late": late or None,
                 "_level": project["_level"], "_sort": (r["project"], m.seq, m.planned_date, m.id)})
         self.milestones.sort(key=lambda row: row["_sort"])
