@@ -24,6 +24,7 @@ from sqlalchemy import and_, func, insert, or_, select, update
 from sqlalchemy.engine import Engine
 
 from engine.bulletins.build import build
+from engine.bulletins.config import Issuer
 from engine.bulletins.history import latest_progress
 from engine.bulletins.periods import Period, containing
 from engine.bulletins.render import render
@@ -135,10 +136,25 @@ def prepare(engine: Engine, config: Config, as_of: date) -> Period:
     return month
 
 
+# The demo city's office, for the 红头 of its Word bulletin when config.yaml names none.
+DEMO_ISSUER = Issuer(office="松江市重点项目建设领导小组办公室", number="松重项办〔{year}〕{n}号",
+                     to=["各县（市）区人民政府", "市直有关部门"],
+                     cc=["市委办公室", "市人大常委会办公室", "市政府办公室", "市政协办公室"])
+
+
 def write_bulletin(engine: Engine, config: Config, month: Period, lang: str,
                    folder: Path = Path()) -> str:
-    """Write the month's bulletin as one HTML file (./bulletin-2026-10.html); say where."""
+    """Write the month's bulletin as one HTML file (./bulletin-2026-10.html) and as a
+    Word 通报 beside it (./bulletin-2026-10.docx, issued on the 3rd of the next month);
+    say where."""
+    from engine.bulletins.word import Issue, write_docx
+
+    made = build(engine, config, month, today=month.end)
     path = folder / f"bulletin-{month.key}.html"
-    path.write_text(render(build(engine, config, month, today=month.end), "html", lang),
-                    encoding="utf-8")
-    return w("demo.bulletin", lang, label=month.label(lang), path=path)
+    path.write_text(render(made, "html", lang), encoding="utf-8")
+    docx = path.with_suffix(".docx")
+    data, said = write_docx(made, lang, Issue(month.end + timedelta(days=3)),
+                            config.bulletins.issuer or DEMO_ISSUER, config.bulletins.fonts)
+    docx.write_bytes(data)
+    return "\n".join([w("demo.bulletin", lang, label=month.label(lang), path=path),
+                      w("demo.bulletin_docx", lang, path=docx), *said])

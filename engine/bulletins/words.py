@@ -262,6 +262,7 @@ WORDS: dict[str, dict[str, str]] = {
     "col.completion": {"zh": "完成率", "en": "% of plan"},
     "col.expected": {"zh": "序时进度", "en": "Expected by now"},
     "col.funds_wan": {"zh": "到位资金（万元）", "en": "Funds in place (10k yuan)"},
+    "demo.bulletin_docx": {"zh": "Word 通报：{path}", "en": "As a Word document: {path}"},
     "demo.bulletin": {"zh": "月度通报（{label}）：{path}",
                       "en": "Monthly bulletin ({label}): {path}"},
 }
