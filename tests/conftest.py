@@ -5,13 +5,17 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 from urllib.parse import quote
 
 import pytest
+from sqlalchemy import MetaData
 from sqlalchemy.engine import Engine
 
 from engine.config import Config, load_config
 from engine.migrations import create_database
+from engine.store.lock import advisory_key
+from tests.builders import copy_sqlite
 
 PG_URL = os.environ.get("LIGHTS_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
@@ -44,34 +48,143 @@ def sqlite_url(tmp_path) -> str:
     return f"sqlite:///{tmp_path / 'lights.db'}"
 
 
-@pytest.fixture
-def pg_url() -> Iterator[str]:
-    """A fresh schema on the real PostgreSQL server, dropped afterwards."""
+def _need_pg() -> None:
+    """Skip with the reason when the server is absent; in CI, fail instead."""
     if _PG_SKIP:
         if os.environ.get("CI"):
             pytest.fail(f"PostgreSQL must be reachable in CI: {_PG_SKIP}")
         pytest.skip(_PG_SKIP)
+
+
+def _new_schema(**params: str) -> tuple[str, str]:
+    """A new empty schema (a random name: parallel test processes never share one) and
+    the URL whose connections use it."""
     import psycopg
 
     schema = f"lights_test_{uuid.uuid4().hex[:10]}"
-    raw = PG_URL.replace("+psycopg", "")
-    with psycopg.connect(raw, autocommit=True) as conn:
+    with psycopg.connect(PG_URL.replace("+psycopg", ""), autocommit=True) as conn:
         conn.execute(f'CREATE SCHEMA "{schema}"')
     sep = "&" if "?" in PG_URL else "?"
-    yield f"{PG_URL}{sep}options={quote(f'-csearch_path={schema}')}"
-    with psycopg.connect(raw, autocommit=True) as conn:
+    query = "".join(f"&{k}={quote(v)}" for k, v in params.items())
+    return schema, f"{PG_URL}{sep}options={quote(f'-csearch_path={schema}')}{query}"
+
+
+def _drop_schema(schema: str) -> None:
+    import psycopg
+
+    with psycopg.connect(PG_URL.replace("+psycopg", ""), autocommit=True) as conn:
         conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    """A fresh schema on the real PostgreSQL server, dropped afterwards."""
+    _need_pg()
+    schema, url = _new_schema()
+    yield url
+    _drop_schema(schema)
+
+
+DB_KINDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+
+
+@pytest.fixture(params=DB_KINDS)
 def db_url(request) -> str:
     """Each test using it runs on a SQLite file and on PostgreSQL."""
     name = "sqlite_url" if request.param == "sqlite" else "pg_url"
     return request.getfixturevalue(name)
 
 
-@pytest.fixture
-def engine(db_url: str) -> Iterator[Engine]:
-    eng = create_database(db_url)
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory) -> Path:
+    """An empty database at the newest schema, made once per test process."""
+    path = tmp_path_factory.mktemp("template") / "lights.db"
+    create_database(f"sqlite:///{path}").dispose()
+    return path
+
+
+LOCK_NAMES = ("run", "outbox")  # RunLock's names (engine.store.lock, notifications.dispatch)
+
+
+class PgPool:
+    """One schema at the newest revision per test process, emptied for each test.
+
+    Creating and migrating a schema costs ~0.7 s on PostgreSQL and dropping it ~0.15 s;
+    emptying its tables ~0.05 s. What a test left connected to it (its connections carry
+    an application_name) and the run locks it left held on it are ended before the next
+    test; a schema that cannot be emptied is replaced by a new one.
+    """
+
+    def __init__(self) -> None:
+        self.schema = ""
+        self.url = ""
+        self.app = ""
+        self.empty_sql = ""
+
+    def fresh(self) -> str:
+        if not self.schema or not self._empty():
+            self._replace()
+        return self.url
+
+    def _replace(self) -> None:
+        self.drop()
+        self.app = f"lights-tests-{uuid.uuid4().hex[:10]}"
+        self.schema, self.url = _new_schema(application_name=self.app)
+        engine = create_database(self.url)
+        tables = MetaData()
+        tables.reflect(engine)
+        with engine.connect() as conn:
+            sequences = conn.exec_driver_sql(
+                "SELECT sequence_name FROM information_schema.sequences "
+                "WHERE sequence_schema = current_schema()").scalars().all()
+        engine.dispose()
+        self.empty_sql = "".join(
+            [f'DELETE FROM "{self.schema}"."{t.name}";' for t in reversed(tables.sorted_tables)
+             if t.name != "alembic_version"]
+            + [f'ALTER SEQUENCE "{self.schema}"."{s}" RESTART;' for s in sequences])
+
+    def _empty(self) -> bool:
+        import psycopg
+
+        try:
+            with psycopg.connect(PG_URL.replace("+psycopg", ""), autocommit=True) as conn:
+                conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                             "WHERE application_name = %s", (self.app,))
+                keys = [advisory_key(name, self.schema) for name in LOCK_NAMES]
+                conn.execute("SELECT pg_terminate_backend(pid) FROM pg_locks "
+                             "WHERE locktype = 'advisory' AND objsubid = 1 AND "
+                             "(classid::bigint << 32 | objid::bigint) = ANY(%s)",
+                             (keys,))
+                with conn.transaction():
+                    conn.execute("SET LOCAL lock_timeout = '5s'")
+                    conn.execute("SET LOCAL synchronous_commit = off")
+                    conn.execute(self.empty_sql)
+        except psycopg.Error:
+            return False
+        return True
+
+    def drop(self) -> None:
+        if self.schema:
+            _drop_schema(self.schema)
+            self.schema = ""
+
+
+@pytest.fixture(scope="session")
+def pg_pool() -> Iterator[PgPool]:
+    _need_pg()
+    pool = PgPool()
+    yield pool
+    pool.drop()
+
+
+@pytest.fixture(params=DB_KINDS)
+def engine(request, tmp_path: Path) -> Iterator[Engine]:
+    """An empty database at the newest schema, on a SQLite file and on PostgreSQL: a copy
+    of a template file on SQLite, the test process's emptied schema on PostgreSQL."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{copy_sqlite(request.getfixturevalue('sqlite_template'), tmp_path)}"
+    else:
+        url = request.getfixturevalue("pg_pool").fresh()
+    eng = create_database(url)  # at the newest revision already: one read
     yield eng
     eng.dispose()
