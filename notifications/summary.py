@@ -110,26 +110,28 @@ class Summary:
         return _say(key, self.lang, **values)
 
     def item(self, i: Mapping[str, Any], mobiles: Iterable[str]) -> str:
+        colon, comma, semi = ("：", "，", "；") if self.lang == "zh" else (": ", ", ", "; ")
         text = (f"- {LIGHT_MARKS.get(i['light'], '⚪')} [{md(i['label_text'])}] "
-                f"**{md(i['milestone'])}**：{md(i['light_text'])}")
+                f"**{md(i['milestone'])}**{colon}{md(i['light_text'])}")
         if i["step"]:
-            text += f"，{md(i['step'])}"
-        text += (f"；{self.say('reason')}：{md(i['reason'])}；"
+            text += f"{comma}{md(i['step'])}"
+        text += (f"{semi}{self.say('reason')}{colon}{md(i['reason'])}{semi}"
                  f"{self.say('planned', date=md(i['planned_date']), percent=md(i['percent']))}")
         if i.get("ack"):
             ack = i["ack"]
-            text += f"；{self.say('ack', author=md(ack['author']), until=md(ack['until']))}"
+            text += f"{semi}{self.say('ack', author=md(ack['author']), until=md(ack['until']))}"
         mobiles = list(mobiles)
         if mobiles and self.channel.mention == "mobile" and self.channel.kind == "dingtalk":
-            text += f"；{self.say('owner')} " + " ".join(f"@{m}" for m in mobiles)
+            text += f"{semi}{self.say('owner')} " + " ".join(f"@{m}" for m in mobiles)
         return text
 
     def blocks(self, context: Mapping[str, Any], mobiles: Mapping[int, list[str]]
                ) -> list[Block]:
         out = []
         for p in context["projects"]:
-            head = (f"**{md(p['code'])} {md(p['name'])}**"
-                    f"（{md(p['region'])} · {md(p['department'])}）")
+            where = f"{md(p['region'])} · {md(p['department'])}"
+            head = f"**{md(p['code'])} {md(p['name'])}**" + (
+                f"（{where}）" if self.lang == "zh" else f" ({where})")
             out.append(Block(head, [(self.item(i, mobiles.get(i["id"], [])), i["id"])
                                     for i in p["rows"]]))
         return out
@@ -138,9 +140,10 @@ class Summary:
                ref: str) -> ChatNote:
         heading = title + (self.say("part", i=i, n=n) if n > 1 else "")
         body = "\n\n".join("\n".join(b.lines) for b in blocks)
-        text = (f"#### {heading}\n\n{counts}\n\n{body}\n\n"
-                f"> {self.say('footer', ref=ref)}")
-        return ChatNote(title, text, mentions=_mentions(text))
+        # Feishu's card markdown has no headings: its card title carries the heading
+        top = f"**{heading}**" if self.channel.kind == "feishu" else f"#### {heading}"
+        text = f"{top}\n\n{counts}\n\n{body}\n\n> {self.say('footer', ref=ref)}"
+        return ChatNote(heading, text, mentions=_mentions(text))
 
     def _fit_line(self, line: str, fits: Any) -> str:
         """A line too long for a part alone, shortened until it fits."""
