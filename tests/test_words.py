@@ -19,6 +19,7 @@ TABLES = {
     "engine.i18n": ("LIGHT_LABELS", "TRIGGER_LABELS", "VALUE_LABELS", "WORDS"),
     "engine.ledger.words": ("WHY", "WORDS"),
     "engine.bulletins.words": ("WORDS",),
+    "engine.cli.channels": ("WORDS",),
     "engine.cli.database": ("WORDS",),
     "engine.cli.notices": ("WORDS",),
     "engine.cli.scheduler": ("WORDS",),
@@ -26,6 +27,7 @@ TABLES = {
     "engine.web.words": ("WORDS",),
     "notifications.alerts": ("ALERTS",),
     "notifications.digest": ("LABELS",),
+    "notifications.summary": ("WORDS",),
     "rules.investment": ("TEXTS",),
     "rules.reasons": ("TEMPLATES",),
 }
