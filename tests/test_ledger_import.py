@@ -399,13 +399,22 @@ def test_a_csv_too_large_to_read_is_refused_unread(engine, config, tmp_path):
                                   "（请按地区或部门分成几个文件）"
 
 
-def test_a_workbook_that_unpacks_to_too_much_is_refused(engine, config, tmp_path, monkeypatch):
-    """Many parts, each under the size at which its ratio is looked at, 513 MB in all."""
+@pytest.fixture(scope="module")
+def oversized(tmp_path_factory) -> tuple[Path, Path]:
+    """Many parts, each under the size at which its ratio is looked at, 513 MB in all; and
+    too many parts. Deflating 513 MB takes seconds: written once, read on both databases."""
+    tmp_path = tmp_path_factory.mktemp("oversized")
     zeros = bytes(9 * 1024 * 1024)
     big = _with_parts(ledger_xlsx(tmp_path / "good.xlsx"), tmp_path / "big.xlsx",
                       {f"xl/media/image{i}.png": zeros for i in range(57)}, level=1)
     many = _with_parts(ledger_xlsx(tmp_path / "good.xlsx"), tmp_path / "many.xlsx",
                        {f"xl/media/image{i}.png": b"" for i in range(read.MAX_MEMBERS)})
+    return big, many
+
+
+def test_a_workbook_that_unpacks_to_too_much_is_refused(engine, config, oversized, monkeypatch):
+    """Many parts, each under the size at which its ratio is looked at, 513 MB in all."""
+    big, many = oversized
     _never_opened(monkeypatch)
 
     found = problems(engine, config, big, many, lang="en")
