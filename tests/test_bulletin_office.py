@@ -333,3 +333,51 @@ def test_the_command_writes_word_csv_with_bom_and_campaigns(workdir):
 def test_bad_bulletin_options_are_one_sentence(workdir, args, message):
     out = lights(workdir, "bulletin", *args)
     assert (out.returncode, out.stderr, out.stdout) == (1, message, "")
+
+
+# -- problems (the problem list of issue #13) -----------------------------------------
+def raise_problems(engine, config) -> None:
+    """Three problems in October: B1's (市住建局, 5 working days from 10-09) left open;
+    A1's first (市工信局, 5 working days from 10-09) closed on 10-12, on time; A1's second
+    raised 10-26 with 20 working days, due in November."""
+    from engine.problems import actions
+    from engine.store.db import writer
+
+    with writer(engine).begin() as conn:
+        actions.add(conn, config, "B1", title="征地拆迁未完成", category="征地拆迁",
+                    level="市级", lead="市住建局", days=5, as_of=D(2026, 10, 9))
+        first = actions.add(conn, config, "A1", title="用电指标不足", category="要素保障",
+                            level="市级", lead="市工信局", days=5, as_of=D(2026, 10, 9))
+        actions.close(conn, config, first.code, result="solved", as_of=D(2026, 10, 12))
+        actions.add(conn, config, "A1", title="环评批复待办", category="审批服务",
+                    level="市级", lead="市工信局", days=20, as_of=D(2026, 10, 26))
+
+
+def test_the_problems_section_from_the_problem_list(programme, config):
+    """Due in October: 2 (B1's and A1's first), closed 1 on time: 办结率 50.0%, 按期 50.0%;
+    raised 3, closed 1: 销号率 33.3%; overdue at 10-31: B1's, lead 市住建局."""
+    raise_problems(programme, config)
+    b = october(programme, config)
+    r = b.problems.now
+    assert (r.due, r.closed, r.on_time, r.raised, r.raised_closed, r.overdue) == (2, 1, 1, 3, 1, 1)
+    md = render(b, "md", "zh")
+    assert "## 六、问题办理情况" in md
+    assert ("本期到期问题2个，已办结1个，办结率50.0%，按期办结率50.0%；本期新增问题3个，"
+            "已销号1个，销号率33.3%；逾期未办结问题1个，按主办单位：市住建局1个。") in md
+    assert "| 市工信局 | 1 | 1 | 1 | 100.0% | 100.0% | 2 | 1 | 50.0% | 0 |" in md
+    assert "| 市住建局 | 1 | 0 | 0 | 0.0% | 0.0% | 1 | 0 | 0.0% | 1 |" in md
+    doc, _ = docx_of(b, pictures=False)
+    assert "逾期未办结问题1个，按主办单位：市住建局1个。" in text_of(doc)
+
+
+def test_the_combined_score_weighs_each_units_closing_rate(programme, config):
+    """With the problems above, by department: 市工信局 closed its 1 due problem (100%),
+    市住建局 none of 1 (0%). 甲区/市工信局: (50 + 25.21 + 20) / 1.0 = 95.21; 乙区/市住建局:
+    (0 + 5.40 + 0) − 1 = 4.40."""
+    raise_problems(programme, config)
+    config = with_bulletins(config, min_due=1, score={"weights": {"节点完成率": 0.5,
+                                                                  "投资完成率": 0.3,
+                                                                  "办结率": 0.2}})
+    b = october(programme, config)
+    assert [(r.name, r.score) for r in b.rankings["department"]][:2] == [
+        ("市工信局", 95.21), ("市住建局", 4.4)]

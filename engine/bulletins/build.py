@@ -20,8 +20,16 @@ from engine.bulletins.config import BulletinsConfig, Campaign, Judgement, Score
 from engine.bulletins.history import AsOf, latest_progress
 from engine.bulletins.judge import Judged, judge
 from engine.bulletins.periods import Kind, Period, containing
+from engine.bulletins.problems import ProblemFigures, closing, problem_figures
 from engine.bulletins.ranking import Ranked, positions, rank, top_and_bottom
-from engine.bulletins.rates import Figures, ProjectFigures, Snapshot, snapshot, worst_first
+from engine.bulletins.rates import (
+    Figures,
+    ProjectFigures,
+    Rate,
+    Snapshot,
+    snapshot,
+    worst_first,
+)
 from engine.bulletins.scope import WHOLE, Scope
 from engine.bulletins.score import scores
 from engine.config import Config
@@ -90,6 +98,7 @@ class Bulletin:
     judged: dict[str, Judged] = field(default_factory=dict)
     judgement: Judgement = field(default_factory=Judgement)
     requirements: list[str] | None = None
+    problems: ProblemFigures | None = None  # None: no problem list kept
 
     @property
     def partial(self) -> bool:
@@ -137,14 +146,19 @@ def _build(conn: Connection, config: Config, period: Period, as_of: date | None,
                       scope)
     compared = before.has_run
     cfg = config.bulletins
+    problems = problem_figures(conn, scope, (period.start, day), (previous.start, previous.end))
     rankings: dict[str, list[Ranked]] = {}
     top: dict[str, list[Ranked]] = {}
     bottom: dict[str, list[Ranked]] = {}
     for dim in RANKED_BY:
         if dim in scope.given():
             continue  # one county's bulletin does not rank the county against itself
-        prev = positions(_rank(before.groups[dim], cfg))
-        rankings[dim] = _rank(now.groups[dim], cfg, prev if compared else None)
+        closed_before = closed_now = None
+        if problems is not None:
+            closed_before = {k: closing(r) for k, r in problems.before_groups[dim].items()}
+            closed_now = {k: closing(r) for k, r in problems.groups[dim].items()}
+        prev = positions(_rank(before.groups[dim], cfg, None, closed_before))
+        rankings[dim] = _rank(now.groups[dim], cfg, prev if compared else None, closed_now)
         top[dim], bottom[dim] = top_and_bottom(rankings[dim], cfg.top)
     until = containing(NEXT_KIND[period.kind], period.end + timedelta(days=1)).end
     at = AsOf(day, conn.dialect.name, config.zone, scope)
@@ -161,7 +175,8 @@ def _build(conn: Connection, config: Config, period: Period, as_of: date | None,
         due_until=until, flagged=flagged, preset=PRESETS[cfg.preset], params=cfg.params,
         rule_names=[name for name, _ in config.rule_chain], compared=compared, top_n=cfg.top,
         scope=scope, campaign=campaign, rules=config.rule_chain, min_due=cfg.min_due,
-        score=cfg.score, judgement=cfg.judgement, requirements=cfg.requirements)
+        score=cfg.score, judgement=cfg.judgement, requirements=cfg.requirements,
+        problems=problems)
     bulletin.checks = data_checks(conn, at, now)
     bulletin.judged = {dim: judge(rankings[dim], now.groups[dim], cfg.judgement, cfg.score)
                        for dim in rankings}
@@ -170,10 +185,12 @@ def _build(conn: Connection, config: Config, period: Period, as_of: date | None,
 
 
 def _rank(groups: dict[str, Figures], cfg: BulletinsConfig,
-          previous: dict[str, int | None] | None = None) -> list[Ranked]:
-    """Groups by node rate, or by the combined score when one is configured."""
+          previous: dict[str, int | None] | None = None,
+          closed: dict[str, Rate | None] | None = None) -> list[Ranked]:
+    """Groups by node rate, or by the combined score when one is configured (with each
+    group's 办结率 where the problem list has one)."""
     rates = {k: f.node_rate for k, f in groups.items()}
-    scored = scores(groups, cfg.score) if cfg.score else None
+    scored = scores(groups, cfg.score, closed) if cfg.score else None
     return rank(rates, previous, cfg.min_due, scored)
 
 

@@ -24,6 +24,7 @@ from markupsafe import Markup
 
 from engine.bulletins import charts, written
 from engine.bulletins.build import Bulletin
+from engine.bulletins.problems import rate_of as problem_rate
 from engine.bulletins.ranking import Ranked
 from engine.bulletins.rates import DIMENSIONS, Figures
 from engine.bulletins.words import (
@@ -126,6 +127,7 @@ def view(b: Bulletin, lang: str, with_charts: bool = False) -> dict[str, Any]:
                    if dim not in b.scope.given()],
         "red": [_node(r, lang) for r in b.red_nodes],
         "red_count": w("red_count", lang, n=len(b.red_nodes)),
+        "problems": _problems(b, lang),
         "flagged": [_flagged(p, lang) for p in b.flagged],
         "due": [_node(r, lang) for r in b.due_next],
         "due_title": w("due_until", lang, from_=b.as_of + timedelta(days=1), until=b.due_until),
@@ -143,7 +145,10 @@ def sections(b: Bulletin) -> list[str]:
     order = ["overview"]
     if b.campaign is not None:
         order.append("campaign")
-    order += ["rankings", "charts", "groups", "red", "invest", "due"]
+    order += ["rankings", "charts", "groups", "red"]
+    if b.problems is not None:
+        order.append("problems")
+    order += ["invest", "due"]
     if b.checks:
         order.append("checks")
     order += ["judgement", "requirements", "closing"]
@@ -175,8 +180,7 @@ def _campaign(b: Bulletin, lang: str) -> dict[str, Any] | None:
         return None
     rows = []
     for code, target in c.targets.items():
-        now, start = written.rate_of(b.programme, code), written.rate_of(b.programme_before,
-                                                                         code)
+        now, start = written.rate_of(b, code), written.rate_of(b, code, "before")
         pct = None if now is None else now.percent
         gap = None if pct is None else max(target * 100 - pct, 0.0)
         rows.append({"label": w(f"rate.{code}", lang), "target": f"{target * 100:g}%",
@@ -187,10 +191,10 @@ def _campaign(b: Bulletin, lang: str) -> dict[str, Any] | None:
                          "camp.yes" if pct >= target * 100 else "camp.no", lang)})
     regions = []
     if "region" not in b.scope.given():
-        for name, f in sorted(b.now.groups["region"].items()):
+        for name in sorted(b.now.groups["region"]):
             cells = []
             for code, target in c.targets.items():
-                rate = written.rate_of(f, code)
+                rate = written.rate_of(b, code, region=name)
                 pct = None if rate is None else rate.percent
                 cells.append({"text": rate.text() if rate else "—",
                               "met": pct is not None and pct >= target * 100})
@@ -199,6 +203,32 @@ def _campaign(b: Bulletin, lang: str) -> dict[str, Any] | None:
                         last=b.period.end, as_of=b.as_of),
             "sentence": written.campaign(b, lang) or w("camp.none", lang), "rows": rows,
             "columns": [w(f"rate.{code}", lang) for code in c.targets], "regions": regions}
+
+
+def _problems(b: Bulletin, lang: str) -> dict[str, Any] | None:
+    """The problem rates by 主办单位 (best first: on time, closed, cleared, fewer overdue)."""
+    if b.problems is None:
+        return None
+
+    def pct(rate: Any) -> str:
+        return rate.text() if rate is not None else "—"
+
+    def key(kv: tuple[str, Any]) -> tuple[Any, ...]:
+        name, r = kv
+        shares = [problem_rate(r, code) for code in ("closed_on_time", "closed", "cleared")]
+        return (*(-(x.percent if x and x.percent is not None else -1) for x in shares),
+                r.overdue, name)
+
+    rows = []
+    for name, r in sorted(b.problems.groups["lead"].items(), key=key):
+        if not (r.due or r.raised or r.overdue):
+            continue
+        rows.append({"unit": name, "due": r.due, "closed": r.closed, "on_time": r.on_time,
+                     "raised": r.raised, "cleared": r.raised_closed, "overdue": r.overdue,
+                     "closing": pct(problem_rate(r, "closed")),
+                     "on_time_rate": pct(problem_rate(r, "closed_on_time")),
+                     "cleared_rate": pct(problem_rate(r, "cleared"))})
+    return {"sentence": written.problems(b, lang), "rows": rows}
 
 
 def _check(c: Any, lang: str) -> dict[str, Any]:

@@ -52,7 +52,7 @@ def score(f: Figures, cfg: Score, closed: Rate | None = None) -> Scored:
 
 
 def scores(groups: Mapping[str, Figures], cfg: Score,
-           closed: Mapping[str, Rate] | None = None) -> dict[str, float | None]:
+           closed: Mapping[str, Rate | None] | None = None) -> dict[str, float | None]:
     """Every group's score (the ranking's values)."""
     closed = closed or {}
     return {name: score(f, cfg, closed.get(name)).value for name, f in groups.items()}

@@ -190,6 +190,20 @@ def write_docx(b: Bulletin, lang: str, issue: Issue, issuer: Issuer | None,
                     r["reason"]] for r in v["red"]],
                   size=WIDE_TABLE_PT, numeric_columns=(3,))
 
+    if v["problems"]:
+        doc.heading1(h["problems"])
+        doc.para(v["problems"]["sentence"])
+        if v["problems"]["rows"]:
+            doc.table([w("col.lead", lang), w("col.p_due", lang), w("col.p_closed", lang),
+                       w("col.p_on_time", lang), w("rate.closed", lang),
+                       w("rate.closed_on_time", lang), w("col.p_raised", lang),
+                       w("col.p_cleared", lang), w("rate.cleared", lang),
+                       w("col.p_overdue", lang)],
+                      [[r["unit"], r["due"], r["closed"], r["on_time"], r["closing"],
+                        r["on_time_rate"], r["raised"], r["cleared"], r["cleared_rate"],
+                        r["overdue"]] for r in v["problems"]["rows"]],
+                      numeric_from=1, size=WIDE_TABLE_PT)
+
     doc.heading1(h["invest"])
     if v["flagged"]:
         doc.table([w("col.light", lang), w("col.project", lang), w("col.department", lang),

@@ -14,6 +14,7 @@ from typing import Any
 
 from engine.bulletins.build import Bulletin
 from engine.bulletins.judge import value
+from engine.bulletins.problems import rate_of as problem_rate
 from engine.bulletins.ranking import Ranked
 from engine.bulletins.rates import Figures, Rate
 from engine.bulletins.words import w, yi
@@ -92,6 +93,16 @@ WORDS: dict[str, dict[str, str]] = {
     "camp.met": {"zh": "已达标", "en": "met"},
     "camp.gap": {"zh": "尚差{d}个百分点", "en": "{d} points short"},
     "camp.no_value": {"zh": "暂无数据", "en": "no figures yet"},
+    "prob.due": {"zh": "本期到期问题{due}个，已办结{closed}个，办结率{closing}，"
+                       "按期办结率{on_time}",
+                 "en": "{closed} of the {due} problems due in the period were closed "
+                       "({closing}; on time {on_time})"},
+    "prob.none_due": {"zh": "本期无到期问题", "en": "no problem fell due in the period"},
+    "prob.raised": {"zh": "本期新增问题{raised}个，已销号{cleared}个，销号率{rate}",
+                    "en": "{raised} raised, {cleared} of them closed ({rate})"},
+    "prob.overdue": {"zh": "逾期未办结问题{n}个，按主办单位：{by}",
+                     "en": "{n} overdue and open; by lead unit: {by}"},
+    "prob.no_overdue": {"zh": "无逾期未办结问题", "en": "none overdue"},
     "req.1": {"zh": "加快红灯节点整改。各责任单位对本通报列出的红灯节点逐一分析原因，明确整改措施和"
                     "完成时限，于5个工作日内报送整改情况。",
               "en": "Put the red nodes right: each department finds the cause of each red node "
@@ -274,7 +285,7 @@ def campaign(b: Bulletin, lang: str) -> str:
         return ""
     items = []
     for code, target in b.campaign.targets.items():
-        now, start = rate_of(b.programme, code), rate_of(b.programme_before, code)
+        now, start = rate_of(b, code), rate_of(b, code, "before")
         if now is None or now.percent is None:
             state = say("camp.no_value", lang)
         elif now.percent >= target * 100:
@@ -288,9 +299,41 @@ def campaign(b: Bulletin, lang: str) -> str:
     return say("campaign", lang, name=b.campaign.name, items=sep.join(items))
 
 
-def rate_of(f: Figures, code: str) -> Rate | None:
-    """A rate of a group by its code; None for one the bulletin does not have (yet)."""
-    return f.rates().get(code)
+def rate_of(b: Bulletin, code: str, when: str = "now", region: str | None = None
+            ) -> Rate | None:
+    """A rate by its code, now or ``before`` (a campaign's start), of the programme or of
+    a region: the node and money rates from the figures, the problem rates (办结率 …)
+    from the problem list; None where the bulletin has no such figure."""
+    if code in ("closed", "closed_on_time", "cleared"):
+        if b.problems is None:
+            return None
+        groups = b.problems.groups if when == "now" else b.problems.before_groups
+        r = (b.problems.now if when == "now" else b.problems.before) if region is None \
+            else groups["region"].get(region)
+        return None if r is None else problem_rate(r, code)
+    snap = b.now if when == "now" else b.before
+    f = snap.programme if region is None else snap.groups["region"].get(region)
+    return None if f is None else f.rates().get(code)
+
+
+def problems(b: Bulletin, lang: str) -> str:
+    """The problems due and closed in the period, and who holds the overdue ones."""
+    if b.problems is None:
+        return ""
+    r = b.problems.now
+    overdue = b.problems.overdue_by_lead()
+    by = _join([say("count", lang, name=name, n=n) for name, n in overdue[:8]]
+               + (["…"] if len(overdue) > 8 else []), lang)
+    due = say("prob.due", lang, due=r.due, closed=r.closed,
+              closing=problem_rate(r, "closed").text(),
+              on_time=problem_rate(r, "closed_on_time").text()) if r.due else \
+        say("prob.none_due", lang)
+    raised = say("prob.raised", lang, raised=r.raised, cleared=r.raised_closed,
+                 rate=problem_rate(r, "cleared").text())
+    late = say("prob.overdue", lang, n=r.overdue, by=by) if r.overdue else \
+        say("prob.no_overdue", lang)
+    sep = "；" if lang == "zh" else "; "
+    return sep.join((due, raised, late)) + ("。" if lang == "zh" else ".")
 
 
 def requirements(b: Bulletin, lang: str) -> list[str]:
@@ -300,5 +343,6 @@ def requirements(b: Bulletin, lang: str) -> list[str]:
     return [say(key, lang) for key in DEFAULT_REQUIREMENTS]
 
 
-__all__ = ["campaign", "judgement", "overall", "rate_of", "red_by_unit", "requirements",
+__all__ = ["campaign", "judgement", "overall", "problems", "rate_of", "red_by_unit",
+           "requirements",
            "value"]
