@@ -307,7 +307,8 @@ def preview(engine: Engine, config: Config, *, milestone: str | None = None,
                     conn.execute(delete(ESC).where(ESC.c.milestone_id == row.id))
                     planner.plan(conn, ids)
             else:
-                recipient = check_address(recipient or "")
+                recipient = recipient if (recipient or "").startswith(CHANNEL_PREFIX) \
+                    else check_address(recipient or "")
                 planner.followups(conn)
             first = conn.execute(select(func.coalesce(func.max(OUTBOX.c.id), 0))).scalar_one()
             Composer(config).compose(conn, as_of, preview=True, recipient=recipient,

@@ -144,3 +144,16 @@ def test_the_ledger_gives_the_owners_mobile(tmp_path):
         config = load_config(cwd / "config.yaml", env={})
         mid = conn.exec_driver_sql("select id from milestone").scalar()
         assert owner_mobiles(conn, load_directory(conn, config), [mid]) == {mid: ["13812345678"]}
+
+
+def test_preview_shows_a_channels_summary(tmp_path):
+    cwd = setup(tmp_path, secret_env="", keyword="")
+    engine = create_database(f"sqlite:///{tmp_path / 'lights.db'}")
+    pid = add_project(engine, "HB-001", name="玉米深加工项目")
+    add_milestone(engine, pid, "开工", date(2026, 11, 20), owner="王工",
+                  owner_email="wang@example.cn", state="red", state_since=date(2026, 11, 21))
+    out = lights(cwd, "preview", "--recipient", "channel:市督查群", "--as-of", "2026-11-26")
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "To: channel:市督查群" in out.stdout and "**HB-001 玉米深加工项目**" in out.stdout
+    out = lights(cwd, "preview", "--recipient", "channel:别的群", "--as-of", "2026-11-26")
+    assert "别的群" in out.stdout + out.stderr

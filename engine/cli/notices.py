@@ -219,8 +219,9 @@ def preview(app: App, milestone: str | None, recipient: str | None, part: str,
             out.print(say(app, "preview.not_due"))
     row = result.messages[0]
     n = app.config.notices
-    if is_channel(row.recipient):  # a chat channel's summary: its markdown as sent
-        click.echo(f"To: {row.recipient}\nSubject: {row.subject}\n\n{row.text}")
+    if is_channel(row.recipient):  # a chat channel's summary: every part as sent
+        for part in (m for m in result.messages if m.recipient == row.recipient):
+            click.echo(f"To: {part.recipient}\nSubject: {part.subject}\n\n{part.text}\n")
         return
     message = build_message(row, n.mail_from, n.mail_from_name)
     if part == "eml":
