@@ -11,7 +11,9 @@ tries and back-off. What a channel adds, decided here for each row:
   channel's next ones wait, none is counted as a failed try, none is lost;
 - a refused signature, keyword or webhook fails this row and the channel's other rows
   in the batch without trying them (each failure is reported to the administrators);
-- a refused connection or a timeout holds only this channel (the mail goes on).
+- a refused connection holds the channel as an outage (no try counted, a back-off
+  that grows while it lasts); a timeout or HTTP 5xx is a try, retried with back-off;
+  either holds only this channel (the mail goes on).
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from notifications.transports import robot_for
 from notifications.transports.base import (
     ChannelRefused,
     ChatNote,
+    ConnectionFailure,
     DeliveryFailure,
     RateLimited,
     TemporaryFailure,
@@ -79,6 +82,7 @@ class Channels:
         self.paces: dict[str, Pace] = {}
         self.held: dict[str, tuple[float, str]] = {}  # name → (until, why)
         self.refused: dict[str, str] = {}
+        self.outages: dict[str, int] = {}  # name → connection failures in a row
 
     def describe(self) -> str:
         return ", ".join(r.describe() for r in self.robots.values())
@@ -140,6 +144,11 @@ class Channels:
         except ChannelRefused as exc:
             self.refused[name] = exc.reply
             return Outcome("failed", tries, exc.reply)
+        except ConnectionFailure as exc:  # an outage: the channel waits, no try counted
+            self.outages[name] = self.outages.get(name, 0) + 1
+            delay = backoff(self.outages[name], self.config.notices.retry)
+            self.held[name] = (self.clock() + delay, f"outage: {exc.reply}")
+            return Outcome("pending", row.attempts, f"outage: {exc.reply}", self._at(delay))
         except TemporaryFailure as exc:
             retry = self.config.notices.retry
             if tries >= retry.attempts:
@@ -149,6 +158,7 @@ class Channels:
             return Outcome("pending", tries, exc.reply, self._at(delay))
         except DeliveryFailure as exc:  # permanent
             return Outcome("failed", tries, exc.reply)
+        self.outages.pop(name, None)
         return Outcome("sent", tries, "", sent_at=self._at(0))
 
 

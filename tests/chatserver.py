@@ -201,8 +201,8 @@ def dingtalk_sign(secret: str, ts: int) -> str:
 
 
 @contextmanager
-def robots_server() -> Iterator[Robots]:
-    """The server on 127.0.0.1 (a free port) in a thread of the test process."""
+def robots_server(port: int = 0) -> Iterator[Robots]:
+    """The server on 127.0.0.1 (``port``, or a free one) in a thread of the test process."""
     robots = Robots()
 
     class Handler(BaseHTTPRequestHandler):
@@ -219,7 +219,7 @@ def robots_server() -> Iterator[Robots]:
         def log_message(self, *args: Any) -> None:
             return None
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
     robots.port = server.server_address[1]
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

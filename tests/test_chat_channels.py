@@ -33,6 +33,7 @@ from notifications.config import ContactEntry
 from notifications.dispatch import dispatch
 from tests.builders import add_milestone, add_project
 from tests.chatserver import Robots, robots_server
+from tests.mailserver import free_port
 from tests.test_notices_night import (
     ADMIN,
     DEPARTMENT,
@@ -372,3 +373,25 @@ def test_a_new_red_goes_at_once_in_quiet_hours_a_yellow_waits(engine, tmp_path, 
         dispatch(engine, config, clock=clock_at("2026-11-27 07:30"))
     assert len(bot.received) == 2 and "提醒" in bot.texts()[1]
     assert {r.status for r in outbox(engine)} == {"sent"}
+
+
+def test_a_robot_out_of_reach_holds_its_channel_and_counts_no_try(engine, tmp_path,
+                                                                  monkeypatch):
+    port = free_port()
+    monkeypatch.setenv("LIGHTS_TEST_DINGTALK_HOOK",
+                       f"http://127.0.0.1:{port}/robot/send?access_token=t1")
+    config = load_config(write_config(tmp_path, [channel("dingtalk")], send_after_run=False,
+                                      retry={"base_seconds": 0.3}), env={})
+    programme(engine, leader_email="zhang@example.cn")
+    night(engine, config, RED_NIGHT)
+    result = dispatch(engine, config, wait=False)
+    assert result.sent == 4  # the mail went
+    [row] = outbox(engine, "channel:督办群")
+    assert row.status == "pending" and row.attempts == 0
+    assert row.last_error.startswith("outage: dingtalk robot 督办群: cannot connect")
+    time.sleep(0.35)
+    with robots_server(port) as robots:
+        bot = robots.add("dingtalk", "t1")
+        dispatch(engine, config)
+    [row] = outbox(engine, "channel:督办群")
+    assert row.status == "sent" and row.attempts == 1 and len(bot.received) == 1
