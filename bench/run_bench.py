@@ -1,11 +1,23 @@
-"""Benchmark the nightly run and a status query on a synthetic programme.
+"""Benchmark the nights, a status query and the start-up on a synthetic programme.
 
-    python bench/run_bench.py 100000 [--postgres URL]
+    python bench/run_bench.py N [--postgres URL] [--workers K] [--format text|json]
 
 Generates N milestones into a fresh SQLite file (or a fresh PostgreSQL schema), then
-times the real `lights` command as a separate process for: a first run, a second
-run (nothing changes), and `lights status` filtered to one region. Peak memory is
-the child process's maximum resident set size. Prints one line per phase.
+times the real `lights` command as a separate process for: the first night (every
+milestone lit for the first time, with its notices), a night where nothing changed
+(the same date again), a steady night (three days later: a few percent of the lights
+move, more of the numbers), `lights status --region R`, and `lights --help`. Each
+phase gives wall seconds, CPU seconds (user + system of the process), its peak
+resident memory and the moves.
+
+Beside each night, the floor: the default rules as one set-based SQL pass (see
+bench/floor.py) over the same data in the same state, measured the same way, and
+the ratio of the night to it. On SQLite the floor runs on a copy of the database
+and commits; on PostgreSQL it runs in the benchmark's schema before each night and
+is rolled back (its CPU is the server's and is not counted).
+
+The machine is named, with its load average before each phase: on a shared machine
+the CPU seconds are the steadier figure.
 """
 
 from __future__ import annotations
@@ -14,37 +26,59 @@ import argparse
 import json
 import os
 import platform
+import shutil
 import subprocess
 import sys
 import tempfile
 import time
 import uuid
+from datetime import timedelta
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.floor import floor_pass
 from bench.synthetic import BENCH_AS_OF, generate
+from engine.config import load_config
 from engine.migrations import create_database
+from engine.store.db import make_engine
 
 LIGHTS = str(Path(sys.executable).with_name("lights"))
+STEADY_DAYS = 3
 
 
-def measure(args: list[str], cwd: str) -> tuple[float, float, str]:
-    """Wall seconds, peak RSS in MiB, and stdout of one `lights` invocation."""
+def measure(args: list[str], cwd: str) -> tuple[dict[str, Any], str]:
+    """One `lights` invocation: wall, CPU, peak RSS; and its stdout."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("LIGHTS_")}
-    with tempfile.TemporaryFile() as out:
+    load = os.getloadavg()[0]
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         start = time.perf_counter()
-        proc = subprocess.Popen([LIGHTS, *args], cwd=cwd, stdout=out, stderr=subprocess.PIPE,
-                                env=env)
+        proc = subprocess.Popen([LIGHTS, *args], cwd=cwd, stdout=out, stderr=err, env=env)
         _, status, usage = os.wait4(proc.pid, 0)
-        elapsed = time.perf_counter() - start
-        proc.returncode = os.waitstatus_to_exitcode(status)
-        err = proc.stderr.read().decode() if proc.stderr else ""
-        if proc.returncode != 0:
-            raise SystemExit(f"lights {' '.join(args)} failed: {err}")
+        wall = time.perf_counter() - start
+        code = os.waitstatus_to_exitcode(status)
+        if code != 0:
+            err.seek(0)
+            raise SystemExit(f"lights {' '.join(args)} exited {code}: {err.read().decode()}")
         out.seek(0)
-        return elapsed, usage.ru_maxrss / 1024, out.read().decode()
+        return {"wall_s": round(wall, 3), "cpu_s": round(usage.ru_utime + usage.ru_stime, 3),
+                "peak_mib": round(usage.ru_maxrss / 1024, 1), "moves": None,
+                "load_avg": round(load, 2)}, out.read().decode()
+
+
+def machine() -> str:
+    cpu = ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return (f"{platform.machine()} {os.cpu_count()} cores{f' ({cpu})' if cpu else ''}, "
+            f"Python {platform.python_version()}, {platform.system()} {platform.release()}")
 
 
 def pg_schema_url(base: str) -> tuple[str, str]:
@@ -64,16 +98,67 @@ def drop_schema(base: str, schema: str) -> None:
         conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
 
 
+def copy_sqlite(source: Path, target: Path) -> None:
+    for suffix in ("", "-wal", "-shm"):
+        if Path(f"{source}{suffix}").exists():
+            shutil.copyfile(f"{source}{suffix}", f"{target}{suffix}")
+
+
+def run_phases(url: str, floor_url: str | None, workers: int, tmp: str) -> dict[str, Any]:
+    """The three nights with their floors, the status query and the help."""
+    config = load_config(env={})
+    db = ["--database", url]
+    extra = ["--workers", str(workers)] if workers > 1 else []
+    floor_engine = make_engine(floor_url or url)
+    keep = floor_url is not None  # SQLite: a copy, committed; PostgreSQL: rolled back
+    out: dict[str, Any] = {}
+    nights = (("first_night", BENCH_AS_OF), ("no_change_night", BENCH_AS_OF),
+              ("steady_night", BENCH_AS_OF + timedelta(days=STEADY_DAYS)))
+    for phase, as_of in nights:
+        floor = floor_pass(floor_engine, config, as_of, keep=keep)
+        result, stdout = measure(["run", "--as-of", as_of.isoformat(), "--force", "--format",
+                                  "json", *extra, *db], tmp)
+        data = json.loads(stdout)
+        result["moves"] = data["moves"]
+        result["engine_s"] = data["duration_s"]
+        result["floor"] = {"wall_s": round(floor.wall_s, 3), "cpu_s": round(floor.cpu_s, 3),
+                           "moves": floor.moves}
+        result["ratio"] = round(result["wall_s"] / floor.wall_s, 2) if floor.wall_s else None
+        out[phase] = result
+    floor_engine.dispose()
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        from sqlalchemy import text
+
+        region = conn.execute(text("SELECT region FROM project GROUP BY region "
+                                   "ORDER BY count(*) DESC, region LIMIT 1")).scalar()
+    engine.dispose()
+    result, stdout = measure(["status", "--region", region, "--format", "json", *db], tmp)
+    result["moves"] = 0
+    result["rows"] = len(json.loads(stdout))
+    result["region"] = region
+    out["status_region"] = result
+    result, _ = measure(["--help"], tmp)
+    result["moves"] = 0
+    out["help"] = result
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("n", type=int, help="number of milestones")
     parser.add_argument("--postgres", metavar="URL",
                         help="benchmark on PostgreSQL, e.g. "
                              "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+    parser.add_argument("--workers", type=int, default=1, metavar="K",
+                        help="lights run --workers K (PostgreSQL)")
+    parser.add_argument("--format", choices=["text", "json"], default="text")
+    parser.add_argument("--keep", metavar="DIR", help="keep the SQLite files in DIR")
     opts = parser.parse_args()
 
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory(dir=opts.keep) as tmp:
         schema = None
+        floor_url = None
         if opts.postgres:
             url, schema = pg_schema_url(opts.postgres)
         else:
@@ -86,31 +171,35 @@ def main() -> None:
             with engine.connect() as conn:
                 from sqlalchemy import text
 
-                region = conn.execute(text(
-                    "SELECT region FROM project GROUP BY region ORDER BY region LIMIT 1")).scalar()
                 total = conn.execute(text("SELECT count(*) FROM milestone")).scalar()
             engine.dispose()
-
-            db = ["--database", url]
-            as_of = ["--as-of", BENCH_AS_OF.isoformat()]
-            print(f"machine: {platform.machine()}, {os.cpu_count()} cores, "
-                  f"Python {platform.python_version()}, {platform.platform()}")
-            print(f"database: {'PostgreSQL' if opts.postgres else 'SQLite file'}, "
-                  f"{total} milestones generated in {gen_s:.1f} s")
-            for label, args in (
-                ("first run", ["run", *as_of, "--format", "json", *db]),
-                ("second run (no change)", ["run", *as_of, "--format", "json", *db]),
-                (f"status --region {region}", ["status", "--region", region, "--format", "json",
-                                               *db]),
-            ):
-                secs, rss, out = measure(args, tmp)
-                data = json.loads(out)
-                detail = (f"{data['moves']} moves, engine {data['duration_s']:.2f} s"
-                          if isinstance(data, dict) else f"{len(data)} rows")
-                print(f"{label:<34} {secs:7.2f} s  peak {rss:6.0f} MiB  ({detail})")
+            if not opts.postgres:
+                floor_db = Path(tmp) / "floor.db"
+                copy_sqlite(Path(tmp) / "bench.db", floor_db)
+                floor_url = f"sqlite:///{floor_db}"
+            phases = run_phases(url, floor_url, opts.workers, tmp)
         finally:
             if schema:
                 drop_schema(opts.postgres, schema)
+    report = {"n": total, "database": "PostgreSQL" if opts.postgres else "SQLite file",
+              "machine": machine(), "workers": opts.workers,
+              "generated_s": round(gen_s, 1), **phases}
+    if opts.format == "json":
+        print(json.dumps(report, ensure_ascii=False, indent=2))
+        return
+    print(f"machine: {report['machine']}")
+    print(f"database: {report['database']}, {total} milestones generated in {gen_s:.1f} s"
+          + (f", {opts.workers} workers" if opts.workers > 1 else ""))
+    for phase in ("first_night", "no_change_night", "steady_night", "status_region", "help"):
+        r = report[phase]
+        line = (f"{phase:<16} {r['wall_s']:8.2f} s wall {r['cpu_s']:8.2f} s CPU "
+                f"{r['peak_mib']:7.0f} MiB  moves {r['moves']:>8}  load {r['load_avg']}")
+        if "floor" in r:
+            f = r["floor"]
+            line += f"  floor {f['wall_s']:.2f} s (CPU {f['cpu_s']:.2f} s), ratio {r['ratio']}"
+        if "rows" in r:
+            line += f"  ({r['rows']} rows, {r['region']})"
+        print(line)
 
 
 if __name__ == "__main__":

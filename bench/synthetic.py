@@ -99,6 +99,17 @@ def plans(n_milestones: int, seed: int = 1) -> list[ProjectPlan]:
     return out
 
 
+SLICE = 100_000  # milestones planned and written at a time (memory stays flat)
+
+
 def generate(engine: Engine, n_milestones: int, seed: int = 1) -> None:
-    """Write a synthetic programme of about ``n_milestones`` milestones."""
-    insert_programme(engine, plans(n_milestones, seed), batch=BATCH)
+    """Write a synthetic programme of about ``n_milestones`` milestones.
+
+    In slices of 100,000 (each its own seed and project codes), so that a programme of
+    millions is never held in memory; up to 100,000 it is one slice, as it always was.
+    """
+    left, k = n_milestones, 0
+    while left > 0:
+        part = min(left, SLICE)
+        insert_programme(engine, plans(part, seed + 1000 * k), batch=BATCH)
+        left, k = left - part, k + 1
