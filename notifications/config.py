@@ -30,6 +30,15 @@ class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+class Consecutive(_Section):
+    """A step reached by repetition: ``light`` in ``periods`` consecutive monthly
+    evaluations (the light at each month's end), e.g. two yellows in a row."""
+
+    light: LadderLight = "yellow"
+    periods: int = Field(2, ge=2, le=24)
+    period: Literal["month"] = "month"
+
+
 class LadderStep(_Section):
     """One rung: who is told, and with which wording, once a milestone has held
     ``light`` for ``days`` working days."""
@@ -41,6 +50,10 @@ class LadderStep(_Section):
     template: str = Field(min_length=1, max_length=64, pattern=r"^[a-z0-9_]+$")
     zh: str = Field(min_length=1, max_length=32, description="the step's name in Chinese")
     en: str = Field(min_length=1, max_length=64, description="the step's name in English")
+    reply_days: int = Field(3, ge=1, le=60,
+                            description="working days the unit has to answer (the notice's date)")
+    after_consecutive: Consecutive | None = Field(
+        None, description="also reached after this light in consecutive periods")
 
     @field_validator("roles")
     @classmethod
@@ -227,6 +240,8 @@ class NotificationsConfig(_Section):
     templates_dir: str = ""
     outbox_dir: str = "outbox"
     mail_from: str = "lights@localhost"
+    reply_to: str = Field("", description="where units send reasons and replies (default: "
+                                          "mail_from)")
     mail_from_name: str = "重点项目红黄绿灯"
     smtp: SmtpConfig = Field(default_factory=SmtpConfig)
     retry: RetryConfig = Field(default_factory=RetryConfig)
@@ -254,6 +269,18 @@ class NotificationsConfig(_Section):
         from notifications.addresses import check_address
 
         return check_address(value)
+
+    @field_validator("reply_to")
+    @classmethod
+    def _reply_to(cls, value: str) -> str:
+        from notifications.addresses import check_address
+
+        return check_address(value) if value.strip() else ""
+
+    @property
+    def reply_address(self) -> str:
+        """Where a unit sends its reason or reply: reply_to, else the sender."""
+        return self.reply_to or self.mail_from
 
     @field_validator("mail_from_name")
     @classmethod

@@ -23,8 +23,17 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, func, select, update
 
 from engine.config import Config
-from engine.links import Linker
+from engine.delays import DelayReason, latest_reasons
 from engine.i18n import light_label
+from engine.links import Linker
+from engine.problems.notices import (
+    Extras,
+    link_problem_notices,
+    pending_problem_notices,
+    problem_line,
+    problem_step_line,
+)
+from engine.problems.queries import open_problems
 from engine.queries import reason_text
 from engine.store.tables import (
     ACK,
@@ -34,21 +43,30 @@ from engine.store.tables import (
     P,
     T,
 )
+from notifications.channels import is_channel
 from notifications.outbox import Outgoing, enqueue
 from notifications.plan import Planner, load_directory, mail_domain
 from notifications.render import Renderer
 from notifications.routing import Person
+from notifications.summary import channel_parts
+from notifications.wording import Reader, reader_of, salutation, subject_tag
 from rules.lights import SEVERITY, Light
+from rules.problems import unexplained_days, working_day_after
 from rules.reasons import format_day
 
 LABELS = {
     "new": {"zh": "新增", "en": "NEW"},
     "worse": {"zh": "升级", "en": "WORSE"},
-    "still_red": {"zh": "持续红灯（第{days}天）", "en": "STILL RED (day {days})"},
+    # no count of days: the light's reason counts them, in one kind of day only
+    "still_red": {"zh": "持续红灯", "en": "STILL RED"},
     "resolved": {"zh": "已解除", "en": "RESOLVED"},
 }
 LABEL_ORDER = {"worse": 0, "new": 1, "still_red": 2, "resolved": 3}
 HISTORY_MOVES = 6
+# A date, not a count of days: the light's reason counts days in its own kind of day.
+UNEXPLAINED = {"zh": "逾期未说明原因：自{since}亮红灯以来，责任单位尚未说明原因和整改措施",
+               "en": "No reason given: red since {since}, and the unit has not said why or "
+                     "what it is doing"}
 
 
 @dataclass
@@ -130,16 +148,22 @@ class Composer:
                           for m in shown)
         return ("… → " if len(moves) > len(shown) else "") + text
 
-    def item(self, n: Any, lang: str, as_of: date, history: list[Any], ack: Any) -> dict[str, Any]:
+    def item(self, n: Any, lang: str, as_of: date, history: list[Any], ack: Any,
+             reader: Reader = "actor", reason: DelayReason | None = None) -> dict[str, Any]:
+        """One milestone as a reader sees it: working days only, a dated requirement
+        worded for the reader, the unit's latest words (or that it has given none)."""
         step = self.ladder[min(n.step, len(self.ladder) - 1)]
-        days = (as_of - n.since).days if n.since is not None else 0
-        held = self._planner(as_of).held_days(n.since)
+        planner = self._planner(as_of)
+        held = planner.held_days(n.since)
         resolved = n.label == "resolved"
+        deadline = working_day_after(planner.calendar, n.as_of, step.reply_days)
         ctx = {"milestone": n.milestone, "project": n.project_name, "code": n.code,
-               "days": held, "calendar_days": days}
+               "days": held, "reader": reader, "department": n.department,
+               "deadline": format_day(deadline, lang),
+               "calendar_days": (as_of - n.since).days if n.since else 0}  # old overrides
         item = {
             "id": n.milestone_id, "milestone": n.milestone, "label": n.label,
-            "label_text": LABELS[n.label][lang].format(days=days),
+            "label_text": LABELS[n.label][lang],
             "light": n.state if resolved else n.light,
             "light_text": light_label(n.state if resolved else n.light, lang),
             "kind": "" if self.config.kind_label(n.kind, lang) == n.milestone
@@ -148,23 +172,55 @@ class Composer:
             "history": self.history_line(history, lang),
             "step": "" if resolved else (step.zh if lang == "zh" else step.en),
             "step_text": "" if resolved else self.renderer.step_text(step.template, lang, ctx),
-            "days": days, "planned_date": format_day(n.planned_date, lang),
+            "deadline": "" if resolved else format_day(deadline, lang),
+            "deadline_iso": None if resolved else deadline.isoformat(),
+            "days": held, "planned_date": format_day(n.planned_date, lang),
             "due": n.planned_date.isoformat(),
             "percent": f"{n.percent:g}%",
             "command": f"lights history {n.milestone_id}",
             "link": None,  # set per recipient in digest_context
             "ack": None,
+            "unit_reason": None,
+            "unexplained": "",
         }
+        if reason is not None:
+            item["unit_reason"] = {"text": reason.text, "date": format_day(reason.as_of, lang),
+                                   "by": reason.author}
+        if not resolved:
+            late = unexplained_days(planner.calendar, light=n.light, since=n.since,
+                                    reason_on=reason.as_of if reason else None, as_of=as_of,
+                                    days=self.config.problems.reason_days)
+            if late is not None:
+                item["unexplained"] = UNEXPLAINED[lang].format(since=format_day(n.since, lang))
         if ack is not None and not resolved:
             item["ack"] = {"author": ack.author, "reason": ack.reason,
                            "date": format_day(ack.as_of, lang),
                            "until": format_day(ack.hold_until, lang)}
         return item
 
+    def extras(self, conn: Connection, rows: Sequence[Any], as_of: date,
+               problem_notices: dict[str, list[dict[str, Any]]] | None = None) -> Extras:
+        """What every item shows beside its light: the units' latest words, the open
+        problems of the projects, the problem steps waiting for each recipient."""
+        ids = sorted({r.milestone_id for r in rows})
+        projects: dict[int, int] = {}
+        for i in range(0, len(ids), 5000):
+            projects.update(conn.execute(select(M.c.id, M.c.project_id)
+                                         .where(M.c.id.in_(ids[i:i + 5000]))).all())
+        return Extras(latest_reasons(conn, ids),
+                      open_problems(conn, self.config, set(projects.values()), as_of),
+                      projects, problem_notices or {})
+
     def digest_context(self, person: Person, notices: list[Any], as_of: date,
                        histories: dict[int, list[Any]], acks: dict[int, Any],
-                       failures: list[dict[str, Any]]) -> dict[str, Any]:
+                       failures: list[dict[str, Any]], extras: Extras | None = None,
+                       ) -> dict[str, Any]:
         lang = person.lang
+        extras = extras or Extras()
+        roles = {r for n in notices for r in (n.roles or "").split(",") if r}
+        problem_rows = extras.problem_notices.get(person.email, [])
+        roles |= {r for pn in problem_rows for r in pn["roles"]}
+        reader = reader_of(roles)
         projects: dict[str, dict[str, Any]] = {}
         seen: set[int] = set()
         for n in reversed(notices):
@@ -173,11 +229,16 @@ class Composer:
             seen.add(n.milestone_id)
             p = projects.setdefault(n.code, {"code": n.code, "name": n.project_name,
                                              "region": n.region, "department": n.department,
-                                             "leader": n.leader, "rows": []})
+                                             "leader": n.leader, "rows": [], "problems": []})
             p["rows"].append(self.item(n, lang, as_of, histories.get(n.milestone_id, []),
-                                        acks.get(n.milestone_id)))
+                                        acks.get(n.milestone_id), reader,
+                                        extras.reasons.get(n.milestone_id)))
             p["rows"][-1]["link"] = self.linker.url("milestone", n.milestone_id,
                                                        person.email, person.name)
+            if not p["problems"]:
+                pid = extras.project_of.get(n.milestone_id)
+                p["problems"] = [problem_line(x, lang, self.config)
+                                 for x in extras.problems.get(pid, [])] if pid else []
         for p in projects.values():
             p["rows"].sort(key=_item_key)
             open_lights = [Light(i["light"]) for i in p["rows"] if i["label"] != "resolved"]
@@ -190,17 +251,29 @@ class Composer:
         items = [i for p in ordered for i in p["rows"]]
         counts = Counter("resolved" if i["label"] == "resolved" else i["light"] for i in items)
         top = max((n.step for n in notices if n.label != "resolved"), default=None)
+        problem_items = [problem_step_line(pn, lang, reader, self.config) for pn in problem_rows]
         if top is not None:
             step = self.ladder[min(top, len(self.ladder) - 1)]
-            top_step = step.zh if lang == "zh" else step.en
+            top_step = subject_tag(step.zh, step.en, step.light, reader, lang)
+        elif problem_items:
+            top_step = subject_tag("问题督办", "Problem supervision", "red", reader, lang)
         else:
             top_step = {"zh": "解除", "en": "Resolved"}[lang] if items else \
                 {"zh": "投递失败", "en": "Delivery failures"}[lang]
+        dated = sorted(d for d in [*(i["deadline_iso"] for i in items),
+                                   *(x["deadline_iso"] for x in problem_items)] if d)
+        admin = "admin" in roles
         return {"lang": lang, "as_of": format_day(as_of, lang),
                 "recipient": {"name": person.name, "email": person.email},
+                "salutation": salutation(person.name, roles, lang), "reader": reader,
+                "admin": admin, "deadline": format_day(date.fromisoformat(dated[0]), lang)
+                if dated else "",
+                "reply": {"address": self.config.notices.reply_address},
                 "counts": {"total": len(items), "red": counts["red"],
-                           "yellow": counts["yellow"], "resolved": counts["resolved"]},
-                "top_step": top_step, "projects": ordered, "failures": failures}
+                           "yellow": counts["yellow"], "resolved": counts["resolved"],
+                           "problems": len(problem_items)},
+                "top_step": top_step, "projects": ordered, "problem_items": problem_items,
+                "failures": failures}
 
     # -- composing --------------------------------------------------------------------
     def compose(self, conn: Connection, as_of: date | None = None, *,
@@ -216,11 +289,13 @@ class Composer:
         directory = load_directory(conn, self.config)
         admins = [] if preview else directory.admins()
         failures = [] if preview else self._unreported_failures(conn)
-        if not rows and not (failures and admins):
+        problem_notices = {} if preview else pending_problem_notices(conn, self.config)
+        if not rows and not problem_notices and not (failures and admins):
             return result
         as_of = as_of or max((r.as_of for r in rows), default=None) or self.config.today()
         ids = sorted({r.milestone_id for r in rows})
         histories, acks = self.histories(conn, ids), self.acks(conn, ids)
+        extras = self.extras(conn, rows, as_of, problem_notices)
         by_recipient: dict[str, list[Any]] = defaultdict(list)
         people: dict[str, Person] = {}
         for r in rows:
@@ -230,6 +305,9 @@ class Composer:
         for admin in admins if failures else ():
             people.setdefault(admin.email, admin)
             by_recipient.setdefault(admin.email, [])
+        for email, told in problem_notices.items():  # problem steps only: a digest too
+            people.setdefault(email, Person(told[0]["name"] or email, email, told[0]["lang"]))
+            by_recipient.setdefault(email, [])
         result.milestones = len(ids)
         total = conn.execute(select(func.count()).select_from(M.join(P))
                              .where(P.c.status == "active")).scalar_one()
@@ -239,13 +317,24 @@ class Composer:
         admin_emails = {a.email for a in admins}
         messages: list[Outgoing] = []
         links: dict[str, list[int]] = {}
+        problem_links: dict[str, list[int]] = {}
         for email, notices in by_recipient.items():
             person = people[email]
+            if is_channel(email):  # a chat channel: its summary, in numbered parts
+                for part, shown in channel_parts(self, conn, directory, person, notices,
+                                                 as_of, histories, acks):
+                    messages.append(Outgoing(part.key, part.kind, as_of, email, part.subject,
+                                             part.text, recipient_name=person.name,
+                                             lang=person.lang, step=self._step_name(notices),
+                                             held=bool(result.storm)))
+                    links[part.key] = shown
+                continue
             mine = list(failures) if email in admin_emails else []
             ctx = self.digest_context(person, notices, as_of, histories, acks,
-                                      self._failure_rows(mine, person.lang))
+                                      self._failure_rows(mine, person.lang), extras)
             rendered = self.renderer.message("digest", person.lang, ctx)
-            ids_part = ",".join(str(x.id) for x in notices) or \
+            told = [x["id"] for x in problem_notices.get(email, [])]
+            ids_part = ",".join([*(str(x.id) for x in notices), *(f"p{x}" for x in told)]) or \
                 ",".join(f"f{f['id']}" for f in mine)
             key = (f"digest|{as_of}|{email}|"
                    f"{hashlib.sha1(ids_part.encode()).hexdigest()[:12]}")
@@ -255,6 +344,7 @@ class Composer:
                                           sorted({x.thread for x in notices})[:20] if notices
                                           else [], first=notices[0].thread if notices else None))
             links[key] = [x.id for x in notices]
+            problem_links[key] = told
         if result.storm:
             messages += self._storm(conn, rows, as_of, admins, total,
                                     sum(1 for v in by_recipient.values() if v))
@@ -264,6 +354,8 @@ class Composer:
         if pairs:
             conn.execute(update(NOTICE).where(NOTICE.c.id == bindparam("b_notice"))
                          .values(message_id=bindparam("b_msg")), pairs)
+        link_problem_notices(conn, [(nid, ids[key]) for key, nids in problem_links.items()
+                                    for nid in nids])
         if failures and admins:
             conn.execute(update(OUTBOX).where(OUTBOX.c.id.in_([f["id"] for f in failures]))
                          .values(reported_on=as_of))

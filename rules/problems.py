@@ -176,19 +176,9 @@ class StepDecision:
     note: str = ""
 
 
-def step_deadlines(calendar: WorkCalendar, ladder: Sequence[ProblemStep],
-                   due: date) -> list[date]:
-    """``[due, after step 0, after step 1, …]``: step i is reached the day after entry i,
-    and sets entry i+1 (``reply_days`` working days after entry i) as the new deadline."""
-    out = [due]
-    for step in ladder:
-        out.append(working_day_after(calendar, out[-1], step.reply_days))
-    return out
-
-
 def decide(ladder: Sequence[ProblemStep], calendar: WorkCalendar, *, state: str,
-           due: date | None, step: int | None, raise_proposed: bool, can_raise: bool,
-           as_of: date) -> StepDecision:
+           due: date | None, step: int | None, deadline: date | None, raise_proposed: bool,
+           can_raise: bool, as_of: date) -> StepDecision:
     """The named decision for one problem on the night of ``as_of``.
 
     The rules, in order:
@@ -196,39 +186,40 @@ def decide(ladder: Sequence[ProblemStep], calendar: WorkCalendar, *, state: str,
     - Only a problem 办理中 (in_progress) climbs: a pending one has no time limit yet,
       one that asked for an extension in time waits for the decision, a replied one
       waits for the check, closed and withdrawn ones are done.
-    - The step reached follows from the time limit alone (``step_deadlines``): step i
-      once ``as_of`` is after entry i. A higher step than the one stored: CLIMB straight
-      to it (a night that did not run is caught up, with the deadline of that step).
-    - After the last step's deadline: PROPOSE_RAISE once (when a higher level exists).
-    - Otherwise NOTHING, with a note saying when the next step comes.
+    - Not on a step yet and the time limit ``due`` has passed: CLIMB to the first step.
+    - On a step whose ``deadline`` has passed: CLIMB to the next step; after the last
+      one, PROPOSE_RAISE once (when there is a level above).
+    - Each step's deadline is ``reply_days`` working days after the night that reached
+      it: the unit always has the step's days from the notice it receives. One step a
+      night, so a notice is never skipped; the same night again decides NOTHING.
     """
     if state != "in_progress":
-        return StepDecision(StepReason.NOTHING, step, note=f"{state}: no deadline runs")
-    if due is None:
-        return StepDecision(StepReason.NOTHING, step, note="no time limit")
-    chain = step_deadlines(calendar, ladder, due)
-    reached = None
-    for i in range(len(ladder)):
-        if as_of > chain[i]:
-            reached = i
-    if reached is None:
-        return StepDecision(StepReason.NOTHING, step, chain[0], note=f"due on {chain[0]}")
-    if step is None or reached > step:
-        caught_up = reached > (0 if step is None else step + 1)
-        skipped = f" (caught up from step {step})" if caught_up else ""
-        return StepDecision(StepReason.CLIMB, reached, chain[reached + 1],
-                            note=f"deadline {chain[reached]} passed{skipped}")
-    if as_of > chain[-1]:
-        if raise_proposed:
-            return StepDecision(StepReason.NOTHING, step, chain[-1],
-                                note="already proposed for raising a level")
-        if not can_raise:
-            return StepDecision(StepReason.NOTHING, step, chain[-1],
-                                note="at the highest level: nothing to raise to")
-        return StepDecision(StepReason.PROPOSE_RAISE, step, chain[-1],
-                            note=f"last deadline {chain[-1]} passed")
-    return StepDecision(StepReason.NOTHING, step, chain[step + 1],
-                        note=f"next step after {chain[step + 1]}")
+        return StepDecision(StepReason.NOTHING, step, deadline, note=f"{state}: no deadline runs")
+    if step is None:
+        if due is None:
+            return StepDecision(StepReason.NOTHING, None, None, note="no time limit")
+        if as_of <= due:
+            return StepDecision(StepReason.NOTHING, None, due, note=f"due on {due}")
+        first = ladder[0]
+        return StepDecision(StepReason.CLIMB, 0,
+                            working_day_after(calendar, as_of, first.reply_days),
+                            note=f"time limit {due} passed")
+    if deadline is not None and as_of <= deadline:
+        return StepDecision(StepReason.NOTHING, step, deadline,
+                            note=f"step {ladder[step].step} answers by {deadline}")
+    if step + 1 < len(ladder):
+        nxt = ladder[step + 1]
+        return StepDecision(StepReason.CLIMB, step + 1,
+                            working_day_after(calendar, as_of, nxt.reply_days),
+                            note=f"deadline {deadline} of step {ladder[step].step} passed")
+    if raise_proposed:
+        return StepDecision(StepReason.NOTHING, step, deadline,
+                            note="already proposed for raising a level")
+    if not can_raise:
+        return StepDecision(StepReason.NOTHING, step, deadline,
+                            note="at the highest level: nothing to raise to")
+    return StepDecision(StepReason.PROPOSE_RAISE, step, deadline,
+                        note=f"last deadline {deadline} passed")
 
 
 def next_level(level: str) -> str | None:

@@ -42,7 +42,7 @@ TEMPLATES: dict[str, dict[Lang, str]] = {
               "(below {min_percent})",
     },
     "stale_report": {
-        "zh": "已{days_quiet}天未报送进展（上限{limit}天{paused_zh}）",
+        "zh": "已{days_quiet}天未报送进展（应每{limit}天至少报送一次{paused_zh}）",
         "en": "no progress report for {days_quiet_en} (limit {limit}{paused_en})",
     },
     "not_started": {

@@ -68,7 +68,8 @@ def test_a_digest_over_smtp_part_by_part(engine, tmp_path):
     assert message["From"].addresses[0].display_name == "重点项目红黄绿灯"
     assert message["From"].addresses[0].addr_spec == "lights@zdxm.example.cn"
     assert str(message["To"]) == "张副市长 <zhang@example.cn>"
-    assert message["Subject"] == "【督办】2026年11月26日 重点项目节点提醒：1个节点，红灯1个"
+    # a leader oversees: the subject reports, it never summons the reader
+    assert message["Subject"] == "【督办情况】2026年11月26日 重点项目节点督办情况：1个节点，红灯1个"
     assert message["Message-ID"] == rows[LEADER].message_id
     assert message["Auto-Submitted"] == "auto-generated"
     thread = f"<lights.m{mid}.20261126@zdxm.example.cn>"
@@ -78,12 +79,13 @@ def test_a_digest_over_smtp_part_by_part(engine, tmp_path):
     assert text.get_content_type() == "text/plain" and html.get_content_type() == "text/html"
     assert text.get_content_charset() == "utf-8"
     body = text.get_content()
-    assert "张副市长，您好" in body and "[新增] 主体完工（主体完工）" not in body
+    assert body.startswith("张副市长：") and "[新增] 主体完工（主体完工）" not in body
     assert "[新增] 主体完工：红灯，督办" in body
     page = html.get_content()
     assert "<style" not in page and 'style="' in page  # CSS inlined
     assert "#d93025" in page  # the red light
-    assert f"lights history {mid}" in page
+    assert f"lights history {mid}" not in page  # no shell command but to administrators
+    assert "mailto:lights@zdxm.example.cn" in page
 
 
 def test_a_451_is_retried_and_then_accepted(engine, tmp_path):

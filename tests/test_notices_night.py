@@ -116,7 +116,9 @@ def test_yellow_red_still_red_resolved(engine, tmp_path):
     assert "提醒" in owner["Subject"] and "黄灯1个" in owner["Subject"]
     body = text_of(owner)
     assert "[新增] 主体完工" in body and "HB-001 年产5万吨玉米深加工项目" in body
-    assert "仅剩3个工作日" in body and "lights history" in body
+    assert "仅剩3个工作日" in body and "lights history" not in body  # no shell command
+    assert "于2026年11月25日前报送进展和赶超措施" in body  # a dated requirement
+    assert body.startswith("王工同志：") and "请直接回复本邮件" in body and "lights ack" not in body
     assert owner["Auto-Submitted"] == "auto-generated"
     assert [p.get_content_type() for p in owner.iter_parts()] == ["text/plain", "text/html"]
 
@@ -136,7 +138,8 @@ def test_yellow_red_still_red_resolved(engine, tmp_path):
     night(engine, config, date(2026, 12, 3))  # 7 days after the last notice
     mail = box.new()
     assert set(mail) == {OWNER, SECRETARY, DEPARTMENT, LEADER}
-    assert "[持续红灯（第7天）] 主体完工" in text_of(mail[DEPARTMENT])
+    assert "[持续红灯] 主体完工" in text_of(mail[DEPARTMENT])  # the reason counts the days
+    assert text_of(mail[DEPARTMENT]).startswith("市工信局：")
     assert escalation(engine, mid).last_label == "still_red"
 
     report(engine, mid, percent=100.0, actual_date=date(2026, 12, 4),
@@ -164,11 +167,13 @@ def test_the_ladder_climbs_while_red_and_the_resolution_reaches_everyone_warned(
     night(engine, config, date(2026, 12, 10))  # 10 working days: 挂牌督办
     mail = box.new()
     assert set(mail) == {OWNER, SECRETARY, DEPARTMENT, LEADER, OFFICE}
-    assert "挂牌督办" in mail[OFFICE]["Subject"]
-    assert "红灯已持续10个工作日，列入挂牌督办" in text_of(mail[OFFICE])
+    assert "【督办情况】" in mail[OFFICE]["Subject"]  # what is reported, for an overseer
+    assert "列入挂牌督办：市工信局应于2026年12月15日前报送整改情况" in text_of(mail[OFFICE])
     night(engine, config, date(2026, 12, 24))  # 20 working days: 约谈
     mail = box.new()
-    assert LEADERS_OFFICE in mail and "约谈" in mail[LEADERS_OFFICE]["Subject"]
+    assert LEADERS_OFFICE in mail and "约谈" not in mail[LEADERS_OFFICE]["Subject"]
+    assert "拟约谈市工信局主要负责人" in text_of(mail[LEADERS_OFFICE])
+    assert "【约谈】请于2026年12月29日前报送整改情况" in mail[DEPARTMENT]["Subject"]
     night(engine, config, date(2027, 3, 1))  # long red: still the same episode, reminders
     mail = box.new()
     assert "持续红灯" in text_of(mail[LEADERS_OFFICE]) and "新增" not in text_of(mail[OWNER])
@@ -286,7 +291,8 @@ def test_contacts_scope_and_a_projects_own_contacts_override(engine, tmp_path):
     assert set(mail) == {"own@example.cn", "sc@example.cn"}  # not the ledger's owner
     english = mail["own@example.cn"]
     assert english["Subject"].startswith("[Supervision]")
-    assert "[NEW] 主体完工" in text_of(english) and "Nov 26, 2026" in english["Subject"]
+    assert "[NEW] 主体完工" in text_of(english)
+    assert english["Subject"].startswith("[Supervision] Report by Dec 1, 2026: ")
     assert english["Content-Language"] == "en"
 
 
@@ -297,10 +303,10 @@ def test_english_by_configuration(engine, tmp_path):
     box = Mailbox(tmp_path / "outbox")
     night(engine, config, date(2026, 11, 20))
     owner = box.new()[OWNER]
-    assert owner["Subject"].startswith("[Reminder] Nov 20, 2026: 1 milestone, 1 yellow")
+    assert owner["Subject"].startswith("[Reminder] Report by Nov 25, 2026: 1 milestone, 1 yellow")
     body = text_of(owner)
     assert body.startswith("Dear 王工,") and "[NEW] 主体完工 (Main structure done)" in body
-    assert "Why: due Nov 25, 2026, 3 working days left, 50% done" in body
+    assert "Situation: due Nov 25, 2026, 3 working days left, 50% done" in body
     assert "Key-project milestone lights" in html_of(owner)
 
 

@@ -20,13 +20,24 @@ def context(lang: str) -> dict:
            "light": "red", "light_text": "红灯", "kind": "", "reason": "已逾期1天",
            "history": "红灯 2026年11月26日", "step": "督办", "step_text": "限期解决",
            "days": 1, "planned_date": "2026年11月25日", "due": "2026-11-25", "percent": "50%",
-           "command": "lights history 7", "ack": None}
+           "command": "lights history 7", "ack": None, "link": None,
+           "deadline": "2026年11月30日",
+           "deadline_iso": "2026-11-30", "unexplained": "",
+           "unit_reason": {"text": "钢材到货延迟", "date": "2026年11月20日", "by": "王工"}}
     return {"lang": lang, "as_of": "2026年11月26日",
             "recipient": {"name": "王工", "email": OWNER},
-            "counts": {"total": 1, "red": 1, "yellow": 0, "resolved": 0}, "top_step": "督办",
+            "salutation": "王工同志：", "reader": "actor", "admin": False,
+            "deadline": "2026年11月30日", "reply": {"address": "dcs@example.cn"},
+            "counts": {"total": 1, "red": 1, "yellow": 0, "resolved": 0, "problems": 1},
+            "top_step": "督办",
+            "problem_items": [{"id": 1, "code": "WT2026-0001", "project": "HB-001",
+                               "project_name": "项目", "colour": "blue", "step": "蓝色提醒",
+                               "text": "蓝色提醒：问题WT2026-0001已超过办理时限",
+                               "deadline": "2026年11月30日", "deadline_iso": "2026-11-30",
+                               "said": None}],
             "projects": [{"code": "HB-001", "name": "项目", "region": "双城区",
                           "department": "市工信局", "leader": "张副市长", "light": "red",
-                          "rows": [row]}],
+                          "rows": [row], "problems": ["WT2026-0001 用地指标未落实"]}],
             "failures": [{"recipient": "li@example.cn", "subject": "s", "error": "550 x",
                           "attempts": 1}]}
 
@@ -36,8 +47,10 @@ def test_every_shipped_template_renders(lang):
     renderer = Renderer()
     renderer.check(("zh", "en"), list(STEP_TEMPLATES))
     for step in STEP_TEMPLATES:
-        assert renderer.step_text(step, lang, {"days": 12, "milestone": "m", "project": "p",
-                                               "code": "c", "calendar_days": 16})
+        for reader in ("actor", "overseer"):
+            assert renderer.step_text(step, lang, {
+                "days": 12, "milestone": "m", "project": "p", "code": "c", "reader": reader,
+                "department": "市发改委", "deadline": "2026年11月30日", "calendar_days": 16})
     digest = renderer.message("digest", lang, context(lang))
     assert "HB-001" in digest.text and "HB-001" in digest.html
     assert "\n" not in digest.subject

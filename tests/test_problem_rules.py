@@ -22,7 +22,6 @@ from rules.problems import (
     extension_decision,
     next_level,
     rates,
-    step_deadlines,
     time_limits,
     working_day_after,
     working_day_before,
@@ -101,59 +100,65 @@ def test_extension_notice_of_two_days():
     assert (d.reason, d.latest_request) == (ExtensionReason.TOO_LATE, D(2026, 11, 18))
 
 
-def test_step_deadlines_chain():
-    # due Fri 11-20; each step gives 3 working days more
-    assert step_deadlines(CAL, LADDER, D(2026, 11, 20)) == [
-        D(2026, 11, 20), D(2026, 11, 25), D(2026, 11, 30), D(2026, 12, 3)]
+DUE = D(2026, 11, 20)  # a Friday
 
 
-DUE = D(2026, 11, 20)
-
-
-@pytest.mark.parametrize(("state", "step", "proposed", "can_raise", "as_of", "reason", "to",
-                          "deadline"), [
+@pytest.mark.parametrize(("state", "step", "deadline", "proposed", "can_raise", "as_of",
+                          "reason", "to", "new_deadline"), [
     # within the time limit (a deadline is met on its own day)
-    ("in_progress", None, False, True, D(2026, 11, 19), StepReason.NOTHING, None, DUE),
-    ("in_progress", None, False, True, DUE, StepReason.NOTHING, None, DUE),
-    # the day after: blue reminder with 3 working days more
-    ("in_progress", None, False, True, D(2026, 11, 21), StepReason.CLIMB, 0, D(2026, 11, 25)),
-    ("in_progress", 0, False, True, D(2026, 11, 23), StepReason.NOTHING, 0, D(2026, 11, 25)),
-    ("in_progress", 0, False, True, D(2026, 11, 25), StepReason.NOTHING, 0, D(2026, 11, 25)),
-    ("in_progress", 0, False, True, D(2026, 11, 26), StepReason.CLIMB, 1, D(2026, 11, 30)),
-    ("in_progress", 1, False, True, D(2026, 12, 1), StepReason.CLIMB, 2, D(2026, 12, 3)),
-    # nights missed: straight to the step the dates give
-    ("in_progress", None, False, True, D(2026, 12, 1), StepReason.CLIMB, 2, D(2026, 12, 3)),
-    ("in_progress", 0, False, True, D(2026, 12, 2), StepReason.CLIMB, 2, D(2026, 12, 3)),
-    # after the last step's deadline: proposed for 提级 once
-    ("in_progress", 2, False, True, D(2026, 12, 3), StepReason.NOTHING, 2, D(2026, 12, 3)),
-    ("in_progress", 2, False, True, D(2026, 12, 4), StepReason.PROPOSE_RAISE, 2, D(2026, 12, 3)),
-    ("in_progress", 2, True, True, D(2026, 12, 10), StepReason.NOTHING, 2, D(2026, 12, 3)),
-    ("in_progress", 2, False, False, D(2026, 12, 10), StepReason.NOTHING, 2, D(2026, 12, 3)),
-    # a night that missed everything climbs first, proposes the night after
-    ("in_progress", None, False, True, D(2026, 12, 10), StepReason.CLIMB, 2, D(2026, 12, 3)),
+    ("in_progress", None, DUE, False, True, D(2026, 11, 19), StepReason.NOTHING, None, DUE),
+    ("in_progress", None, DUE, False, True, DUE, StepReason.NOTHING, None, DUE),
+    # the day after: the blue reminder, 3 working days from that night
+    ("in_progress", None, DUE, False, True, D(2026, 11, 21), StepReason.CLIMB, 0,
+     D(2026, 11, 25)),
+    ("in_progress", None, DUE, False, True, D(2026, 11, 23), StepReason.CLIMB, 0,
+     D(2026, 11, 26)),
+    ("in_progress", 0, D(2026, 11, 25), False, True, D(2026, 11, 25), StepReason.NOTHING, 0,
+     D(2026, 11, 25)),
+    ("in_progress", 0, D(2026, 11, 25), False, True, D(2026, 11, 26), StepReason.CLIMB, 1,
+     D(2026, 12, 1)),
+    ("in_progress", 1, D(2026, 12, 1), False, True, D(2026, 12, 2), StepReason.CLIMB, 2,
+     D(2026, 12, 7)),
+    # nights missed: one step a night, never a notice skipped
+    ("in_progress", None, DUE, False, True, D(2026, 12, 10), StepReason.CLIMB, 0,
+     D(2026, 12, 15)),
+    ("in_progress", 0, D(2026, 11, 25), False, True, D(2026, 12, 10), StepReason.CLIMB, 1,
+     D(2026, 12, 15)),
+    # after the last step's deadline: proposed for 提级 once, if there is a level above
+    ("in_progress", 2, D(2026, 12, 7), False, True, D(2026, 12, 7), StepReason.NOTHING, 2,
+     D(2026, 12, 7)),
+    ("in_progress", 2, D(2026, 12, 7), False, True, D(2026, 12, 8), StepReason.PROPOSE_RAISE,
+     2, D(2026, 12, 7)),
+    ("in_progress", 2, D(2026, 12, 7), True, True, D(2026, 12, 20), StepReason.NOTHING, 2,
+     D(2026, 12, 7)),
+    ("in_progress", 2, D(2026, 12, 7), False, False, D(2026, 12, 20), StepReason.NOTHING, 2,
+     D(2026, 12, 7)),
     # only 办理中 climbs
-    ("pending", None, False, True, D(2026, 12, 10), StepReason.NOTHING, None, None),
-    ("extension_requested", None, False, True, D(2026, 11, 23), StepReason.NOTHING, None, None),
-    ("replied", 1, False, True, D(2026, 12, 10), StepReason.NOTHING, 1, None),
-    ("closed", None, False, True, D(2026, 12, 10), StepReason.NOTHING, None, None),
-    ("withdrawn", None, False, True, D(2026, 12, 10), StepReason.NOTHING, None, None),
+    ("pending", None, None, False, True, D(2026, 12, 10), StepReason.NOTHING, None, None),
+    ("extension_requested", None, DUE, False, True, D(2026, 11, 23), StepReason.NOTHING, None,
+     DUE),
+    ("replied", 1, D(2026, 12, 1), False, True, D(2026, 12, 10), StepReason.NOTHING, 1,
+     D(2026, 12, 1)),
+    ("closed", None, DUE, False, True, D(2026, 12, 10), StepReason.NOTHING, None, DUE),
+    ("withdrawn", None, DUE, False, True, D(2026, 12, 10), StepReason.NOTHING, None, DUE),
 ])
-def test_ladder_decision(state, step, proposed, can_raise, as_of, reason, to, deadline):
-    d = decide(LADDER, CAL, state=state, due=DUE, step=step, raise_proposed=proposed,
-               can_raise=can_raise, as_of=as_of)
-    assert (d.reason, d.step, d.deadline) == (reason, to, deadline), d.note
+def test_ladder_decision(state, step, deadline, proposed, can_raise, as_of, reason, to,
+                         new_deadline):
+    d = decide(LADDER, CAL, state=state, due=DUE if state != "pending" else None, step=step,
+               deadline=deadline, raise_proposed=proposed, can_raise=can_raise, as_of=as_of)
+    assert (d.reason, d.step, d.deadline) == (reason, to, new_deadline), d.note
 
 
 def test_ladder_across_the_holiday():
-    # due Wed 09-30: the blue step comes on the holiday, its deadline after it
-    d = decide(LADDER, CAL, state="in_progress", due=D(2026, 9, 30), step=None,
+    # due Wed 09-30: the blue step comes on the holiday, its 3 days after it
+    d = decide(LADDER, CAL, state="in_progress", due=D(2026, 9, 30), step=None, deadline=None,
                raise_proposed=False, can_raise=True, as_of=D(2026, 10, 1))
     assert (d.reason, d.step, d.deadline) == (StepReason.CLIMB, 0, D(2026, 10, 10))
 
 
 def test_no_time_limit_no_step():
-    d = decide(LADDER, CAL, state="in_progress", due=None, step=None, raise_proposed=False,
-               can_raise=True, as_of=D(2026, 12, 1))
+    d = decide(LADDER, CAL, state="in_progress", due=None, step=None, deadline=None,
+               raise_proposed=False, can_raise=True, as_of=D(2026, 12, 1))
     assert d.reason is StepReason.NOTHING
 
 

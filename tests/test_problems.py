@@ -217,35 +217,39 @@ def test_the_night_climbs_once_per_deadline_and_is_idempotent(db, config):
     _contacts(db)
     code = add(db, config).code  # due Wed 11-25
     assert night(db, config, D(2026, 11, 25)).moves == []
-    first = night(db, config, D(2026, 11, 26))
-    assert [(m.trigger, m.deadline) for m in first.moves] == [("escalate", D(2026, 11, 30))]
+    first = night(db, config, D(2026, 11, 26))  # 3 working days from the notice
+    assert [(m.trigger, m.deadline) for m in first.moves] == [("escalate", D(2026, 12, 1))]
     assert night(db, config, D(2026, 11, 26)).moves == []          # the same night again
     assert night(db, config, D(2026, 11, 27)).moves == []
     r = row(db, code)
-    assert (r.step, r.step_name, r.deadline, r.due_date) == (0, "remind", D(2026, 11, 30),
+    assert (r.step, r.step_name, r.deadline, r.due_date) == (0, "remind", D(2026, 12, 1),
                                                              D(2026, 11, 25))
     with db.connect() as conn:
-        told = conn.execute(select(PBN.c.recipient, PBN.c.roles).order_by(PBN.c.id)).all()
+        told = conn.execute(select(PBN.c.recipient, PBN.c.roles, PBN.c.deadline)
+                            .order_by(PBN.c.id)).all()
     # blue: the lead and the helping unit, by the 责任单位 addresses of the ledger
-    assert sorted(told) == [("fgw@example.cn", "assist"), ("zrzy@example.cn", "lead")]
-    # a week without runs: straight to the red step, with the supervision office told
+    assert sorted(told) == [("fgw@example.cn", "assist", D(2026, 12, 1)),
+                            ("zrzy@example.cn", "lead", D(2026, 12, 1))]
+    # a week without runs: the next step only (no notice is skipped)
     late = night(db, config, D(2026, 12, 8))
-    assert [(m.trigger, m.deadline) for m in late.moves] == [("escalate", D(2026, 12, 8))]
+    assert [(m.trigger, m.deadline) for m in late.moves] == [("escalate", D(2026, 12, 11))]
+    red = night(db, config, D(2026, 12, 14))
+    assert [(m.trigger, m.deadline) for m in red.moves] == [("escalate", D(2026, 12, 17))]
     assert row(db, code).step == 2
     with db.connect() as conn:
         roles = {r.recipient: r.roles for r in conn.execute(
             select(PBN).where(PBN.c.step == 2))}
     assert roles["dcs@example.cn"] == "supervision_office"
     assert roles["leader@example.cn"] == "leader"
-    proposed = night(db, config, D(2026, 12, 9))
+    proposed = night(db, config, D(2026, 12, 18))
     assert [m.trigger for m in proposed.moves] == ["propose_raise"]
-    assert night(db, config, D(2026, 12, 10)).moves == []
-    assert row(db, code).raise_proposed_on == D(2026, 12, 9)
+    assert night(db, config, D(2026, 12, 21)).moves == []
+    assert row(db, code).raise_proposed_on == D(2026, 12, 18)
     # 提级 starts a new time limit at the city level; the ladder starts again
-    do(db, act.raise_level, config, code, reason="提请市级挂牌督办", as_of=D(2026, 12, 10))
+    do(db, act.raise_level, config, code, reason="提请市级挂牌督办", as_of=D(2026, 12, 21))
     r = row(db, code)
     assert (r.level, r.step, r.raise_proposed_on, r.due_date) == ("city", None, None,
-                                                                   D(2026, 12, 21))
+                                                                   D(2026, 12, 30))
 
 
 def test_replied_and_extension_requested_problems_do_not_climb(db, config):
@@ -258,17 +262,16 @@ def test_replied_and_extension_requested_problems_do_not_climb(db, config):
 
 def test_replay_gives_the_step_of_a_past_night(db, config):
     code = add(db, config).code
-    for day in (D(2026, 11, 26), D(2026, 12, 1)):
+    for day in (D(2026, 11, 26), D(2026, 12, 2)):
         night(db, config, day)
-    do(db, act.reply, config, code, text="已办", as_of=D(2026, 12, 2))
+    do(db, act.reply, config, code, text="已办", as_of=D(2026, 12, 3))
     with db.connect() as conn:
         assert replay_problems(conn, config, D(2026, 11, 15)) == []  # not raised yet
         then = {d: replay_problems(conn, config, d)[0] for d in
-                (D(2026, 11, 25), D(2026, 11, 26), D(2026, 12, 1), D(2026, 12, 4),
-                 D(2026, 12, 2))}
-    assert [(then[d]["state"], then[d]["step"]) for d in sorted(then)] == [
-        ("in_progress", None), ("in_progress", "remind"), ("in_progress", "supervise"),
-        ("replied", None), ("replied", None)]
+                (D(2026, 11, 25), D(2026, 11, 26), D(2026, 12, 2), D(2026, 12, 4))}
+    assert [(then[d]["state"], then[d]["step"], then[d]["deadline"]) for d in sorted(then)] == [
+        ("in_progress", None, "2026-11-25"), ("in_progress", "remind", "2026-12-01"),
+        ("in_progress", "supervise", "2026-12-07"), ("replied", "supervise", "2026-12-07")]
 
 
 def test_rates_by_lead_unit(db, config):

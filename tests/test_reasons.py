@@ -55,11 +55,11 @@ CASES = [
         "due Jun 12, 2026, 5 working days left, 50% done (below 90%)", id="due-soon"),
     pytest.param(
         "stale_report", {"last_report": D(2026, 5, 1), "days_quiet": 31, "limit": 30},
-        "已31天未报送进展（上限30天）",
+        "已31天未报送进展（应每30天至少报送一次）",
         "no progress report for 31 days (limit 30)", id="stale"),
     pytest.param(
         "stale_report", {"last_report": None, "days_quiet": 45, "limit": 30},
-        "已45天未报送进展（上限30天）",
+        "已45天未报送进展（应每30天至少报送一次）",
         "no progress report for 45 days (limit 30)", id="stale-never-reported"),
     pytest.param(
         "not_started", {"planned_start": D(2026, 8, 1), "planned_date": D(2026, 12, 31)},
@@ -99,7 +99,7 @@ def test_describe_all_joins_in_the_language(cal_findings):
     zh = describe_all(cal_findings, "zh")
     en = describe_all(cal_findings, "en")
     assert zh == ("计划2026年6月12日完成，已逾期38天，进度95%；"
-                  "已49天未报送进展（上限30天）")
+                  "已49天未报送进展（应每30天至少报送一次）")
     assert en == ("planned for Jun 12, 2026, 38 days overdue, 95% done; "
                   "no progress report for 49 days (limit 30)")
 

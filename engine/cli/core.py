@@ -34,6 +34,7 @@ def demo(app: App) -> None:
     """Build the demo programme and light it / 生成演示数据并评估."""
     from engine.bulletins import demo as demo_bulletins
     from engine.demo import DEMO_AS_OF, build_demo, is_demo_only, reset_database
+    from engine.demo.problems import add_demo_problems
     from engine.nightly import nightly
     from notifications.demo import add_demo_contacts, deliver_demo_mail, demo_config
 
@@ -47,6 +48,7 @@ def demo(app: App) -> None:
     config = demo_config(app.config)  # notices as .eml files in ./outbox, never SMTP
     add_demo_contacts(engine)
     month = demo_bulletins.prepare(engine, app.config, DEMO_AS_OF)  # investment, month ends
+    add_demo_problems(engine, app.config)  # the problem list, every state and level
     summary = nightly(engine, config, DEMO_AS_OF, mode="manual", job="demo")
     app.console.print(views.run_summary(summary, app.lang))
     app.console.print(deliver_demo_mail(engine, config).describe(app.lang), markup=False)

@@ -131,8 +131,7 @@ def list_table(rows: list[dict[str, Any]], lang: str) -> Table:
         step = r["step"] or "—"
         late = say("overdue_days", lang, n=r["overdue_days"]) if r["overdue_days"] else ""
         table.add_row(r["code"], r["project"],
-                      r["title"] + (f"（{r['milestone']}）" if r["milestone"] and lang == "zh"
-                                    else f" ({r['milestone']})" if r["milestone"] else ""),
+                      r["title"],
                       r["category"], level_label(r["level"], lang), r["lead"],
                       "、".join(r["assist"]) or "—", state_label(r["state"], lang),
                       _day(r["deadline"], lang), step, late)

@@ -69,7 +69,7 @@ def move_problems(conn: Connection, config: Config, as_of: date,
     planned: list[tuple[Any, ProblemMove, int | None]] = []
     for row in rows:
         d = decide(ladder, cal, state=row.state, due=row.due_date, step=row.step,
-                   raise_proposed=row.raise_proposed_on is not None,
+                   deadline=row.deadline, raise_proposed=row.raise_proposed_on is not None,
                    can_raise=next_level(row.level) is not None, as_of=as_of)
         if d.reason is StepReason.CLIMB:
             step = ladder[d.step]  # type: ignore[index]
@@ -197,46 +197,37 @@ def _notify(conn: Connection, config: Config, as_of: date, run_id: int | None,
 
 
 # -- replay ----------------------------------------------------------------------------
-_DUE_KEYS = {"assign": "due", "grant_extension": "to", "reopen": "due", "raise_level": "due"}
+_RESTARTS = ("assign", "grant_extension", "reopen", "raise_level")  # a new time limit
 
 
 def replay_problems(conn: Connection, config: Config, as_of: date) -> list[dict[str, Any]]:
-    """Each problem raised by ``as_of`` as it stood that night: its state and time limit
-    from its events up to that date, and the ladder step the dates give. Writes nothing."""
+    """Each problem raised by ``as_of`` as it stood that night, from its events up to that
+    date: its state, level, time limit, ladder step and deadline. Writes nothing."""
     ladder = config.problems.ladder
     problems = {r.id: r for r in conn.execute(select(PB).where(PB.c.raised_on <= as_of))}
-    state: dict[int, str] = {}
-    due: dict[int, date | None] = {}
-    level: dict[int, str] = {}
-    proposed: dict[int, bool] = {}
+    stood: dict[int, dict[str, Any]] = {
+        pid: {"code": r.code, "state": "pending", "level": None, "due_date": None,
+              "step": None, "deadline": None} for pid, r in problems.items()}
     for e in conn.execute(select(PBE).where(PBE.c.as_of <= as_of,
                                             PBE.c.problem_id.in_(list(problems)))
                           .order_by(PBE.c.id)):
-        state[e.problem_id] = e.to_state
+        now = stood[e.problem_id]
         numbers = e.numbers or {}
-        key = _DUE_KEYS.get(e.trigger)
-        if key and numbers.get(key):
-            due[e.problem_id] = date.fromisoformat(numbers[key])
-            proposed[e.problem_id] = False
+        now["state"] = e.to_state
         if e.trigger == "add":
-            level[e.problem_id] = numbers.get("level", problems[e.problem_id].level)
-        if e.trigger == "raise_level":
-            level[e.problem_id] = numbers.get("to", level.get(e.problem_id))
-        if e.trigger == "propose_raise":
-            proposed[e.problem_id] = True
-    cal = _calendar(config, [as_of, *due.values()])
-    out = []
-    for pid, row in sorted(problems.items()):
-        st = state.get(pid, "pending")
-        lv = level.get(pid, row.level)
-        d = decide(ladder, cal, state=st, due=due.get(pid), step=None,
-                   raise_proposed=proposed.get(pid, False),
-                   can_raise=next_level(lv) is not None, as_of=as_of)
-        out.append({"code": row.code, "state": st, "level": lv,
-                    "due_date": due[pid].isoformat() if due.get(pid) else None,
-                    "step": ladder[d.step].step if d.step is not None else None,
-                    "deadline": d.deadline.isoformat() if d.deadline else None})
-    return out
+            now["level"] = numbers.get("level")
+        elif e.trigger in _RESTARTS:
+            due = numbers.get("to" if e.trigger == "grant_extension" else "due")
+            now.update(due_date=due, deadline=due, step=None)
+            if e.trigger == "raise_level":
+                now["level"] = numbers.get("to")
+        elif e.trigger == "escalate":
+            step = numbers.get("step")
+            now.update(step=ladder[step].step if step is not None and step < len(ladder)
+                       else numbers.get("step_name"), deadline=numbers.get("deadline"))
+    for pid, now in stood.items():
+        now["level"] = now["level"] or problems[pid].level
+    return [stood[pid] for pid in sorted(stood)]
 
 
 def after_run(engine: Engine, config: Config, summary: Any) -> ProblemNight:

@@ -34,8 +34,9 @@ def _iso(day: date | None) -> str | None:
 def as_dict(row: Any, config: Config, calendar: WorkCalendar, as_of: date) -> dict[str, Any]:
     """One problem as the list shows it (the JSON keys of ``problem list``)."""
     ladder = config.problems.ladder
-    open_ = row.state in OPEN_STATES
-    late = working_days_late(calendar, row.due_date, as_of) if open_ else 0
+    # late while the lead unit owes its answer (a replied one waits for the check)
+    owing = row.state in ("in_progress", "extension_requested")
+    late = working_days_late(calendar, row.due_date, as_of) if owing else 0
     step = ladder[row.step].step if row.step is not None and row.step < len(ladder) else None
     return {
         "code": row.code, "project": row.project, "project_name": row.project_name,
