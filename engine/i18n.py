@@ -148,6 +148,10 @@ WORDS: dict[str, dict[str, str]] = {
                             "heartbeat had expired); stopped"},
     "what.project": {"zh": "项目", "en": "project"},
     "what.milestone": {"zh": "节点", "en": "milestone"},
+    "what.region": {"zh": "地区", "en": "region"},
+    "what.department": {"zh": "责任单位", "en": "department"},
+    "what.leader": {"zh": "包保领导", "en": "leader"},
+    "did_you_mean": {"zh": "（是否是：{names}？）", "en": " (did you mean {names}?)"},
 }
 
 

@@ -35,6 +35,7 @@ from engine.store.tables import (
 )
 from notifications.addresses import BadAddress, check_address
 from notifications.config import CHANNEL_PREFIX, ContactEntry
+from notifications.contact_words import normalise
 from notifications.digest import Composer
 from notifications.ladder import ACTIVE
 from notifications.plan import Planner
@@ -201,8 +202,8 @@ def read_contacts(path: str | Path) -> list[ContactEntry]:
     for i, entry in enumerate(raw):
         if not isinstance(entry, dict):
             raise BadInput(f"{file}: entry {i + 1}: expected name, email, role")
-        clean = {k.strip(): (v.strip() if isinstance(v, str) else v)
-                 for k, v in entry.items() if k and v not in (None, "")}
+        clean = normalise({k.strip(): (v.strip() if isinstance(v, str) else v)
+                           for k, v in entry.items() if k and v not in (None, "")})
         try:
             out.append(ContactEntry.model_validate(clean))
         except ValidationError as exc:

@@ -168,7 +168,7 @@ def test_investment_lights_per_project_worst_first(workdir):
     (("--light", "red", "--light", "yellow"), ["B1", "A1"]), (("--region", "甲区"), ["A1"]),
     (("--department", "市住建局"), ["B1"]), (("--level", "县区级"), ["C1"]),
     (("--category", "industrial"), ["A1"]), (("--leader", "王副市长"), ["B1"]),
-    (("--region", "丁区"), []),
+    (("--region", "甲区", "--light", "red"), []),
 ])
 def test_investment_lights_filtered(workdir, args, codes):
     out = lights(workdir, "investment", "--as-of", "2026-10-31", "--format", "csv", *args)
@@ -186,5 +186,7 @@ def test_investment_lights_table_in_both_languages(workdir):
     assert "Investment lights of the projects (as of Oct 31, 2026)" in en
     assert "70.0% of the annual plan completed (700 10k yuan) against 83.3% expected, 13.3 " \
         "points behind" in " ".join(en.replace("│", " ").split())
-    empty = lights(workdir, "investment", "--region", "丁区")
+    empty = lights(workdir, "investment", "--region", "甲区", "--light", "red")
     assert (empty.returncode, empty.stdout.strip()) == (0, "没有符合条件的项目")
+    unknown = lights(workdir, "investment", "--region", "丁区")  # a name nobody has
+    assert unknown.returncode == 1 and "找不到地区：丁区（是否是：" in unknown.stderr

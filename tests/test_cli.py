@@ -83,7 +83,8 @@ def test_dry_run_lists_what_would_move(programme):
     summary = json.loads(out.stdout)
     assert summary["dry_run"] is True
     assert {m["milestone"] for m in summary["would_move"]} == {"主体完工"}
-    again = lights(programme, "run", "--as-of", "2027-01-05", "--format", "json")
+    again = lights(programme, "run", "--as-of", "2027-01-05", "--format", "json",
+                   "--force")  # weeks past today: a typo unless forced
     assert json.loads(again.stdout)["moves"] == len(summary["would_move"])
 
 
@@ -120,7 +121,7 @@ def test_status_table_and_csv(programme):
     assert table.returncode == 0
     assert "红灯" in table.stdout and "已逾期23天" in table.stdout and "共 4 个节点" in table.stdout
     csv_out = lights(programme, "status", "--format", "csv").stdout.splitlines()
-    assert csv_out[0].startswith("id,project,project_name,milestone")
+    assert csv_out[0].startswith("\ufeffid,project,project_name,milestone")  # the BOM first
     assert len(csv_out) == 5
 
 

@@ -197,3 +197,45 @@ def test_a_full_disk_leaves_the_earlier_file_and_no_partial_one(home, full_disk)
     assert "磁盘已满（No space left on device）" in one_sentence(out)
     assert sorted(p.name for p in full_disk.iterdir()) == ["filler", "台账.xlsx"]
     assert earlier.read_bytes() == b"the export of last week"
+
+
+# -- one set of rules for names: near matches, a leader without his title ------------------------
+@pytest.mark.parametrize(("args", "words"), [
+    (("status", "--region", "北湖"), "找不到地区：北湖（是否是：北湖区？）"),
+    (("status", "--department", "市卫建委"), "找不到责任单位：市卫建委（是否是：市卫健委？）"),
+    (("export", "x.csv", "--leader", "李副市长"), "找不到包保领导：李副市长"),
+    (("investment", "--region", "北湖"), "（是否是：北湖区？）"),
+    (("show", "HB-01"), "找不到项目：HB-01（是否是：HB-001、HB-002？）"),
+    (("show", "第二人民医院"), "（是否是：HB-002（第二人民医院门诊楼扩建工程）？）"),
+    (("history", "HB-001/开公"), "找不到节点：HB-001/开公（是否是：HB-001/开工？）"),
+    (("progress", "HB-01/开工", "50"), "（是否是：HB-001/开工？）"),
+])
+def test_a_name_nearly_right_is_refused_with_the_nearest_known(home, args, words):
+    out = lights(home, *args)
+    assert out.returncode == 1
+    assert words in one_sentence(out)
+
+
+def test_a_leader_is_found_without_his_title(home):
+    rows = json.loads(lights(home, "status", "--leader", "王副市长", "--format", "json").stdout)
+    assert {r["project"] for r in rows} == {"HB-002"}
+    assert {r["leader"] for r in rows} == {"王副市长（总服务员）"}
+
+
+def test_a_light_or_kind_not_among_the_choices_names_the_nearest(home):
+    out = lights(home, "status", "--light", "红")
+    assert out.returncode == 2 and "“红”不是可选的值；可选：红灯" in one_sentence(out)
+    kind = lights(home, "status", "--kind", "开公", "--lang", "en")
+    assert kind.returncode == 2 and "'开公' is not one of:" in one_sentence(kind)
+
+
+def test_status_csv_has_its_bom_and_guards_formulas(home):
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(f"sqlite:///{home / 'lights.db'}")
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE project SET name = '=HYPERLINK(\"x\")' WHERE code = 'HB-001'"))
+    engine.dispose()
+    out = lights(home, "status", "--format", "csv", "--project", "HB-001")
+    assert out.stdout.startswith("\ufeffid,project,project_name,")
+    assert "'=HYPERLINK" in out.stdout

@@ -107,3 +107,35 @@ def test_the_terminal_shows_control_characters_in_names_and_does_not_obey_them(t
     assert "x␛[2Jy�项目" in lights(tmp_path, "show", "HB-009").stdout
     raw = json.loads(lights(tmp_path, "status", "--format", "json").stdout)
     assert raw[0]["project_name"] == "x\x1b[2Jy\u202e项目"  # data for scripts stays as stored
+
+
+def test_contacts_in_chinese_headers_and_roles(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    create_database(f"sqlite:///{tmp_path / 'lights.db'}").dispose()
+    (tmp_path / "联系人.csv").write_text(
+        "姓名,邮箱,角色,所属地区,语言\n张副市长,zhang@example.cn,包保领导,,\n"
+        "督查室,ducha@example.cn,督查室,北湖区,中文\n管理员,admin@example.cn,管理员,,英文\n",
+        encoding="utf-8-sig")
+    out = lights(tmp_path, "contacts", "load", "联系人.csv")
+    assert out.returncode == 0, out.stderr
+    rows = json.loads(lights(tmp_path, "contacts", "list", "--format", "json").stdout)
+    assert {(r["email"], r["role"], r["region"]) for r in rows} == {
+        ("zhang@example.cn", "leader", ""), ("ducha@example.cn", "supervision_office", "北湖区"),
+        ("admin@example.cn", "admin", "")}
+    (tmp_path / "错.csv").write_text("姓名,邮箱,角色\n李四,li@example.cn,队长\n",
+                                    encoding="utf-8")
+    bad = lights(tmp_path, "contacts", "load", "错.csv")
+    assert bad.returncode == 1 and "unknown role '队长'" in bad.stderr
+
+
+def test_the_templates_lists_sheet_has_the_columns_headers(tmp_path, monkeypatch):
+    from openpyxl import load_workbook
+
+    monkeypatch.chdir(tmp_path)
+    assert lights(tmp_path, "template", "台账模板.xlsx").returncode == 0
+    book = load_workbook(tmp_path / "台账模板.xlsx")
+    assert [c.value for c in book["选项"][1]] == ["项目类别", "项目级别", "建设性质", "节点类型",
+                                                "室外作业"]
+    assert lights(tmp_path, "template", "t.xlsx", "--lang", "en").returncode == 0
+    english = load_workbook(tmp_path / "t.xlsx")
+    assert [c.value for c in english["lists"][1]][:2] == ["Category", "Level"]

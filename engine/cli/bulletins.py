@@ -219,7 +219,7 @@ def investment(app: App, filters: dict[str, Any], lights_: tuple[str, ...],
                as_of: date | None, fmt: str) -> None:
     """Each project's investment light, worst first (投资红黄绿灯): money against 序时进度
     and the start of works, by the preset in config.yaml."""
-    flt = ProjectFilter(**project_codes(filters), lights=lights_)
+    flt = ProjectFilter(**project_codes(filters, app), lights=lights_)
     found = project_lights(app.database(), app.config, as_of, flt)
     for warning in found.warnings:
         app.err.print(w("note.calendar", app.lang, text=warning), markup=False)

@@ -70,7 +70,7 @@ class DateType(click.ParamType):
                 raise ValueError
             found = date(*(int(g) for g in match.groups()))
         except ValueError:
-            raise Bad(f"“{value}”不是日期（可写 2026-10-31、2026/10/31、2026.10.31 或 "
+            raise Bad(f"“{value}”不是有效日期（可写 2026-10-31、2026/10/31、2026.10.31 或 "
                       "2026年10月31日）", f"{value!r} is not a date like 2026-10-31",
                       ctx, param) from None
         if not MIN_YEAR <= found.year <= MAX_YEAR:  # the ledger's bounds: 9999 is a typo
@@ -145,7 +145,10 @@ def common(func: Callable[..., Any]) -> Callable[..., Any]:
         except SchemaMismatch as exc:  # Lights upgraded and the database not, or the reverse
             fail(err, mismatch(exc, used))
         except lookups.NotFound as exc:
-            fail(err, t("err.not_found", used, what=t(f"what.{exc.what}", used), ref=exc.ref))
+            hint = t("did_you_mean", used, names=("、" if used == "zh" else ", ").join(
+                exc.suggestions)) if getattr(exc, "suggestions", None) else ""
+            fail(err, t("err.not_found", used, what=t(f"what.{exc.what}", used), ref=exc.ref)
+                 + hint)
         except RunRefused as exc:
             fail(err, t("err.refused_run", used, as_of=exc.as_of, latest=exc.latest))
         except CannotWrite as exc:
@@ -206,11 +209,19 @@ def emit(app: App, fmt: str, rows: list[dict[str, Any]], table: Any) -> None:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2, default=str))
     elif fmt == "csv":
         if rows:
+            sys.stdout.write("\ufeff")  # the BOM: Chinese Excel reads the UTF-8 by it
             writer = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]), lineterminator="\n")
             writer.writeheader()
-            writer.writerows(rows)
+            writer.writerows({k: _text_cell(v) for k, v in row.items()} for row in rows)
     else:
         app.console.print(table)
+
+
+def _text_cell(value: Any) -> Any:
+    """A text Excel would run as a formula (=, +, -, @ first) keeps a leading quote, as in
+    the ledger export (whose import takes it off again)."""
+    return "'" + value if isinstance(value, str) and value.startswith(("=", "+", "-", "@")) \
+        else value
 
 
 BY = click.option("--by", "actor", default="", help="who / 操作人")

@@ -10,8 +10,12 @@ from typing import Any
 import click
 
 from engine.cli.common import DATE, App
-from engine.i18n import value_code
+from engine.cli.usage import Bad
+from engine.i18n import light_label, value_code
 from engine.queries import StatusFilter
+from engine.store.db import read_only
+from engine.store.lookups import NAMED, known_names
+from engine.store.near import near
 from rules.lights import Light
 
 LIGHT_CHOICES = [light.value for light in Light]
@@ -59,13 +63,29 @@ milestone_filters = _grouped(PROJECT_OPTIONS | MILESTONE_OPTIONS)
 project_filters = _grouped(PROJECT_OPTIONS)
 
 
-def project_codes(filters: dict[str, Any]) -> dict[str, Any]:
+def project_codes(filters: dict[str, Any], app: App | None = None) -> dict[str, Any]:
     """The project filters with level and category as codes (labels in either language
-    are accepted: 省级 or provincial)."""
+    are accepted: 省级 or provincial). With ``app``, region, department, leader and
+    project are looked up as stored (a leader without his title found; an unknown name
+    refused with the nearest known ones)."""
     out = {key: filters[key] for key in PROJECT_OPTIONS}
     for key in ("level", "category"):
         out[key] = value_code(out[key]) if out[key] else None
+    named = {key: out[key] for key in NAMED if out.get(key)}
+    if app is not None and named:
+        with read_only(app.database()).connect() as conn:
+            out.update(known_names(conn, named))
     return out
+
+
+def _bad(hint: str, typed: str, zh: list[str], en: list[str]) -> Bad:
+    """A value not among the choices, refused with the nearest of them (or all)."""
+    shown_zh = near(typed, zh) or zh
+    shown_en = near(typed, en) or en
+    error = Bad(f"“{typed}”不是可选的值；可选：{'、'.join(shown_zh)}",
+                f"{typed!r} is not one of: {', '.join(shown_en)}")
+    error.param_hint = hint
+    return error
 
 
 def status_filter(app: App, filters: dict[str, Any], limit: int | None = None) -> StatusFilter:
@@ -73,13 +93,13 @@ def status_filter(app: App, filters: dict[str, Any], limit: int | None = None) -
     chosen = tuple(value_code(x) for x in filters["lights_"])
     for light in chosen:
         if light not in LIGHT_CHOICES:
-            raise click.BadParameter(f"{light!r}: not one of {', '.join(LIGHT_CHOICES)}",
-                                     param_hint="--light")
+            raise _bad("--light", light, [light_label(c, "zh") for c in LIGHT_CHOICES],
+                       LIGHT_CHOICES)
     kind = filters["kind"]
     kind_code = app.config.kind_code(kind) if kind else None
     if kind and kind_code is None:
-        raise click.BadParameter(f"{kind!r}: not in the milestone kind catalogue",
-                                 param_hint="--kind")
-    return StatusFilter(**project_codes(filters), lights=chosen, kind=kind_code,
+        kinds = app.config.milestone_kinds
+        raise _bad("--kind", kind, [k.zh for k in kinds], [k.code for k in kinds])
+    return StatusFilter(**project_codes(filters, app), lights=chosen, kind=kind_code,
                         due_before=filters["due_before"], due_after=filters["due_after"],
                         open_only=filters["open_only"], limit=limit)

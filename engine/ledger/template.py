@@ -180,9 +180,15 @@ def write_template(path: Path, config: Config, lang: str) -> None:
     hidden = book.create_sheet(lists_title)
     hidden.sheet_state = "hidden"
     for col, (name, values) in enumerate(lists.items(), start=1):
-        for row, value in enumerate([name, *values], start=1):
+        title = BY_KEY[LIST_COLUMNS[name]].header(lang)  # 项目类别, not the parser's name
+        for row, value in enumerate([title, *values], start=1):
             hidden.cell(row, col, value)
     write_atomically(path, book.save)
+
+
+# the column whose header titles each list of the 选项 sheet
+LIST_COLUMNS = {"category": "category", "level": "level", "nature": "nature", "kind": "kind",
+                "bool": "outdoor", "region": "region"}
 
 
 def _list_options(config: Config, lang: str) -> dict[str, list[str]]:
