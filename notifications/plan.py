@@ -30,6 +30,7 @@ from engine.store.tables import (
     P,
     utcnow,
 )
+from notifications.config import CHANNEL_PREFIX
 from notifications.ladder import ACTIVE, Decision, Episode, Policy, Reason, decide, step_for
 from notifications.routing import Directory, Person, route
 from rules.calendar import WorkCalendar
@@ -163,8 +164,10 @@ class Planner:
             step = self.policy.ladder[decision.step]  # type: ignore[index]
             routed, problems = route(directory, step.roles, m)
             people = list(routed.values())
-        return [(p, roles) for p, roles in people
-                if ("recipient", p.email) not in silenced], problems
+        channels = {c.address for c in self.config.notices.channels}
+        return [(p, roles) for p, roles in people  # a channel told before may be gone since
+                if ("recipient", p.email) not in silenced
+                and (not p.email.startswith(CHANNEL_PREFIX) or p.email in channels)], problems
 
     # -- writing -------------------------------------------------------------------
     def plan(self, conn: Connection, ids: Sequence[int]) -> PlanResult:

@@ -43,6 +43,7 @@ from tests.test_notices_night import (
     Mailbox,
     night,
     programme,
+    report,
 )
 from tests.test_notices_night import text_of as mail_text
 
@@ -395,3 +396,20 @@ def test_a_robot_out_of_reach_holds_its_channel_and_counts_no_try(engine, tmp_pa
         dispatch(engine, config)
     [row] = outbox(engine, "channel:督办群")
     assert row.status == "sent" and row.attempts == 1 and len(bot.received) == 1
+
+
+def test_a_channel_removed_from_the_configuration_is_not_told_again(engine, tmp_path,
+                                                                    monkeypatch):
+    with robots_server() as robots:
+        bot = robots.add("wecom", "k1")
+        point(monkeypatch, robots, bot)
+        config = load_config(write_config(tmp_path, [channel("wecom")]), env={})
+        mid = programme(engine, leader_email="zhang@example.cn")
+        night(engine, config, RED_NIGHT)
+        assert len(bot.received) == 1
+        (tmp_path / "chat2").mkdir()
+        without = load_config(write_config(tmp_path / "chat2", []), env={})
+        report(engine, mid, percent=100.0, actual_date=date(2026, 11, 27))
+        night(engine, without, date(2026, 11, 27))  # RESOLVED goes to the people only
+    assert len(bot.received) == 1
+    assert actions.pending_notices(engine) == 0
