@@ -8,7 +8,8 @@ stands at; the rules below say why each NOTHING holds.
 The rules, in order:
 
 - A silenced milestone gets nothing while yellow/red (its resolution still goes out).
-- Yellow or red with no episode: NEW at the ladder step for its light and days held.
+- Yellow or red with no episode: NEW at the ladder step for its light and days held
+  (or for its streak of month ends at that light, where a step has after_consecutive).
 - A step above the highest one notified: WORSE, unless an acknowledgement holds it
   (an acknowledgement holds climbing within the same light; a turn from yellow to
   red still goes out).
@@ -66,27 +67,32 @@ class Decision:
         return self.reason is not Reason.NOTHING
 
 
-def step_for(ladder: Sequence[LadderStep], light: str, held_days: int) -> int | None:
-    """The highest step for ``light`` reached after ``held_days`` working days."""
+def step_for(ladder: Sequence[LadderStep], light: str, held_days: int,
+             streak: int = 0) -> int | None:
+    """The highest step for ``light`` reached after ``held_days`` working days, or by
+    ``streak`` month ends in a row at that light (a step's ``after_consecutive``)."""
     found = None
     for i, step in enumerate(ladder):
-        if step.light == light and step.days <= held_days:
+        again = step.after_consecutive
+        if (step.light == light and step.days <= held_days) or (
+                again is not None and again.light == light and streak >= again.periods):
             found = i
     return found
 
 
 def decide(policy: Policy, light: str, *, held_days: int, since: date | None, as_of: date,
            episode: Episode | None, hold_until: date | None = None,
-           silenced: bool = False) -> Decision:
+           silenced: bool = False, streak: int = 0) -> Decision:
     """The named decision for one milestone (see the module docstring for the rules).
 
     ``since`` is the date the milestone took its current light; ``held_days`` the
-    working days since then; ``hold_until`` the last day of an acknowledgement's hold.
+    working days since then; ``hold_until`` the last day of an acknowledgement's hold;
+    ``streak`` the month ends in a row it has shown this light (``after_consecutive``).
     """
     if light in ACTIVE:
         if silenced:
             return Decision(Reason.NOTHING)
-        step = step_for(policy.ladder, light, held_days)
+        step = step_for(policy.ladder, light, held_days, streak)
         if step is None:
             return Decision(Reason.NOTHING)
         if episode is None:

@@ -33,6 +33,7 @@ from engine.store.tables import (
 from notifications.config import CHANNEL_PREFIX
 from notifications.ladder import ACTIVE, Decision, Episode, Policy, Reason, decide, step_for
 from notifications.routing import Directory, Person, route
+from notifications.streaks import streaks
 from rules.calendar import WorkCalendar
 
 BATCH = 5000  # ids per IN (...) list
@@ -138,6 +139,7 @@ class Planner:
                                   .where(ACK.c.milestone_id.in_(ids))
                                   .group_by(ACK.c.milestone_id)).all())
         silenced = active_silences(conn, self.as_of)
+        months = streaks(conn, rows, self.as_of, self.policy.ladder)
         out = []
         for m in rows:
             esc = escalations.get(m.id)
@@ -147,7 +149,7 @@ class Planner:
             decision = decide(
                 self.policy, m.state, held_days=self.held_days(m.state_since),
                 since=m.state_since, as_of=self.as_of, episode=episode,
-                hold_until=holds.get(m.id),
+                hold_until=holds.get(m.id), streak=months.get(m.id, 0),
                 silenced=("milestone", str(m.id)) in silenced or ("project", m.code) in silenced)
             out.append((m, decision, esc))
         return out
