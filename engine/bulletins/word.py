@@ -363,9 +363,9 @@ class _Doc:
         for column, width in zip(table.columns, widths, strict=True):
             column.width = width
 
-        for r, values in enumerate([head, *rows]):
-            for i, value in enumerate(values):
-                cell = table.cell(r, i)
+        # Row by row: table.cell(r, i) walks the whole table each time (minutes at 500 rows).
+        for r, (row, values) in enumerate(zip(table.rows, [head, *rows], strict=True)):
+            for i, (cell, value) in enumerate(zip(row.cells, values, strict=True)):
                 cell.width = widths[i]
                 p = cell.paragraphs[0]
                 p.paragraph_format.line_spacing_rule = WD_LINE_SPACING.SINGLE
