@@ -24,8 +24,9 @@ from engine.bulletins.history import AsOf
 from engine.bulletins.periods import Period, containing
 from engine.bulletins.ranking import Ranked
 from engine.config import Config
+from engine.problems.queries import UnitRates, list_problems, problem_rates
 from engine.queries import StatusFilter, status, status_counts
-from engine.store.tables import REPORTS, M, P, R, T
+from engine.store.tables import PBE, REPORTS, M, P, R, T
 from rules.lights import SEVERITY, Light, worst
 
 TREND_WEEKS = 12
@@ -58,7 +59,8 @@ class Board:
     compared: bool  # the rankings have a previous month to move from
     trend: list[tuple[date, int]]  # red nodes at the end of each of the last weeks
     red: list[dict[str, Any]]
-    extra: dict[str, Any] = field(default_factory=dict)
+    overdue: list[dict[str, Any]] = field(default_factory=list)  # problems, latest first
+    problem_ranking: list[tuple[UnitRates, str]] = field(default_factory=list)
 
     @property
     def total(self) -> int:
@@ -123,8 +125,36 @@ def change_key(conn: Connection) -> tuple[Any, ...]:
     return (conn.execute(select(func.max(T.c.id))).scalar(),
             conn.execute(select(func.max(REPORTS.c.id))).scalar(),
             conn.execute(select(func.max(R.c.id))).scalar(),
+            conn.execute(select(func.max(PBE.c.id))).scalar(),
             tuple(conn.execute(select(func.count(), func.max(P.c.updated_at))
                                .select_from(P)).one()))
+
+
+def overdue_problems(conn: Connection, config: Config, as_of: date, scope: Any = None,
+                     limit: int = RED_SHOWN) -> list[dict[str, Any]]:
+    """Open problems past their time limit (逾期未办结), the latest first: those of the
+    scope's projects."""
+    rows = list_problems(conn, config, as_of, overdue=True)
+    if scope is not None:
+        codes = set(conn.execute(select(P.c.code).where(scope)).scalars())
+        rows = [r for r in rows if r["project"] in codes]
+    rows.sort(key=lambda r: (-r["overdue_days"], r["deadline"] or "", r["code"]))
+    return rows[:limit]
+
+
+def problem_ranking(conn: Connection, month: Period, as_of: date
+                    ) -> list[tuple[UnitRates, str]]:
+    """The lead units by their problem rates this month (lights problem rates), each with
+    its movement since the month before (↑2 ↓1 →, blank when it was not ranked then)."""
+    before = {u.unit: u.rank for u in problem_rates(conn, month.previous().start,
+                                                    month.previous().end)}
+    out = []
+    for u in problem_rates(conn, month.start, as_of):
+        was = before.get(u.unit)
+        move = "" if was is None else (f"↑{was - u.rank}" if was > u.rank else
+                                       f"↓{u.rank - was}" if was < u.rank else "→")
+        out.append((u, move))
+    return out
 
 
 def board(conn: Connection, config: Config, as_of: date, lang: str,
@@ -144,4 +174,6 @@ def board(conn: Connection, config: Config, as_of: date, lang: str,
                  regions=tiles(conn, P.c.region, scope),
                  departments=tiles(conn, P.c.department, scope),
                  period=month, rankings=bulletin.rankings, compared=bulletin.compared,
-                 trend=red_trend(conn, config, as_of, scope), red=red)
+                 trend=red_trend(conn, config, as_of, scope), red=red,
+                 overdue=overdue_problems(conn, config, max(as_of, config.today()), scope),
+                 problem_ranking=problem_ranking(conn, month, as_of))

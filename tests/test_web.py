@@ -20,10 +20,17 @@ from sqlalchemy import func, select, text
 
 from engine import accounts
 from engine.links import SALT, make_token, read_token
-from engine.store.tables import ACK, REPORTS, M, T
+from engine.store.tables import ACK, PBE, REPORTS, M, T
 from engine.web.auth import AddressLimiter
 from tests.cli_runner import lights
-from tests.webserver import PASSWORD, SECRET, milestone_id, programme, serving
+from tests.webserver import (
+    PASSWORD,
+    SECRET,
+    milestone_id,
+    problem_of,
+    programme,
+    serving,
+)
 
 
 @pytest.fixture(scope="module")
@@ -167,6 +174,13 @@ ROLES = ("管理员", "督查室", "王副市长", "住建局", "道里区", "�
 # The projects each account may see (None: not signed in).
 SEES = {"管理员": {"W1", "W2", "W3"}, "督查室": {"W1", "W2", "W3"}, "王副市长": {"W1", "W3"},
         "住建局": {"W1"}, "道里区": {"W2"}, "赵秘书": {"W1"}, None: set()}
+# The problems each account may see: a unit also those it leads or helps with.
+SEES_PROBLEMS = {"管理员": {"W1", "W2"}, "督查室": {"W1", "W2"}, "王副市长": {"W1"},
+                 "住建局": {"W1"}, "道里区": {"W1", "W2"}, "赵秘书": {"W1"}, None: set()}
+PROBLEM_ACTS = {"管理员": {"reply", "extend", "decide", "close", "reopen", "raise", "withdraw"},
+                "督查室": {"reply", "extend", "decide", "close", "reopen", "raise", "withdraw"},
+                "王副市长": set(), "住建局": {"reply", "extend"}, "道里区": {"reply", "extend"},
+                "赵秘书": {"reply", "extend"}, None: set()}
 ACTS = {"管理员": {"progress", "ack", "replan", "suspend", "resume"},
         "督查室": {"progress", "ack", "replan", "suspend", "resume"},
         "王副市长": set(), "住建局": {"progress", "ack"}, "道里区": {"progress", "ack"},
@@ -184,7 +198,9 @@ def test_each_role_sees_and_does_only_what_it_may_on_every_route(site, who):
     if who is not None:
         assert visitor.login(who).status_code == 303
     sees = SEES[who]
-    writes_before = (count(engine, REPORTS), count(engine, T), count(engine, ACK))
+    writes_before = (count(engine, REPORTS), count(engine, T), count(engine, ACK),
+                     count(engine, PBE))
+    acts = ACTS[who]
 
     def expect(path: str, allowed: bool, *, post: bool = False, action: str = "") -> None:
         response = visitor.post(path, {}) if post else visitor.get(path)
@@ -195,7 +211,7 @@ def test_each_role_sees_and_does_only_what_it_may_on_every_route(site, who):
             return
         if not allowed:
             assert response.status_code == 404, (who, path, response.status_code)
-        elif post and action not in ACTS[who]:
+        elif post and action not in acts:
             assert response.status_code == 403, (who, path, response.status_code)
         else:
             assert response.status_code == (400 if post else 200), (who, path,
@@ -215,7 +231,19 @@ def test_each_role_sees_and_does_only_what_it_may_on_every_route(site, who):
             if who is not None:
                 visitor.get("/")  # a fresh CSRF token for the session
             expect(f"/nodes/{mid}/{action}", code in sees, post=True, action=action)
+    acts = PROBLEM_ACTS[who]
+    for project in ("W1", "W2"):
+        code = problem_of(engine, project)
+        expect(f"/problems/{code}", project in SEES_PROBLEMS[who])
+        for action in ("reply", "extend", "decide", "close", "reopen", "raise", "withdraw"):
+            if who is not None:
+                visitor.get("/")
+            expect(f"/problems/{code}/{action}", project in SEES_PROBLEMS[who], post=True,
+                   action=action)
     if who is not None:
+        problems_csv = list(csv.DictReader(io.StringIO(
+            visitor.get("/problems.csv").text.lstrip("\ufeff"))))
+        assert {r["project"] for r in problems_csv} == SEES_PROBLEMS[who], who
         home = visitor.get("/").text
         listing = visitor.get("/nodes").text
         rows = list(csv.DictReader(io.StringIO(
@@ -225,7 +253,8 @@ def test_each_role_sees_and_does_only_what_it_may_on_every_route(site, who):
             assert (f"/projects/{code}" in listing) == (code in sees), (who, code)
             if code != "W3":  # W3 has no red node: not on the board's red list anyway
                 assert (name in home) == (code in sees), (who, name)
-    assert (count(engine, REPORTS), count(engine, T), count(engine, ACK)) == writes_before
+    assert (count(engine, REPORTS), count(engine, T), count(engine, ACK),
+            count(engine, PBE)) == writes_before
     visitor.close()
 
 
@@ -347,6 +376,46 @@ def test_acknowledging_holds_the_escalation_under_the_persons_name(site):
     assert (ack.author, ack.reason) == ("道里区", "设备已到场，正在安装")
     assert (ack.hold_until - ack.as_of).days == 5
     visitor.close()
+
+
+def test_a_unit_replies_to_its_problem_and_lights_problem_show_has_it(site):
+    board, engine, _config, _ids, url, folder = site
+    code = problem_of(engine, "W1")
+    helper = board.client()
+    helper.login("道里区")  # a helping unit: its answer is recorded, the state stays
+    helper.get(f"/problems/{code}")
+    assert helper.post(f"/problems/{code}/reply", {"text": "道里区已出具用地意见"}
+                       ).status_code == 303
+    lead = board.client()
+    lead.login("住建局")
+    lead.get(f"/problems/{code}")
+    assert lead.post(f"/problems/{code}/reply", {"text": ""}).status_code == 400
+    early = lead.post(f"/problems/{code}/extend", {"to": "2026-11-17", "reason": "等待批复"})
+    assert early.status_code == 400 and "不晚于现办理时限" in early.text  # the engine's words
+    done = lead.post(f"/problems/{code}/reply", {"text": "用地预审已批复，手续办结"})
+    assert done.status_code == 303
+    page = lead.get(f"/problems/{code}")
+    assert "已办复" in page.text and "用地预审已批复，手续办结" in page.text
+    shown = lights(folder, "problem", "show", code, "--format", "json", "--database", url)
+    assert shown.returncode == 0, shown.stderr
+    info = json.loads(shown.stdout)
+    assert info["state"] == "replied"
+    answers = [(h["event"], h["unit"], h["by"], h["text"]) for h in info["history"]
+               if h["event"] in ("reply", "assist_reply")]
+    assert answers == [("assist_reply", "道里区", "道里区", "道里区已出具用地意见"),
+                       ("reply", "市住建局", "住建局", "用地预审已批复，手续办结")]
+    office = board.client()
+    office.login("督查室")
+    office.get(f"/problems/{code}")
+    unsure = office.post(f"/problems/{code}/close", {"result": "partly", "reason": ""})
+    assert unsure.status_code == 400 and "须说明原因" in unsure.text
+    assert office.post(f"/problems/{code}/close", {"result": "solved"}).status_code == 303
+    closed = json.loads(lights(folder, "problem", "show", code, "--format", "json",
+                               "--database", url).stdout)
+    assert (closed["state"], closed["result"]) == ("closed", "solved")
+    assert closed["history"][-1]["by"] == "督查室"
+    for visitor in (helper, lead, office):
+        visitor.close()
 
 
 # -- lists -----------------------------------------------------------------------------------

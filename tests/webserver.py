@@ -13,12 +13,16 @@ from typing import Any
 
 import httpx
 import uvicorn
+from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
 from engine import accounts
 from engine.config import Config
 from engine.evaluation.run import run
+from engine.problems import actions as problems
+from engine.store.db import writer
 from engine.store.lookups import resolve_milestone
+from engine.store.tables import PB, P
 from engine.web.app import create_app
 from tests.builders import add_milestone, add_project
 from tests.mailserver import free_port
@@ -44,6 +48,8 @@ def programme(engine: Engine, config: Config) -> dict[str, int]:
     W1 (南岗区, 市住建局, 王副市长, secretary 赵秘书): 开工 red, 主体完工 yellow
     W2 (道里区, 市工信局, 李副市长): 设备安装 red, 投产 green
     W3 (南岗区, 市教育局, 王副市长): 立项 planned, 规划许可 done
+    Problems (:func:`problem_of` gives their codes): on W1, led by 市住建局 with 道里区
+    helping; on W2, led by 市工信局.
     """
     w1 = add_project(engine, "W1", name="江北大桥", region="南岗区", department="市住建局",
                      leader="王副市长", secretary="赵秘书",
@@ -73,6 +79,11 @@ def programme(engine: Engine, config: Config) -> dict[str, int]:
     }
     run(engine, config, date(2026, 11, 13))
     run(engine, config, AS_OF)
+    with writer(engine).begin() as conn:
+        for project, lead, assist in (("W1", "市住建局", ("道里区",)), ("W2", "市工信局", ())):
+            problems.add(conn, config, project, title=f"{project} 用地手续未办结",
+                         category="用地", level="county", lead=lead, assist=assist,
+                         by="督查室", as_of=date(2026, 11, 16))
     for name, (role, unit, email) in PEOPLE.items():
         accounts.add_account(engine, name, role, unit=unit, email=email, password=PASSWORD)
     return ids
@@ -143,6 +154,13 @@ class Visitor:
 
     def close(self) -> None:
         self.http.close()
+
+
+def problem_of(engine: Engine, project: str) -> str:
+    """The code of the project's (one) problem."""
+    with engine.connect() as conn:
+        return conn.execute(select(PB.c.code).select_from(PB.join(P, P.c.id == PB.c.project_id))
+                            .where(P.c.code == project)).scalar_one()
 
 
 def milestone_id(engine: Engine, ref: str) -> int:

@@ -6,7 +6,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
-from engine.web.routes import board, links, nodes, projects, session
+from engine.web.routes import board, links, nodes, problems, projects, session
 
 
 async def health(request: Request) -> Response:
@@ -14,5 +14,6 @@ async def health(request: Request) -> Response:
     return PlainTextResponse("ok")
 
 
-ROUTES = [*session.ROUTES, *board.ROUTES, *nodes.ROUTES, *projects.ROUTES, *links.ROUTES,
+ROUTES = [*session.ROUTES, *board.ROUTES, *nodes.ROUTES, *projects.ROUTES, *problems.ROUTES,
+          *links.ROUTES,
           Route("/healthz", health, methods=["GET"])]

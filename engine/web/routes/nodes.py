@@ -187,7 +187,7 @@ def form_error(exc: Exception, lang: str) -> tuple[str, dict[str, Any]]:
     if isinstance(exc, RefusedMove):
         return "err.refused_move", {"state": light_label(exc.state, lang),
                                     "trigger": trigger_label(exc.trigger, lang)}
-    return "err.bad_input", {"msg": str(exc)}
+    return "err.bad_input", {"msg": getattr(exc, "words", {}).get(lang, str(exc))}
 
 
 async def act(request: Request) -> Response:

@@ -11,6 +11,8 @@ from starlette.routing import Route
 from engine import queries
 from engine.accounts import Account, project_visible
 from engine.bulletins.project_lights import ProjectFilter, as_rows, project_lights
+from engine.problems.queries import list_problems
+from engine.problems.words import state_label
 from engine.store.db import read_only
 from engine.store.lookups import NotFound
 from engine.web import charts, pages
@@ -28,12 +30,14 @@ def load_project(request: Request, account: Account, code: str, lang: str) -> di
             raise PageNotFound() from None
         if not project_visible(conn, account, project["id"]):
             raise PageNotFound()
+        problems = list_problems(conn, w.config, max(as_of, w.config.today()), project=code)
     # The investment light and figures as lights investment --project gives them.
     invest = as_rows(project_lights(w.engine, w.config, as_of,
                                     ProjectFilter(project=code)).projects, lang)
     return {"project": project, "rows": rows, "as_of": as_of,
             "invest": invest[0] if invest else None,
-            "counts": queries.light_counts(rows),
+            "counts": queries.light_counts(rows), "problems": problems,
+            "state_label": lambda c: state_label(c, lang),
             "timeline_svg": charts.timeline(rows, as_of, lang)}
 
 
