@@ -20,13 +20,8 @@ from sqlalchemy import select, update
 from engine.config import load_config
 from engine.demo import DEMO_AS_OF, build_demo
 from engine.evaluation import lifecycle
-from engine.evaluation.evaluator import (
-    DEST_OF,
-    TRIGGER_OF,
-    TRIGGERS,
-    facts_json,
-    pause_of,
-)
+from engine.evaluation.chunks import DEST_OF, TRIGGER_OF, TRIGGERS
+from engine.evaluation.evaluator import facts_json, pause_of
 from engine.evaluation.run import run
 from engine.migrations import create_database
 from engine.store.tables import FACT_COLUMNS, M, P

@@ -20,7 +20,7 @@ from sqlalchemy import Connection, and_, func, insert, select, update
 from sqlalchemy.engine import Engine
 
 from engine.config import Config
-from engine.evaluation.evaluator import Chunk, Evaluator, Move, Night, Stage, facts_json
+from engine.evaluation.evaluator import Chunk, Evaluator, Move, Stage, facts_json
 from engine.store.db import let_others_write, read_only, writer
 from engine.store.lookups import count_lights, latest_as_of
 from engine.store.tables import FACT_COLUMNS, REPLAY, REPORTS, M, P, R, utcnow
@@ -127,6 +127,8 @@ def run(engine: Engine, config: Config, as_of: date | None = None, *, dry_run: b
         raise RunRefused(as_of, latest)
     if replay:
         return _replay(engine, config, as_of, summary, started)
+
+    from engine.evaluation.chunks import Night  # numpy: only for a run
 
     evaluator = Evaluator(config, as_of)
     night = Night(engine, config, as_of, evaluator, names=dry_run)
