@@ -7,7 +7,7 @@ language asked for, so a database written in Chinese reads in English too.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, case, func, select
@@ -15,7 +15,7 @@ from sqlalchemy import Connection, case, func, select
 from engine.store.lookups import resolve_milestone, resolve_project
 from engine.store.tables import ACK, REPORTS, M, P, T
 from rules.lights import SEVERITY, Light, worst
-from rules.reasons import describe_all
+from rules.reasons import describe_all, format_day
 
 
 @dataclass
@@ -52,6 +52,19 @@ def days_late(row: Any, as_of: date) -> int:
     """Calendar days past the planned date: to the finish, or to ``as_of`` while open."""
     end = row.actual_date or as_of
     return max((end - row.planned_date).days, 0)
+
+
+def lit_on(facts: list[dict[str, Any]] | None, as_of: date) -> date:
+    """The date a milestone's findings are as of. A milestone lit again by a manual
+    action (a resume, a report) is lit as of that day, the others as of the night
+    (``as_of``); an overdue or a stale finding carries its own date in its numbers."""
+    for f in facts or []:
+        n = f.get("numbers", {})
+        if f.get("rule") == "overdue" and "days_late" in n and "planned_date" in n:
+            return date.fromisoformat(n["planned_date"]) + timedelta(days=n["days_late"])
+        if f.get("rule") == "stale_report" and "days_quiet" in n and n.get("last_report"):
+            return date.fromisoformat(n["last_report"]) + timedelta(days=n["days_quiet"])
+    return as_of
 
 
 def status(conn: Connection, flt: StatusFilter, lang: str, as_of: date) -> list[dict[str, Any]]:
@@ -100,6 +113,11 @@ def _filtered(query: Any, flt: StatusFilter) -> Any:
 
 
 def _status_row(row: Any, lang: str, as_of: date) -> dict[str, Any]:
+    on = lit_on(row.light_facts, as_of)  # days late and the reason: the same day's numbers
+    reason = reason_text(row.light_facts, row.reason, lang)
+    if on != as_of and reason:
+        reason += f"（截至{format_day(on, lang)}）" if lang == "zh" else \
+            f" (as of {format_day(on, lang)})"
     return {
         "id": row.id,
         "project": row.code,
@@ -119,8 +137,9 @@ def _status_row(row: Any, lang: str, as_of: date) -> dict[str, Any]:
         "percent": row.percent,
         "light": row.state,
         "since": row.state_since.isoformat() if row.state_since else None,
-        "days_late": days_late(row, as_of) if row.state in ("red", "done_late") else 0,
-        "reason": reason_text(row.light_facts, row.reason, lang),
+        "days_late": days_late(row, on) if row.state in ("red", "done_late") else 0,
+        "as_of": on.isoformat(),
+        "reason": reason,
     }
 
 

@@ -11,7 +11,7 @@ import json
 import os
 import subprocess
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -239,3 +239,18 @@ def test_status_csv_has_its_bom_and_guards_formulas(home):
     out = lights(home, "status", "--format", "csv", "--project", "HB-001")
     assert out.stdout.startswith("\ufeffid,project,project_name,")
     assert "'=HYPERLINK" in out.stdout
+
+
+def test_after_a_resume_days_late_and_the_reason_are_of_one_date_and_it_is_shown(home):
+    today = load_config(env={}).today()
+    assert lights(home, "suspend", "HB-001/开工", "--reason", "停工").returncode == 0
+    assert lights(home, "resume", "HB-001/开工", "--reason", "复工").returncode == 0
+    rows = {r["milestone"]: r for r in json.loads(lights(
+        home, "status", "--project", "HB-001", "--format", "json").stdout)}
+    late = (today - date(2026, 10, 31)).days
+    start = rows["开工"]
+    assert start["days_late"] == late and start["as_of"] == today.isoformat()
+    assert f"已逾期{late}天" in start["reason"] and start["reason"].endswith(
+        f"（截至{today.year}年{today.month}月{today.day}日）")
+    assert rows["主体完工"]["as_of"] == "2026-11-23"  # the night's, said once for all
+    assert "截至" not in rows["主体完工"]["reason"]
