@@ -88,6 +88,11 @@ WORDS: dict[str, dict[str, str]] = {
                    "en": "Demo programme built: {projects} projects, {milestones} milestones, "
                          "{reports} reports"},
     "demo.worst": {"zh": "问题最多的项目", "en": "Worst projects"},
+    "demo.serve": {"zh": "网页看板：{command}  然后打开 {url}/（邮件中的链接也指向这里）",
+                   "en": "The board on the web: {command}  then open {url}/ (the links in the "
+                         "e-mails lead there)"},
+    "demo.account": {"zh": "  账号 {name}（{role}）设置密码：{url}",
+                     "en": "  account {name} ({role}), set its password at: {url}"},
     "demo.next": {"zh": "试试：lights status --light red    lights show {code}",
                   "en": "Try: lights status --light red    lights show {code}"},
     "progress.done": {"zh": "已记录：{ref} 进度 {percent}%", "en": "Recorded: {ref} at {percent}%"},

@@ -36,6 +36,7 @@ def demo(app: App) -> None:
     from engine.demo import DEMO_AS_OF, build_demo, is_demo_only, reset_database
     from engine.demo.problems import add_demo_problems
     from engine.nightly import nightly
+    from engine.web.demo import demo_accounts, demo_board
     from notifications.demo import add_demo_contacts, deliver_demo_mail, demo_config
 
     engine = app.database(create=True)
@@ -46,10 +47,13 @@ def demo(app: App) -> None:
     app.console.print(app.say("demo.built", projects=info.projects, milestones=info.milestones,
                               reports=info.reports))
     config = demo_config(app.config)  # notices as .eml files in ./outbox, never SMTP
+    board = demo_board(config)  # the e-mails link to the board that `lights serve` opens
+    config = board.config
     add_demo_contacts(engine)
     month = demo_bulletins.prepare(engine, app.config, DEMO_AS_OF)  # investment, month ends
     add_demo_problems(engine, app.config)  # the problem list, every state and level
-    summary = nightly(engine, config, DEMO_AS_OF, mode="manual", job="demo")
+    with board.signing():
+        summary = nightly(engine, config, DEMO_AS_OF, mode="manual", job="demo")
     app.console.print(views.run_summary(summary, app.lang))
     app.console.print(deliver_demo_mail(engine, config).describe(app.lang), markup=False)
     with read_only(engine).connect() as conn:
@@ -59,6 +63,22 @@ def demo(app: App) -> None:
         app.console.print(app.say("demo.next", code=worst[0]["project"]))
     app.console.print(demo_bulletins.write_bulletin(engine, app.config, month, app.lang),
                       markup=False)
+    tried = demo_accounts(engine, config.web.base_url, worst[0]["leader"] if worst else "")
+    click.echo(serve_words(app, board, tried))
+
+
+def serve_words(app: App, board: Any, tried: list[tuple[str, str, str]]) -> str:
+    """The command that serves the demo, and the accounts to sign in with."""
+    from engine.links import SECRET_VARIABLE
+    from engine.web.words import say as role_words
+
+    db = sqlite_path(app.config.database.url) or app.config.database.url
+    secret = "" if board.secret_given else f"{SECRET_VARIABLE}={board.secret} "
+    lines = [app.say("demo.serve", command=f"{secret}lights serve --database {db}",
+                     url=board.config.web.base_url)]
+    lines += [app.say("demo.account", name=name, role=role_words(f"role.{role}", app.lang),
+                      url=url) for name, role, url in tried]
+    return "\n".join(lines)
 
 
 @cli.command("run")
