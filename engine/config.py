@@ -53,6 +53,9 @@ class Section(BaseModel):
 
 class DatabaseConfig(Section):
     url: str = "sqlite:///lights.db"
+    # How long a write waits for another process's write before it gives up, saying who
+    # holds the database (SQLite's write lock; PostgreSQL's lock_timeout on a row).
+    busy_seconds: float = Field(30.0, gt=0, le=3600)
 
     @field_validator("url")
     @classmethod

@@ -36,7 +36,6 @@ from engine.i18n import light_label, lookup, t, trigger_label
 from engine.ledger.values import MAX_YEAR, MIN_YEAR
 from engine.store import lookups
 from engine.store.db import (
-    BUSY_SECONDS,
     SCHEMA_REVISIONS,
     DatabaseBusy,
     NoDatabase,
@@ -100,7 +99,8 @@ class App:
             from engine.migrations import create_database  # Alembic: ~0.3 s, init and demo only
 
             return create_database(self.config.database.url)
-        return open_database(self.config.database.url)
+        return open_database(self.config.database.url,
+                             busy_seconds=self.config.database.busy_seconds)
 
     def kind_label(self, code: str, lang: str) -> str:
         return self.config.kind_label(code, lang)
@@ -173,14 +173,14 @@ def common(func: Callable[..., Any]) -> Callable[..., Any]:
             fail(err, t("err.lock_lost", used))
         except (DatabaseBusy, SQLAlchemyError) as exc:
             if is_busy(exc):
-                fail(err, busy_sentence(config, used))
+                fail(err, busy_sentence(config, used, getattr(exc, "seconds", None)))
             msg = str(getattr(exc, "orig", None) or exc).splitlines()[0]
             fail(err, t("err.database", used, msg=msg))
 
     return wrapper
 
 
-def busy_sentence(config: Config, lang: str) -> str:
+def busy_sentence(config: Config, lang: str, seconds: float | None = None) -> str:
     """The database stayed busy: who holds it (the run lock's holder, or another process)."""
     holder = None
     try:
@@ -191,7 +191,7 @@ def busy_sentence(config: Config, lang: str) -> str:
             engine.dispose()
     except Exception:  # naming the holder must not hide the refusal itself
         holder = None
-    secs = f"{BUSY_SECONDS:g}"
+    secs = f"{seconds or config.database.busy_seconds:g}"
     if holder is None or (holder.pid, holder.host) == (os.getpid(), socket.gethostname()[:100]):
         # this very process holds the run lock: the writer in its way is another one
         return t("err.db_busy_other", lang, secs=secs)

@@ -6,6 +6,7 @@ import random
 import sqlite3
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from sqlalchemy import MetaData, event, inspect, text
@@ -62,12 +63,17 @@ def sqlite_path(url: str) -> Path | None:
 
 
 # How long a writer waits for another process's write to end before it gives up with
-# DatabaseBusy (the commands say who holds the database). Also PostgreSQL's lock_timeout.
+# DatabaseBusy (the commands say who holds the database); PostgreSQL's lock_timeout.
+# database.busy_seconds in config.yaml (make_engine's busy_seconds).
 BUSY_SECONDS = 30.0
 
 
 class DatabaseBusy(Exception):
     """Another connection held the write lock for longer than the writer would wait."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(f"waited {seconds:g} s for the write lock")
+        self.seconds = seconds
 
 
 def is_busy(exc: BaseException) -> bool:
@@ -80,17 +86,22 @@ def is_busy(exc: BaseException) -> bool:
     return isinstance(orig, sqlite3.OperationalError) and "locked" in str(orig)
 
 
-def _sqlite_pragmas(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
-    # WAL + synchronous=NORMAL: ~30x faster commits; cannot corrupt, may lose the last
-    # commits on power loss (LIBRARY-NOTES.md). Foreign keys are off by default in SQLite.
-    # pysqlite's own deferred BEGIN is switched off: _sqlite_begin starts transactions.
-    dbapi_conn.isolation_level = None
-    cur = dbapi_conn.cursor()
-    cur.execute(f"PRAGMA busy_timeout={int(BUSY_SECONDS * 1000)}")  # first: WAL may wait
-    cur.execute("PRAGMA journal_mode=WAL")
-    cur.execute("PRAGMA synchronous=NORMAL")
-    cur.execute("PRAGMA foreign_keys=ON")
-    cur.close()
+def _sqlite_pragmas(busy_ms: int) -> Callable[..., None]:
+    def pragmas(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
+        # WAL + synchronous=NORMAL: ~30x faster commits; cannot corrupt, may lose the last
+        # commits on power loss (LIBRARY-NOTES.md). Foreign keys are off by default in
+        # SQLite. pysqlite's own deferred BEGIN is switched off: _sqlite_begin starts
+        # transactions. busy_timeout first: switching to WAL may have to wait; it is also
+        # the writers' bound (_begin_immediate).
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute(f"PRAGMA busy_timeout={busy_ms}")
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.close()
+
+    return pragmas
 
 
 READ_ONLY = "lights_read_only"
@@ -123,14 +134,17 @@ def _count_write(info: dict, opened: bool) -> None:  # type: ignore[type-arg]
         info.pop(_WRITING, None)
 
 
-def _begin_immediate(dbapi_conn: sqlite3.Connection, wait_s: float) -> None:
-    """BEGIN IMMEDIATE, trying again every few milliseconds for up to ``wait_s``.
+def _begin_immediate(dbapi_conn: sqlite3.Connection, wait_s: float | None) -> None:
+    """BEGIN IMMEDIATE, trying again every few milliseconds for up to ``wait_s`` (default:
+    the connection's busy_timeout).
 
     SQLite's own busy handler sleeps up to 100 ms between tries; a writer whose
     transactions follow each other closely (the run's chunks) slips back in between
     and starves it. Short tries here, and a pause between the run's chunks, let every
     writer in. DatabaseBusy when the time is up.
     """
+    busy_ms = dbapi_conn.execute("PRAGMA busy_timeout").fetchone()[0]
+    wait_s = busy_ms / 1000 if wait_s is None else wait_s
     deadline = time.monotonic() + wait_s
     dbapi_conn.execute("PRAGMA busy_timeout=0")
     try:
@@ -142,10 +156,10 @@ def _begin_immediate(dbapi_conn: sqlite3.Connection, wait_s: float) -> None:
                 if not is_busy(exc):
                     raise
                 if time.monotonic() >= deadline:
-                    raise DatabaseBusy(f"waited {wait_s:g} s for the write lock") from None
+                    raise DatabaseBusy(wait_s) from None
             time.sleep(random.uniform(0.001, 0.005))
     finally:
-        dbapi_conn.execute(f"PRAGMA busy_timeout={int(BUSY_SECONDS * 1000)}")
+        dbapi_conn.execute(f"PRAGMA busy_timeout={busy_ms}")
 
 
 def _sqlite_begin(conn) -> None:  # type: ignore[no-untyped-def]
@@ -160,7 +174,7 @@ def _sqlite_begin(conn) -> None:  # type: ignore[no-untyped-def]
     if options.get("isolation_level") == "AUTOCOMMIT":
         return
     if options.get(WRITER) and not options.get(READ_ONLY):
-        _begin_immediate(conn.connection.dbapi_connection, options.get(WAIT, BUSY_SECONDS))
+        _begin_immediate(conn.connection.dbapi_connection, options.get(WAIT))
         _count_write(conn.info, True)
     else:
         conn.exec_driver_sql("BEGIN")
@@ -189,8 +203,8 @@ def writer(engine: Engine, *, wait: float | None = None) -> Engine:
     """The same database for a transaction that writes (and may first read what it writes).
 
     On SQLite its transactions take the write lock at BEGIN, waiting up to ``wait``
-    seconds (default BUSY_SECONDS) for another writer, then DatabaseBusy; elsewhere it
-    is the engine itself (PostgreSQL's row locks and MVCC need no such step).
+    seconds (default: the engine's busy_seconds) for another writer, then DatabaseBusy;
+    elsewhere it is the engine itself (PostgreSQL's row locks and MVCC need no such step).
     """
     options: dict[str, object] = {WRITER: True}
     if wait is not None:
@@ -207,30 +221,36 @@ def read_only(engine: Engine) -> Engine:
     return engine.execution_options(**{READ_ONLY: True})
 
 
-def _postgres_utc(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
-    # Timestamps are UTC; a server in another zone must not shift them on the way in.
-    # A row lock is waited for as long as SQLite's write lock, then LockNotAvailable.
-    with dbapi_conn.cursor() as cur:
-        cur.execute("SET TIME ZONE 'UTC'")
-        cur.execute(f"SET lock_timeout = {int(BUSY_SECONDS * 1000)}")
-    dbapi_conn.commit()
+def _postgres_session(busy_ms: int) -> Callable[..., None]:
+    def session(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
+        # Timestamps are UTC; a server in another zone must not shift them on the way in.
+        # A row lock is waited for as long as SQLite's write lock, then LockNotAvailable.
+        with dbapi_conn.cursor() as cur:
+            cur.execute("SET TIME ZONE 'UTC'")
+            cur.execute(f"SET lock_timeout = {busy_ms}")
+        dbapi_conn.commit()
+
+    return session
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, *, busy_seconds: float = BUSY_SECONDS) -> Engine:
+    """An engine whose writers wait up to ``busy_seconds`` for another's write."""
     url = normalise_url(url)
+    busy_ms = max(1, int(busy_seconds * 1000))
     engine = create_engine(url, pool_pre_ping=not url.startswith("sqlite"))
     if engine.dialect.name == "sqlite":
-        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "connect", _sqlite_pragmas(busy_ms))
         event.listen(engine, "begin", _sqlite_begin)
         event.listen(engine, "commit", _sqlite_end)
         event.listen(engine, "rollback", _sqlite_end)
         event.listen(engine, "checkin", _sqlite_checkin)
     elif engine.dialect.name == "postgresql":
-        event.listen(engine, "connect", _postgres_utc)
+        event.listen(engine, "connect", _postgres_session(busy_ms))
     return engine
 
 
-def open_database(url: str, *, check_schema: bool = True) -> Engine:
+def open_database(url: str, *, check_schema: bool = True,
+                  busy_seconds: float = BUSY_SECONDS) -> Engine:
     """An engine on an initialised database; NoDatabase if there is none yet.
 
     Never creates an empty SQLite file as a side effect of a query command (creating
@@ -241,7 +261,7 @@ def open_database(url: str, *, check_schema: bool = True) -> Engine:
     path = sqlite_path(url)
     if path is not None and not path.exists():
         raise NoDatabase(str(path))
-    engine = make_engine(url)
+    engine = make_engine(url, busy_seconds=busy_seconds)
     if not inspect(engine).has_table("milestone"):
         engine.dispose()
         raise NoDatabase(str(path) if path else make_url(normalise_url(url)).render_as_string())
