@@ -92,12 +92,13 @@ class SmtpTransport:
         self._conn = conn
 
     def _throttle(self) -> None:
+        """Wait until 1/rate s after the previous message was accepted: the spacing a
+        provider counts is between what it receives, however long each message took."""
         rate = self.config.rate_per_second
         if rate > 0:
             wait = self._last + 1.0 / rate - time.monotonic()
             if wait > 0:
                 time.sleep(wait)
-        self._last = time.monotonic()
 
     def _drop(self) -> None:
         conn, self._conn = self._conn, None
@@ -110,7 +111,10 @@ class SmtpTransport:
         assert self._conn is not None
         self._throttle()
         try:
-            refused = self._conn.send_message(message, sender, recipients)
+            try:
+                refused = self._conn.send_message(message, sender, recipients)
+            finally:
+                self._last = time.monotonic()
         except smtplib.SMTPRecipientsRefused as exc:  # every recipient refused
             return {addr: (code, _reply(code, msg)) for addr, (code, msg) in exc.recipients.items()}
         except smtplib.SMTPServerDisconnected as exc:
