@@ -254,3 +254,12 @@ def test_after_a_resume_days_late_and_the_reason_are_of_one_date_and_it_is_shown
         f"（截至{today.year}年{today.month}月{today.day}日）")
     assert rows["主体完工"]["as_of"] == "2026-11-23"  # the night's, said once for all
     assert "截至" not in rows["主体完工"]["reason"]
+
+
+def test_the_web_form_reads_a_percentage_by_the_same_rule():
+    from engine.web.forms import FormError, percent
+
+    assert [percent({"p": x}, "p") for x in ("60%", "60", "0.6", "1%", "1")] == \
+        [60.0, 60.0, 60.0, 1.0, 100.0]
+    with pytest.raises(FormError):
+        percent({"p": "120%"}, "p")

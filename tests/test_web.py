@@ -317,8 +317,8 @@ def test_bad_input_gets_a_message_on_the_form_and_nothing_is_written(site):
     before = (count(engine, REPORTS), count(engine, T), count(engine, ACK))
     visitor.get(f"/nodes/{mid}")
     cases = [
-        ("progress", {"percent": "abc"}, "进度应为0到100之间的数字"),
-        ("progress", {"percent": "120"}, "进度应为0到100之间的数字"),
+        ("progress", {"percent": "abc"}, "进度应写作 60%、60 或 0.6"),
+        ("progress", {"percent": "120"}, "进度应写作 60%、60 或 0.6"),
         ("progress", {"percent": "50", "date": "2026-13-45"}, "日期应写作"),
         ("progress", {"done": "2099-01-01"}, "is in the future"),
         ("ack", {"reason": ""}, "请填写此项"),

@@ -8,14 +8,13 @@ written.
 
 from __future__ import annotations
 
-import re
 from datetime import date
 from typing import Any
 
 from engine.ledger.values import Invalid
 from engine.ledger.values import day as read_day
+from engine.ledger.values import percent as read_percent
 
-_PERCENT = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*%?\s*$")
 MAX_TEXT = 2000
 
 
@@ -42,13 +41,10 @@ def percent(form: Any, field: str, *, required: bool = True) -> float | None:
         if required:
             raise FormError(field, "form.required")
         return None
-    match = _PERCENT.match(raw)
-    if not match:
-        raise FormError(field, "form.percent")
-    value = float(match.group(1))
-    if value > 100:
-        raise FormError(field, "form.percent")
-    return value
+    try:  # the ledger's one percent rule, as on the command line: 60%, 60 or 0.6
+        return read_percent(raw)
+    except Invalid:
+        raise FormError(field, "form.percent") from None
 
 
 def day(form: Any, field: str, *, required: bool = False) -> date | None:

@@ -253,7 +253,10 @@ WORDS: dict[str, dict[str, str]] = {
     # form problems
     "form.required": {"zh": "请填写此项", "en": "this is needed"},
     "form.too_long": {"zh": "最多{n}个字", "en": "at most {n} characters"},
-    "form.percent": {"zh": "进度应为0到100之间的数字", "en": "progress is a number from 0 to 100"},
+    "form.percent": {"zh": "进度应写作 60%、60 或 0.6（不带 % 时 0 到 1 是小数，所以 1% 要写成 "
+                           "1%），不超过 100%",
+                     "en": "progress is written 60%, 60 or 0.6 (without % a number from 0 to 1 "
+                           "is a fraction, so 1% is written 1%), at most 100%"},
     "form.date": {"zh": "日期应写作2026-10-31或2026年10月31日",
                   "en": "a date is written 2026-10-31"},
     "form.integer": {"zh": "应为{lo}到{hi}之间的整数", "en": "a whole number from {lo} to {hi}"},
