@@ -232,8 +232,10 @@ def test_header_and_html_injection_from_the_data_stays_data(engine, tmp_path):
     assert '&lt;script&gt;alert("x")&lt;/script&gt;项目' in html
 
 
-@pytest.fixture
-def certificate(tmp_path) -> tuple[Path, Path]:
+@pytest.fixture(scope="module")
+def certificate(tmp_path_factory) -> tuple[Path, Path]:
+    """A self-signed certificate for 127.0.0.1, made once (an RSA key takes a while)."""
+    tmp_path = tmp_path_factory.mktemp("certificate")
     key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
     subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
                     "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
