@@ -370,6 +370,8 @@ class Composer:
         if result.storm and not admins:
             result.warnings.append("notice storm held, and no administrator (contact role "
                                    "admin) to tell: run lights send --confirm")
+        if self.linker.warning and result.notices:
+            result.warnings.append(self.linker.warning)  # a base URL but no secret: no links
         return result
 
     def _step_name(self, notices: list[Any]) -> str:

@@ -636,3 +636,18 @@ def test_the_nights_digests_link_to_pages_that_open(tmp_path, config, monkeypatc
         assert "赵秘书 <zhao@songjiang.example>" in authors
         visitor.close()
     engine.dispose()
+
+
+def test_a_base_url_without_the_secret_is_told_and_links_nothing(tmp_path, config, monkeypatch):
+    from engine.migrations import create_database
+    from engine.nightly import nightly
+
+    monkeypatch.delenv("LIGHTS_WEB_SECRET", raising=False)
+    engine = create_database(f"sqlite:///{tmp_path / 'lights.db'}")
+    programme(engine, config)
+    linked = config.model_copy(deep=True)
+    linked.web.base_url = "https://lights.city.example"
+    summary = nightly(engine, linked, date(2026, 11, 27), mode="manual")
+    assert any("LIGHTS_WEB_SECRET" in w for w in summary.warnings), summary.warnings
+    assert all("/l/" not in text for _, text, _ in _digest_links(engine))
+    engine.dispose()
