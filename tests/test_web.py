@@ -19,8 +19,9 @@ from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 from sqlalchemy import func, select, text
 
 from engine import accounts
+from engine.delays import latest_reasons
 from engine.links import SALT, make_token, read_token
-from engine.store.tables import ACK, PBE, REPORTS, M, T
+from engine.store.tables import ACK, PBE, REASON, REPORTS, M, T
 from engine.web.auth import AddressLimiter
 from tests.cli_runner import lights
 from tests.webserver import (
@@ -181,10 +182,11 @@ PROBLEM_ACTS = {"管理员": {"reply", "extend", "decide", "close", "reopen", "r
                 "督查室": {"reply", "extend", "decide", "close", "reopen", "raise", "withdraw"},
                 "王副市长": set(), "住建局": {"reply", "extend"}, "道里区": {"reply", "extend"},
                 "赵秘书": {"reply", "extend"}, None: set()}
-ACTS = {"管理员": {"progress", "ack", "replan", "suspend", "resume"},
-        "督查室": {"progress", "ack", "replan", "suspend", "resume"},
-        "王副市长": set(), "住建局": {"progress", "ack"}, "道里区": {"progress", "ack"},
-        "赵秘书": {"progress", "ack"}, None: set()}
+ACTS = {"管理员": {"progress", "reason", "ack", "replan", "suspend", "resume"},
+        "督查室": {"progress", "reason", "ack", "replan", "suspend", "resume"},
+        "王副市长": set(), "住建局": {"progress", "reason", "ack"},
+        "道里区": {"progress", "reason", "ack"}, "赵秘书": {"progress", "reason", "ack"},
+        None: set()}
 
 
 @pytest.mark.parametrize("who", ROLES)
@@ -199,7 +201,7 @@ def test_each_role_sees_and_does_only_what_it_may_on_every_route(site, who):
         assert visitor.login(who).status_code == 303
     sees = SEES[who]
     writes_before = (count(engine, REPORTS), count(engine, T), count(engine, ACK),
-                     count(engine, PBE))
+                     count(engine, PBE), count(engine, REASON))
     acts = ACTS[who]
 
     def expect(path: str, allowed: bool, *, post: bool = False, action: str = "") -> None:
@@ -227,7 +229,7 @@ def test_each_role_sees_and_does_only_what_it_may_on_every_route(site, who):
     for ref, mid in ids.items():
         code = ref.split("/")[0]
         expect(f"/nodes/{mid}", code in sees)
-        for action in ("progress", "ack", "replan", "suspend", "resume"):
+        for action in ("progress", "reason", "ack", "replan", "suspend", "resume"):
             if who is not None:
                 visitor.get("/")  # a fresh CSRF token for the session
             expect(f"/nodes/{mid}/{action}", code in sees, post=True, action=action)
@@ -254,7 +256,7 @@ def test_each_role_sees_and_does_only_what_it_may_on_every_route(site, who):
             if code != "W3":  # W3 has no red node: not on the board's red list anyway
                 assert (name in home) == (code in sees), (who, name)
     assert (count(engine, REPORTS), count(engine, T), count(engine, ACK),
-            count(engine, PBE)) == writes_before
+            count(engine, PBE), count(engine, REASON)) == writes_before
     visitor.close()
 
 
@@ -416,6 +418,31 @@ def test_a_unit_replies_to_its_problem_and_lights_problem_show_has_it(site):
     assert closed["history"][-1]["by"] == "督查室"
     for visitor in (helper, lead, office):
         visitor.close()
+
+
+def test_a_unit_gives_its_reason_and_the_notices_will_show_it(site):
+    board, engine, _config, ids, *_ = site
+    mid = ids["W2/设备安装"]
+    visitor = board.client()
+    visitor.login("道里区")
+    visitor.get(f"/nodes/{mid}")
+    assert visitor.post(f"/nodes/{mid}/reason", {"said": ""}).status_code == 400
+    said = "进口设备清关延误；已协调海关加急，预计12月10日到场"
+    assert visitor.post(f"/nodes/{mid}/reason", {"said": said}).status_code == 303
+    page = visitor.get(f"/nodes/{mid}")
+    assert "已记录单位说明" in page.text and said in page.text
+    with engine.connect() as conn:
+        latest = latest_reasons(conn, [mid])[mid]
+    assert (latest.text, latest.author, latest.source) == (said, "道里区", "web")
+    token = make_token(SECRET, "milestone", mid, "gxj@songjiang.example", "工信局王工")
+    linked = board.client()
+    linked.get(f"/l/{token}")
+    assert linked.post(f"/l/{token}/reason", {"said": "设备已到港"}).status_code == 303
+    with engine.connect() as conn:
+        latest = latest_reasons(conn, [mid])[mid]
+    assert latest.author == "工信局王工 <gxj@songjiang.example>"
+    visitor.close()
+    linked.close()
 
 
 # -- lists -----------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 """The forms' actions: each reads its fields and calls the same function as the command.
 
-``lights progress`` → :func:`engine.actions.record_progress`, ``lights ack`` →
+``lights progress`` → :func:`engine.actions.record_progress`, a delay reason →
+:func:`engine.delays.record_reason` (as the ledger's 存在问题及原因), ``lights ack`` →
 :func:`notifications.actions.acknowledge`, ``lights replan`` / ``suspend`` / ``resume``
 → :mod:`engine.actions`. Those functions write in one transaction, light the node
 again at once and record who did it, so a web action and a command are the same
@@ -19,24 +20,28 @@ from sqlalchemy.engine import Engine
 
 from engine import actions
 from engine.config import Config
+from engine.delays import record_reason
 from engine.evaluation.evaluator import Move
+from engine.store.db import writer
+from engine.store.lookups import evaluation_date, resolve_milestone
 from engine.web import forms
 from notifications.actions import acknowledge
 
 # Which roles may do what on a node they can see (a link's recipient: progress, ack).
 ALLOWED: dict[str, tuple[str, ...]] = {
     "progress": ("admin", "office", "unit"),
+    "reason": ("admin", "office", "unit"),
     "ack": ("admin", "office", "unit"),
     "replan": ("admin", "office"),
     "suspend": ("admin", "office"),
     "resume": ("admin", "office"),
 }
-BY_LINK = ("progress", "ack")
+BY_LINK = ("progress", "reason", "ack")
 OPEN = ("planned", "green", "yellow", "red")
 # The forms a node in each light offers (the engine would refuse the others).
 FOR_LIGHT: dict[str, tuple[str, ...]] = {
-    "progress": OPEN, "ack": ("yellow", "red"), "replan": (*OPEN, "suspended"),
-    "suspend": OPEN, "resume": ("suspended",)}
+    "progress": OPEN, "reason": ("yellow", "red"), "ack": ("yellow", "red"),
+    "replan": (*OPEN, "suspended"), "suspend": OPEN, "resume": ("suspended",)}
 
 
 def forms_for(light: str, allowed: list[str]) -> list[str]:
@@ -60,6 +65,17 @@ def progress(engine: Engine, config: Config, ref: str, form: Any, actor: str) ->
                                      completed_on=completed, note=note, reporter=actor)
     shown = 100.0 if percent is None else percent
     return Done("progress", result.moves, {"percent": f"{shown:g}"})
+
+
+def reason(engine: Engine, config: Config, ref: str, form: Any, actor: str) -> Done:
+    """The unit's words on why the node is late and what is done (engine.delays, as the
+    ledger's 存在问题及原因): the notices and reports show the latest."""
+    text = forms.text(form, "said", required=True)
+    with writer(engine).begin() as conn:
+        row = resolve_milestone(conn, ref)
+        record_reason(conn, row.id, text, evaluation_date(conn, config, None), author=actor,
+                      source="web")
+    return Done("reason", [], {})
 
 
 def ack(engine: Engine, config: Config, ref: str, form: Any, actor: str) -> Done:
@@ -90,7 +106,8 @@ def resume(engine: Engine, config: Config, ref: str, form: Any, actor: str) -> D
 
 
 ACTIONS: dict[str, Callable[[Engine, Config, str, Any, str], Done]] = {
-    "progress": progress, "ack": ack, "replan": replan, "suspend": suspend, "resume": resume}
+    "progress": progress, "reason": reason, "ack": ack, "replan": replan, "suspend": suspend,
+    "resume": resume}
 
 
 def moves_for_session(moves: list[Move]) -> list[list[str]]:

@@ -14,6 +14,7 @@ from starlette.routing import Route
 
 from engine import queries
 from engine.accounts import Account
+from engine.delays import reasons_of
 from engine.evaluation.lifecycle import RefusedMove
 from engine.i18n import light_label, trigger_label, value_code
 from engine.queries import StatusFilter
@@ -160,8 +161,9 @@ def load_node(request: Request, milestone_id: int, lang: str) -> dict[str, Any]:
                                               as_of) if r["id"] == milestone_id)
         reports = queries.progress_reports(conn, milestone_id)
         acks = queries.acknowledgements(conn, milestone_id)
+        said = list(reversed(reasons_of(conn, milestone_id)))
     return {"node": node, "project": project._mapping, "moves": list(reversed(moves)),
-            "reports": reports, "acks": acks, "as_of": as_of}
+            "reports": reports, "acks": acks, "said": said, "as_of": as_of}
 
 
 async def show_node(request: Request, *, status_code: int = 200, failed: str | None = None,
