@@ -77,7 +77,7 @@ def test_the_xlsx_is_styled_for_reading(ledger, config, tmp_path):
     assert header[:12] == ["项目编号", "项目名称", "所属地区", "节点序号", "节点名称", "节点类型",
                            "计划开始时间", "计划完成时间", "完成进度", "实际完成时间", "灯", "原因"]
     assert ws.freeze_panes == "A2"
-    assert ws.auto_filter.ref == f"A1:S{ws.max_row}"
+    assert ws.auto_filter.ref == f"A1:T{ws.max_row}"
     rows = {(r[0].value, r[4].value): r for r in ws.iter_rows(min_row=2)}
     permit = rows[("HB-002", "施工许可")]
     light = permit[header.index("灯")]
@@ -136,7 +136,7 @@ def test_the_template_has_headers_lists_and_an_example_that_imports(engine, tmp_
     write_template(path, config, "zh")
 
     book = load_workbook(path)
-    assert book.sheetnames == ["项目", "节点", "进展", "说明", "选项"]
+    assert book.sheetnames == ["项目", "节点", "进展", "问题", "说明", "选项"]
     assert book["选项"].sheet_state == "hidden"
     projects = book["项目"]
     header = [c.value for c in projects[1]]
@@ -156,6 +156,7 @@ def test_the_template_has_headers_lists_and_an_example_that_imports(engine, tmp_
 
     summary = load(engine, config, path)
     assert summary.projects["new"] == 1 and summary.milestones["new"] == 1
+    assert "问题清单：新增 1 个，更新 0 个" in summary.change_lines("zh")
 
 
 def _col(ref: str) -> int:

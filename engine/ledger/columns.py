@@ -11,6 +11,8 @@ cells are read (:mod:`engine.ledger.values`) and which record it fills:
 - ``investment``: the project's investment report (投资报送), dated by 投资报送日期 or,
   without one, the day of the import; what is left blank carries forward as
   ``lights invest`` does it (:func:`engine.investment.fill`);
+- ``reason``: the unit's words on a milestone (存在问题及原因): its delay reason;
+- ``problem``: a row of the problem list (问题清单, the 问题 sheet);
 - ``info``: written on export (the light, its reason), ignored on import.
 
 Adding a column is one entry in :data:`COLUMNS` (and, for a new database column, the
@@ -24,8 +26,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-Record = Literal["key", "project", "milestone", "report", "investment", "info"]
-SheetKind = Literal["projects", "milestones", "progress"]
+Record = Literal["key", "project", "milestone", "report", "investment", "reason", "problem",
+                 "info"]
+SheetKind = Literal["projects", "milestones", "progress", "problems"]
 Parser = Literal["code", "text", "email", "date", "amount", "percent", "int", "weight",
                  "bool", "category", "level", "nature", "kind", "region", "pause"]
 
@@ -135,6 +138,27 @@ COLUMNS: tuple[Column, ...] = (
            ("最近报送日期", "填报日期", "上报日期", "报送时间", "last report", "reported on")),
     Column("note", "report", "备注", "Note", "text", ("进展情况", "进展说明", "remarks")),
     Column("reporter", "report", "报送人", "Reporter", "text", ("填报人", "上报人")),
+    # -- the unit's words on a milestone, and the problem list (问题清单) -----------------------
+    Column("delay_reason", "reason", "存在问题及原因", "Problems and reasons", "text",
+           ("存在的问题及原因", "问题及原因", "滞后原因", "存在问题及下步措施", "delay reason")),
+    Column("problem_code", "problem", "问题编号", "Problem code", "code",
+           ("问题序号", "problem code")),
+    Column("problem_title", "problem", "问题描述", "Problem", "text",
+           ("问题内容", "问题名称", "具体问题", "problem")),
+    Column("problem_category", "problem", "问题类别", "Problem category", "text",
+           ("问题类型", "problem category")),
+    Column("problem_level", "problem", "层级", "Level solved at", "text",
+           ("问题层级", "办理层级", "level solved at")),
+    Column("lead", "problem", "主办单位", "Lead unit", "text", ("主办", "lead unit")),
+    Column("assist", "problem", "协办单位", "Helping units", "text",
+           ("协办", "配合单位", "helping units")),
+    Column("raised_on", "problem", "提出日期", "Raised on", "date", ("提出时间", "raised on")),
+    Column("problem_due", "problem", "办理时限", "Deadline", "date",
+           ("办结时限", "办理期限", "deadline"), month="end"),
+    Column("handling", "problem", "办理情况", "What was done", "text",
+           ("办理进展", "办复情况", "what was done")),
+    Column("problem_state", "problem", "状态", "State", "text",
+           ("办理状态", "问题状态", "state")),
     # -- written on export, ignored on import ---------------------------------------------
     Column("light", "info", "灯", "Light", "text", ("红黄绿灯", "灯色", "亮灯", "灯号")),
     Column("reason", "info", "原因", "Reason", "text", ("亮灯原因",)),
@@ -151,14 +175,17 @@ INVESTMENT_FIGURES = ("month_amount", "ytd_amount", "funds_in_place", "actual_st
 # with a warning (a progress sheet does not change project details, for instance).
 SHEET_RECORDS: dict[SheetKind, frozenset[Record]] = {
     "projects": frozenset({"key", "project", "investment", "info"}),
-    "milestones": frozenset({"key", "project", "investment", "milestone", "report", "info"}),
+    "milestones": frozenset({"key", "project", "investment", "milestone", "report", "reason",
+                             "info"}),
     "progress": frozenset({"key", "report", "info"}),
+    "problems": frozenset({"key", "problem"}),
 }
 # Columns a sheet cannot do without; a progress sheet also needs 完成进度 or 实际完成时间.
 REQUIRED_COLUMNS: dict[SheetKind, tuple[str, ...]] = {
     "projects": ("code",),
     "milestones": ("code", "milestone"),
     "progress": ("code", "milestone", "report_date"),
+    "problems": ("code", "problem_title"),
 }
 # Values a new project or milestone needs (an existing one may leave them blank).
 REQUIRED_FOR_NEW: dict[str, tuple[str, ...]] = {
@@ -171,6 +198,7 @@ SHEET_NAMES: dict[SheetKind, tuple[str, ...]] = {
     "projects": ("项目", "项目表", "项目台账", "项目清单", "项目信息", "projects", "project"),
     "milestones": ("节点", "节点任务", "节点表", "节点台账", "milestones", "milestone", "nodes"),
     "progress": ("进展", "进展报送", "进展情况", "进度报送", "progress", "reports"),
+    "problems": ("问题", "问题清单", "问题台账", "问题表", "problems", "problem", "issues"),
 }
 
 # The order of columns on export and in the template.
@@ -182,16 +210,19 @@ EXPORT_COLUMNS: dict[SheetKind, tuple[str, ...]] = {
                  "funds_in_place", "actual_start", "invest_light", "invest_reason"),
     "milestones": ("code", "project_name", "region", "seq", "milestone", "kind",
                    "planned_start", "planned_date", "percent", "completed_on", "light",
-                   "reason", "days_late", "baseline_date", "report_date", "owner",
-                   "owner_email", "owner_mobile", "weight"),
+                   "reason", "days_late", "delay_reason", "baseline_date", "report_date",
+                   "owner", "owner_email", "owner_mobile", "weight"),
     "progress": ("code", "milestone", "report_date", "percent", "completed_on", "note",
                  "reporter"),
+    "problems": ("problem_code", "code", "milestone", "problem_title", "problem_category",
+                 "problem_level", "lead", "assist", "raised_on", "problem_due", "handling",
+                 "problem_state"),
 }
 
 
 # Columns not named above are appended on export in table order: these records' columns.
 _EXPORT_REST: dict[SheetKind, Record] = {"projects": "project", "milestones": "milestone",
-                                         "progress": "report"}
+                                         "progress": "report", "problems": "problem"}
 
 
 def columns_for(kind: SheetKind) -> list[Column]:

@@ -31,9 +31,11 @@ from engine.atomic import write_atomically
 from engine.bulletins.rates import snapshot
 from engine.bulletins.words import invest_reason
 from engine.config import Config
+from engine.delays import latest_reasons
 from engine.i18n import light_label, value_label
 from engine.investment import latest_reports
 from engine.ledger.columns import BY_KEY, INVESTMENT_FIGURES, Column, export_columns
+from engine.ledger.problem_sheet import problem_rows
 from engine.ledger.words import say
 from engine.queries import StatusFilter, status
 from engine.store.db import read_only
@@ -94,8 +96,10 @@ class LedgerData:
         as_of = self.as_of = latest_as_of(conn) or config.today()
         lit = status(conn, replace(flt, limit=None), lang, as_of)
         stored = self._milestones(conn, [r["id"] for r in lit])
+        reasons = latest_reasons(conn, [r["id"] for r in lit])
         codes = {r["project"] for r in lit}
         self.projects = self._projects(conn, flt, codes)
+        self.problems = problem_rows(conn, config, set(self.projects), as_of, lang)
         self.milestones: list[dict[str, Any]] = []
         for r in lit:
             m = stored[r["id"]]
@@ -110,6 +114,7 @@ class LedgerData:
                 "owner_email": m.owner_email, "owner_mobile": m.owner_mobile,
                 "weight": m.weight, "light": r["light"],
                 "reason": r["reason"], "days_late": late or None,
+                "delay_reason": reasons[m.id].text if m.id in reasons else None,
                 "_level": project["_level"], "_sort": (r["project"], m.seq, m.planned_date, m.id)})
         self.milestones.sort(key=lambda row: row["_sort"])
 
@@ -333,6 +338,9 @@ def _write_ledger(data: LedgerData, path: Path, part: Path, split: Split | None,
     milestone_columns = export_columns("milestones")
     for title, rows in _groups(data, split):
         sheets.append(book.sheet(title, milestone_columns, rows))
+    if data.problems:  # the problem list (问题清单) of these projects
+        sheets.append(book.sheet(say("sheet.problems", lang), export_columns("problems"),
+                                 data.problems))
     book.save(part)
     return ExportSummary(len(data.projects), len(data.milestones), sheets)
 

@@ -234,6 +234,8 @@ def kind_by_name(name: str) -> SheetKind | None:
 
 
 def kind_by_headers(keys: set[str]) -> SheetKind:
+    if {"problem_code", "problem_title"} & keys:
+        return "problems"
     if "milestone" not in keys:
         return "projects"
     if {"planned_date", "planned_start", "baseline_date", "kind"} & keys:

@@ -36,6 +36,7 @@ from engine.evaluation.lifecycle import RefusedMove, fire
 from engine.i18n import light_label
 from engine.investment import Figures, Inconsistent, fill
 from engine.ledger.columns import BY_KEY, INVESTMENT_FIGURES
+from engine.ledger.problem_sheet import ProblemSheet
 from engine.ledger.problems import LedgerInvalid, Problem, shown
 from engine.ledger.validate import Ledger, MilestoneIn, ReportIn, required_for_new
 from engine.ledger.words import say
@@ -130,6 +131,7 @@ class Loader:
         self.replans: list[tuple[tuple[str, str], dict[str, Any]]] = []
         self.report_rows: list[tuple[tuple[str, str], dict[str, Any]]] = []
         self.investment_rows: list[tuple[str, dict[str, Any]]] = []
+        self.problem_sheet = ProblemSheet(self)  # the 问题 sheet and 存在问题及原因
 
     def problem(self, where: Any, why: str, value: Any = None, /, **params: Any) -> None:
         self.problems.append(Problem(where, why, value, params))
@@ -137,7 +139,8 @@ class Loader:
     # -- reading what is there ----------------------------------------------------------------
     def _read_existing(self) -> None:
         codes = sorted(set(self.ledger.projects) | {k[0] for k in self.ledger.milestones}
-                       | {r.code for r in self.ledger.reports})
+                       | {r.code for r in self.ledger.reports}
+                       | {r.code for r in (*self.ledger.reasons, *self.ledger.problem_rows)})
         for chunk in _chunks(codes):
             for row in self.conn.execute(select(P).where(P.c.code.in_(chunk))):
                 self.projects[row.code] = row
@@ -153,6 +156,7 @@ class Loader:
         progress = self._plan_milestones()
         self._plan_reports(progress)
         self._plan_investment()
+        self.problem_sheet.plan()
         counts = self.summary.milestones
         counts["updated"] = len(self.milestone_updates)
         counts["same"] = sum(1 for key in self.ledger.milestones
@@ -451,6 +455,7 @@ class Loader:
                            for code, rep in self.investment_rows))
         if len(self.milestone_inserts) + len(self.project_inserts) >= ANALYZE_AFTER:
             self._analyze()
+        self.problem_sheet.write(milestone_ids)
         touched = {milestone_ids[key] for key in self.milestone_inserts}
         touched |= {milestone_ids[key] for key in self.milestone_updates}
         for chunk in _chunks(sorted(self.light_projects)):

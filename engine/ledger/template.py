@@ -33,17 +33,20 @@ from engine.ledger.columns import (
 )
 from engine.ledger.export import AMOUNT_FORMAT, DATE_FORMAT, HEADER_FILL, display_width
 from engine.ledger.words import say
+from engine.problems.words import level_label, state_label
 from engine.store.tables import CATEGORIES, LEVELS, NATURES
 
 ROWS_WITH_LISTS = 2000  # data rows that get the drop-down lists
 TEMPLATE_COLUMNS: dict[str, tuple[str, ...]] = {
     "milestones": ("code", "seq", "milestone", "kind", "planned_start", "planned_date",
-                   "percent", "completed_on", "report_date", "owner", "owner_email", "weight"),
+                   "percent", "completed_on", "report_date", "delay_reason", "owner",
+                   "owner_email", "weight"),
 }
 REQUIRED: dict[str, set[str]] = {
     "projects": {*REQUIRED_COLUMNS["projects"], *REQUIRED_FOR_NEW["project"]},
     "milestones": {*REQUIRED_COLUMNS["milestones"], *REQUIRED_FOR_NEW["milestone"]},
     "progress": set(REQUIRED_COLUMNS["progress"]),
+    "problems": {*REQUIRED_COLUMNS["problems"], "problem_category", "problem_level", "lead"},
 }
 
 NOTES: dict[str, list[str]] = {
@@ -68,6 +71,12 @@ NOTES: dict[str, list[str]] = {
         "日期取“投资报送日期”，未填则为导入当天；空白的数字按上次报送推算"
         "（累计＝上次累计＋本月，本月＝本次累计－此前累计，到位资金与开工时间沿用）。",
         "任何一行有错误，整个文件都不会导入；错误会逐条列出文件、工作表、行、列、值和原因。",
+        "节点表的“存在问题及原因”是责任单位说明的滞后原因和整改措施，导入后在通知、查询和通报中显示。",
+        "问题表（问题清单）每行一个问题：问题编号空白为新问题（自动编号），已有编号则更新；"
+        "新问题按提出日期交办，办理时限未填则按主办单位7个工作日计算；"
+        "状态可填 待交办、办理中、已办复、已销号、已撤销，按规定流转"
+        "（已办复的问题改为办理中即退回）；"
+        "协办单位可填多个，用“、”分隔。",
         "示例行（项目编号 示例-001）请替换为实际数据。",
     ],
     "en": [
@@ -96,6 +105,15 @@ NOTES: dict[str, list[str]] = {
         "this month; funds and start carried forward).",
         "If any row has a problem nothing is imported; every problem is listed with file, "
         "sheet, row, column, value and why.",
+        "The milestones sheet's Problems and reasons (存在问题及原因) is the unit's own word on "
+        "why a node is late and what it does about it; the notices, queries and bulletins "
+        "show it.",
+        "The problems sheet (问题清单) has one problem a row: a blank code is a new problem "
+        "(numbered for you), a known code updates it; a new problem is assigned on its "
+        "raised date with the lead unit's 7 working days unless a deadline is given; the "
+        "state may be pending, in progress, replied, closed or withdrawn, moving as the "
+        "rules allow (a replied problem set back to in progress is sent back); several "
+        "helping units are separated by 、.",
         "Replace the example rows (project code 示例-001) with your own.",
     ],
 }
@@ -119,6 +137,12 @@ def _example(config: Config, lang: str) -> dict[str, dict[str, Any]]:
         "progress": {
             "code": "示例-001", "milestone": "开工", "report_date": date(2026, 11, 20),
             "percent": 60.0, "note": "主体基础施工中", "reporter": "王工"},
+        "problems": {
+            "code": "示例-001", "milestone": "开工", "problem_title": "施工用地指标尚未落实",
+            "problem_category": config.problems.categories[0],
+            "problem_level": level_label("county", lang), "lead": "市自然资源局",
+            "assist": "市发改委、双城区政府", "raised_on": date(2026, 11, 16),
+            "problem_state": state_label("in_progress", lang)},
     }
 
 
@@ -142,7 +166,7 @@ def write_template(path: Path, config: Config, lang: str) -> None:
                 for i, (name, values) in enumerate(lists.items(), start=1)}
     example = _example(config, lang)
     red = Font(bold=True, color="FFC00000")
-    kinds: tuple[SheetKind, ...] = ("projects", "milestones", "progress")
+    kinds: tuple[SheetKind, ...] = ("projects", "milestones", "progress", "problems")
     for kind in kinds:
         ws = book.create_sheet(say(f"sheet.{kind}", lang))
         columns = _columns(kind)
@@ -164,8 +188,9 @@ def write_template(path: Path, config: Config, lang: str) -> None:
             letter = get_column_letter(i)
             width = max(display_width(col.header(lang)), display_width(str(value or ""))) + 4
             ws.column_dimensions[letter].width = min(max(width, 12), 40)
-            if col.parse in formulas:
-                check = DataValidation(type="list", formula1=formulas[col.parse],
+            listed = col.key if col.key in formulas else col.parse
+            if listed in formulas:
+                check = DataValidation(type="list", formula1=formulas[listed],
                                        allow_blank=True)
                 check.add(f"{letter}2:{letter}{ROWS_WITH_LISTS + 1}")
                 ws.add_data_validation(check)
@@ -188,7 +213,8 @@ def write_template(path: Path, config: Config, lang: str) -> None:
 
 # the column whose header titles each list of the 选项 sheet
 LIST_COLUMNS = {"category": "category", "level": "level", "nature": "nature", "kind": "kind",
-                "bool": "outdoor", "region": "region"}
+                "bool": "outdoor", "region": "region", "problem_category": "problem_category",
+                "problem_level": "problem_level", "problem_state": "problem_state"}
 
 
 def _list_options(config: Config, lang: str) -> dict[str, list[str]]:
@@ -202,4 +228,8 @@ def _list_options(config: Config, lang: str) -> dict[str, list[str]]:
     }
     if config.ledger.regions:
         options["region"] = list(config.ledger.regions)
+    options["problem_category"] = list(config.problems.categories)
+    options["problem_level"] = [level_label(c, lang) for c in ("county", "city", "provincial")]
+    options["problem_state"] = [state_label(c, lang) for c in
+                                ("pending", "in_progress", "replied", "closed", "withdrawn")]
     return options

@@ -126,12 +126,29 @@ class ReportIn(Record):
         return f"{self.code}/{self.name}"
 
 
+@dataclass(slots=True)
+class ReasonIn(Record):
+    """A milestone's 存在问题及原因: its unit's words, kept as its delay reason."""
+
+    code: str = ""
+    name: str = ""
+
+
+@dataclass(slots=True)
+class ProblemIn(Record):
+    """A row of the 问题 sheet (问题清单); ``code`` is its project's."""
+
+    code: str = ""
+
+
 @dataclass
 class Ledger:
     files: list[str]
     projects: dict[str, ProjectIn] = field(default_factory=dict)
     milestones: dict[tuple[str, str], MilestoneIn] = field(default_factory=dict)
     reports: list[ReportIn] = field(default_factory=list)
+    reasons: list[ReasonIn] = field(default_factory=list)
+    problem_rows: list[ProblemIn] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
@@ -339,6 +356,8 @@ class LedgerReader:
                 self.project_row(record_row, placed, cells)
             elif lay.kind == "milestones":
                 self.milestone_row(record_row, placed, cells)
+            elif lay.kind == "problems":
+                self.problem_row(record_row, placed, cells)
             else:
                 self.progress_row(record_row, placed, cells)
             if "code" in cells:
@@ -377,7 +396,8 @@ class LedgerReader:
                 continue
             key = placed.column.key
             content = content or key != "seq"
-            if isinstance(raw, str) and (bad := v.control_character(raw, key == "note")):
+            lines = key in ("note", "delay_reason", "handling", "problem_title")
+            if isinstance(raw, str) and (bad := v.control_character(raw, lines)):
                 cell = Cell(FAILED, raw, sheet.file, sheet.name, row.number, placed)
                 self.problem(cell.where, "control", raw, char=bad)
                 out[key] = cell
@@ -470,6 +490,25 @@ class LedgerReader:
         if {"percent", "completed_on", "report_date"} & report.keys():
             self.ledger.reports.append(ReportIn(record_row, placed, report, code=code,
                                                 name=name, derived=True))
+        reason = {k: c for k, c in cells.items() if self.records[k] == "reason"}
+        if reason:
+            self.ledger.reasons.append(ReasonIn(record_row, placed, reason | {
+                k: c for k, c in report.items() if k == "report_date"}, code=code, name=name))
+
+    def problem_row(self, record_row: Where, placed: dict[str, Placed],
+                    cells: dict[str, Cell]) -> None:
+        """A problem: its project and its words; checked against the database by the
+        loader (engine.ledger.problem_sheet), where the units and states are known."""
+        code = self._key(record_row, placed, cells, "code")
+        title = self._key(record_row, placed, cells, "problem_title")
+        for key in ("raised_on",):
+            cell = cells.get(key)
+            if cell and cell.value > self.today:
+                self.problem(cell.where, "future", cell.raw, today=self.today.isoformat())
+        if code is None or title is None:
+            return
+        self.ledger.problem_rows.append(ProblemIn(record_row, placed, dict(cells),
+                                                  set(self.failed), code=code))
 
     def progress_row(self, record_row: Where, placed: dict[str, Placed],
                      cells: dict[str, Cell]) -> None:

@@ -55,6 +55,20 @@ WHY: dict[str, dict[str, str]] = {
     "required_new_milestone": {"zh": "节点 {ref} 是新节点（数据库中没有），必须填写此项",
                                "en": "milestone {ref} is new (not in the database) and needs "
                                      "this value"},
+    # the problem list (问题 sheet) and the 存在问题及原因 column
+    "unknown_project": {"zh": "没有此项目（数据库和本台账中都没有）",
+                        "en": "no such project (neither in the database nor in this ledger)"},
+    "unknown_milestone": {"zh": "项目 {code} 没有此节点", "en": "project {code} has no such "
+                                                          "milestone"},
+    "duplicate_problem": {"zh": "问题编号重复：{where}已有", "en": "duplicate problem code: "
+                                                              "already at {where}"},
+    "problem_refused": {"zh": "{msg}", "en": "{msg}"},
+    "problem_extension": {"zh": "“申请延期”须由单位在办理时限前提出（lights problem extend），"
+                                "台账不能直接设为此状态",
+                          "en": "an extension is asked by the unit before the deadline (lights "
+                                "problem extend); a ledger cannot set this state"},
+    "problem_move": {"zh": "问题现为{was}，不能直接改为此状态",
+                     "en": "the problem is {was}: it cannot go to this state"},
     # a sheet
     "missing_column": {"zh": "缺少此列", "en": "this column is missing"},
     "missing_progress": {"zh": "缺少“完成进度”或“实际完成时间”列",
@@ -188,6 +202,10 @@ WORDS: dict[str, dict[str, str]] = {
                           "en": "investment {code} ({date}): {month} this month, {ytd} year "
                                 "to date, {funds} in place (10k yuan){started}"},
     "change.started": {"zh": "，{date} 开工", "en": ", started {date}"},
+    "change.problems": {"zh": "问题清单：新增 {new} 个，更新 {known} 个",
+                        "en": "problem list: {new} new, {known} updated"},
+    "change.reasons": {"zh": "存在问题及原因：{n} 个节点", "en": "problems and reasons: {n} "
+                                                        "milestone(s)"},
     "import.investment": {"zh": "投资报送：新增 {new} 条（{same} 条与上次报送相同，未重复记录）",
                           "en": "Investment reports: {new} added ({same} the same as the last "
                                 "report, not added again)"},
@@ -207,6 +225,7 @@ WORDS: dict[str, dict[str, str]] = {
     "sheet.projects": {"zh": "项目", "en": "projects"},
     "sheet.milestones": {"zh": "节点", "en": "milestones"},
     "sheet.progress": {"zh": "进展", "en": "progress"},
+    "sheet.problems": {"zh": "问题", "en": "problems"},
     "sheet.notes": {"zh": "说明", "en": "notes"},
     "sheet.lists": {"zh": "选项", "en": "lists"},
 }
