@@ -10,9 +10,11 @@ import click
 
 from engine import actions, queries
 from engine.cli import cli, views
+from engine.cli.answers import answers_of, print_answers, print_reasons
 from engine.cli.common import BY, DATE, FORMAT, REASON, App, common, emit, fail
 from engine.cli.filters import milestone_filters, status_filter
 from engine.cli.params import PERCENT
+from engine.delays import reasons_of
 from engine.i18n import light_label, trigger_label, value_label
 from engine.store.db import read_only, sqlite_path
 from engine.store.lookups import latest_as_of
@@ -162,10 +164,17 @@ def show(app: App, project: str, fmt: str) -> None:
     with read_only(engine).connect() as conn:
         as_of = latest_as_of(conn) or app.config.today()
         info, rows = queries.project_timeline(conn, project, app.lang, as_of)
+        answers = answers_of(conn, app.config, info["id"], [r["id"] for r in rows], as_of)
     for key in ("category", "level", "nature"):
         info[key] = value_label(info[key], app.lang)
+    for r in rows:  # the unit's latest words on each node (JSON: delay_reason)
+        said = answers.reasons.get(r["id"])
+        r["delay_reason"] = None if said is None else \
+            said.text if fmt == "csv" else said.as_json()
     table = views.timeline_table(info, rows, app.lang, app.kind_label) if fmt == "table" else None
     emit(app, fmt, rows, table)
+    if fmt == "table":
+        print_answers(app, answers, {r["id"]: r["milestone"] for r in rows})
 
 
 @cli.command()
@@ -177,11 +186,15 @@ def history(app: App, milestone: str, fmt: str) -> None:
     engine = app.database()
     with read_only(engine).connect() as conn:
         row, moves = queries.history(conn, milestone, app.lang)
+        said = reasons_of(conn, row.id)
     ref = f"{row.code}/{row.name}"
     if fmt == "table" and not moves:
         app.console.print(app.say("history.empty"))
-        return
-    emit(app, fmt, moves, views.history_table(ref, moves, app.lang) if fmt == "table" else None)
+    else:
+        emit(app, fmt, moves,
+             views.history_table(ref, moves, app.lang) if fmt == "table" else None)
+    if fmt == "table" and said:
+        print_reasons(app, said)
 
 
 def _print_moves(app: App, moves: list[Any]) -> None:
