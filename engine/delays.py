@@ -52,17 +52,22 @@ def record_reason(conn: Connection, milestone_id: int, text: str, as_of: date, *
     return True
 
 
-def _sources(part: list[int]) -> list[Any]:
-    """One query per source: each milestone's latest entry of that source."""
-    def latest(table: Any, key: Any, *where: Any) -> Any:
+def _sources(part: list[int], until: date | None = None) -> list[Any]:
+    """One query per source: each milestone's latest entry of that source (given on or
+    before ``until``, when it is given)."""
+    def latest(table: Any, key: Any, day: Any, *where: Any) -> Any:
+        if until is not None:
+            where = (*where, day <= until)
         last = (select(func.max(table.c.id).label("id"))
                 .where(key.in_(part), *where).group_by(key).subquery())
         return last
 
-    reports = latest(REPORTS, REPORTS.c.milestone_id, REPORTS.c.note != "")
-    replans = latest(T, T.c.milestone_id, T.c.trigger == "replan", T.c.rules == "manual:replan")
-    acks = latest(ACK, ACK.c.milestone_id)
-    own = latest(REASON, REASON.c.milestone_id)
+    reports = latest(REPORTS, REPORTS.c.milestone_id, REPORTS.c.report_date,
+                     REPORTS.c.note != "")
+    replans = latest(T, T.c.milestone_id, T.c.as_of, T.c.trigger == "replan",
+                     T.c.rules == "manual:replan")
+    acks = latest(ACK, ACK.c.milestone_id, ACK.c.as_of)
+    own = latest(REASON, REASON.c.milestone_id, REASON.c.as_of)
     return [
         select(REPORTS.c.milestone_id, REPORTS.c.note.label("text"),
                REPORTS.c.report_date.label("as_of"), REPORTS.c.reporter.label("author"),
@@ -80,14 +85,16 @@ def _sources(part: list[int]) -> list[Any]:
     ]
 
 
-def latest_reasons(conn: Connection, ids: Iterable[int]) -> dict[int, DelayReason]:
+def latest_reasons(conn: Connection, ids: Iterable[int],
+                   until: date | None = None) -> dict[int, DelayReason]:
     """The latest words of each milestone's unit, from wherever it gave them: a progress
     report's note, a re-plan's reason, an acknowledgement's reason, or a reason of its
-    own (the ledger's 存在问题及原因, a reply on the web). Latest by date, then by entry."""
+    own (the ledger's 存在问题及原因, a reply on the web). Latest by date, then by entry;
+    ``until``: as they stood on that day (a past month's bulletin)."""
     wanted = sorted(set(ids))
     best: dict[int, tuple[Any, ...]] = {}
     for start in range(0, len(wanted), 500):
-        for query in _sources(wanted[start:start + 500]):
+        for query in _sources(wanted[start:start + 500], until):
             for r in conn.execute(query):
                 key = (r.as_of, r.created_at)
                 if r.milestone_id not in best or key >= best[r.milestone_id][0]:

@@ -127,3 +127,10 @@ def test_the_demo_problem_list_has_every_state_and_level(demo):
     assert {r["level"] for r in rows} == {"county", "city", "provincial"}
     assert {r["step"] for r in rows} >= {"remind", "supervise", "interview"}
     assert any(r["raise_proposed_on"] for r in rows)
+
+
+def test_the_demo_bulletin_shows_the_units_words_and_the_problem_rates(demo):
+    page = (demo / "bulletin-2026-10.html").read_text(encoding="utf-8")
+    red = page[page.index('<section id="red">'):]
+    assert "单位说明（2026年" in red[:red.index("</section>")]
+    assert "办结率" in page and "按期办结率" in page

@@ -33,6 +33,7 @@ from engine.bulletins.rates import (
 from engine.bulletins.scope import WHOLE, Scope
 from engine.bulletins.score import scores
 from engine.config import Config
+from engine.delays import latest_reasons
 from engine.evaluation.evaluator import Evaluator
 from engine.store.db import read_only
 from engine.store.tables import REPORTS, M, P, T
@@ -67,6 +68,7 @@ class NodeRow:
     findings: list[tuple[str, dict[str, Any]]]
     stored_reason: str
     id: int = 0
+    unit_reason: Any = None  # the unit's latest words as they stood (engine.delays)
 
 
 @dataclass
@@ -164,6 +166,9 @@ def _build(conn: Connection, config: Config, period: Period, as_of: date | None,
     at = AsOf(day, conn.dialect.name, config.zone, scope)
     red = _nodes(conn, at, at.state == "red")
     _explain_again(conn, config, at, red)
+    said = latest_reasons(conn, [r.id for r in red], until=day)
+    for r in red:
+        r.unit_reason = said.get(r.id)
     red.sort(key=lambda r: (-r.days_late, r.region, r.project, r.milestone))
     due = _nodes(conn, at, at.planned > day, at.planned <= until, at.state.in_(OPEN_STATES))
     due.sort(key=lambda r: (r.planned, r.region, r.project, r.milestone))

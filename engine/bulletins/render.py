@@ -328,7 +328,9 @@ def _node(r: Any, lang: str) -> dict[str, Any]:
             "region": r.region, "department": r.department, "leader": r.leader,
             "planned": format_day(r.planned, lang), "days_late": r.days_late,
             "light": r.light, "light_label": light_label(r.light, lang),
-            "reason": reason(r.findings, r.stored_reason, lang)}
+            "reason": reason(r.findings, r.stored_reason, lang),
+            "unit_reason": w("unit_reason", lang, date=format_day(r.unit_reason.as_of, lang),
+                             text=r.unit_reason.text) if r.unit_reason else ""}
 
 
 def _flagged(p: Any, lang: str) -> dict[str, Any]:

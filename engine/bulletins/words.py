@@ -116,6 +116,7 @@ WORDS: dict[str, dict[str, str]] = {
     "points": {"zh": "{sign}{v}个百分点", "en": "{sign}{v} points"},
     "none": {"zh": "无", "en": "none"},
     "no_red": {"zh": "本期无红灯节点。", "en": "No red node."},
+    "unit_reason": {"zh": "单位说明（{date}）：{text}", "en": "The unit says ({date}): {text}"},
     "no_flagged": {"zh": "本期无投资或开工预警项目。", "en": "No investment or start warning."},
     "no_due": {"zh": "下期无到期节点。", "en": "No node falls due next."},
     "due_until": {"zh": "{from_}至{until}到期的未完成节点",
