@@ -122,12 +122,42 @@ def tiles(conn: Connection, column: Any, scope: Any = None) -> list[Tile]:
 
 def change_key(conn: Connection) -> tuple[Any, ...]:
     """What changes whenever a figure of the board can: for a cache of the board."""
-    return (conn.execute(select(func.max(T.c.id))).scalar(),
+    return (night_key(conn), conn.execute(select(func.max(T.c.id))).scalar(),
             conn.execute(select(func.max(REPORTS.c.id))).scalar(),
-            conn.execute(select(func.max(R.c.id))).scalar(),
             conn.execute(select(func.max(PBE.c.id))).scalar(),
             tuple(conn.execute(select(func.count(), func.max(P.c.updated_at))
                                .select_from(P)).one()))
+
+
+def night_key(conn: Connection) -> Any:
+    """The latest evaluation (a night, or a manual run): what the history figures (the
+    rankings, the trend) are computed again after."""
+    return conn.execute(select(func.max(R.c.id))).scalar()
+
+
+@dataclass
+class History:
+    """The board's figures read from the history as of the night: the month's rankings
+    (the monthly bulletin's, ~7 s at 20,000 milestones) and the red trend. Computed once
+    a night and kept, while the counts and lists are read again after every change."""
+
+    period: Period
+    rankings: dict[str, list[Ranked]]
+    compared: bool
+    trend: list[tuple[date, int]]
+
+
+def month_rankings(conn: Connection, config: Config, as_of: date
+                   ) -> tuple[Period, dict[str, list[Ranked]], bool]:
+    """The month's rankings with their movement, as the monthly bulletin has them (the
+    programme's: the same for every account)."""
+    month = containing("month", as_of)
+    bulletin = build(conn, config, month, as_of=as_of, today=as_of)
+    return month, bulletin.rankings, bulletin.compared
+
+
+def history(conn: Connection, config: Config, as_of: date, scope: Any = None) -> History:
+    return History(*month_rankings(conn, config, as_of), red_trend(conn, config, as_of, scope))
 
 
 def overdue_problems(conn: Connection, config: Config, as_of: date, scope: Any = None,
@@ -158,22 +188,22 @@ def problem_ranking(conn: Connection, month: Period, as_of: date
 
 
 def board(conn: Connection, config: Config, as_of: date, lang: str,
-          scope: Any = None) -> Board:
-    """The board as of ``as_of`` (the latest night's date, as ``lights status``)."""
+          scope: Any = None, past: History | None = None) -> Board:
+    """The board as of ``as_of`` (the latest night's date, as ``lights status``);
+    ``past``: its history figures when the caller kept them from earlier."""
     counts = status_counts(conn, StatusFilter(within=scope))
     previous = previous_night(conn, as_of)
     change = None
     if previous is not None:
         before = counts_then(conn, config, previous, scope)
         change = {k: counts[k] - before.get(k, 0) for k in counts}
-    month = containing("month", as_of)
-    bulletin = build(conn, config, month, as_of=as_of, today=as_of)
+    past = past or history(conn, config, as_of, scope)
     red = status(conn, StatusFilter(lights=("red",), within=scope, limit=RED_SHOWN), lang,
                  as_of)
     return Board(as_of=as_of, previous=previous, counts=counts, change=change,
                  regions=tiles(conn, P.c.region, scope),
                  departments=tiles(conn, P.c.department, scope),
-                 period=month, rankings=bulletin.rankings, compared=bulletin.compared,
-                 trend=red_trend(conn, config, as_of, scope), red=red,
+                 period=past.period, rankings=past.rankings, compared=past.compared,
+                 trend=past.trend, red=red,
                  overdue=overdue_problems(conn, config, max(as_of, config.today()), scope),
-                 problem_ranking=problem_ranking(conn, month, as_of))
+                 problem_ranking=problem_ranking(conn, past.period, as_of))

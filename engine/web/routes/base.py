@@ -65,6 +65,21 @@ def milestone_for(engine: Any, account: Account | None, milestone_id: int) -> An
     return row
 
 
+CACHE_SIZE = 256
+
+
+def cached(w: Web, key: Any, make: Callable[[], T]) -> T:
+    """A figure kept in the process until its key (what it depends on) changes; at most
+    CACHE_SIZE of them, the oldest forgotten first."""
+    found = w.cache.get(key)
+    if found is None:
+        found = make()
+        if len(w.cache) >= CACHE_SIZE:
+            w.cache.pop(next(iter(w.cache)))
+        w.cache[key] = found
+    return found
+
+
 def int_param(value: str) -> int:
     if not value.isdigit() or len(value) > 12:
         raise PageNotFound()

@@ -9,28 +9,36 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from engine.accounts import SEE_ALL, Account
-from engine.board import Board, board, change_key
+from engine.board import (
+    Board,
+    History,
+    board,
+    change_key,
+    month_rankings,
+    night_key,
+    red_trend,
+)
 from engine.store.db import read_only
 from engine.web import charts, pages
-from engine.web.routes.base import blocking, signed_in, today_of, web
-
-CACHE_SIZE = 32
+from engine.web.routes.base import blocking, cached, signed_in, today_of, web
 
 
 def load_board(request: Request, account: Account, lang: str) -> Board:
-    """The board for the account's scope, computed again only when something changed."""
+    """The board for the account's scope: the history figures once a night (the
+    rankings for everyone, the trend per scope), the rest again whenever something
+    changed."""
     w = web(request)
+    scope_key = (account.role, account.unit, account.name, account.email)
     with read_only(w.engine).connect() as conn:
         as_of = today_of(conn, w.config)
-        key = ("board", account.role, account.unit, account.name, account.email, lang, as_of,
-               change_key(conn))
-        found = w.cache.get(key)
-        if found is None:
-            found = board(conn, w.config, as_of, lang, account.scope())
-            if len(w.cache) >= CACHE_SIZE:
-                w.cache.pop(next(iter(w.cache)))
-            w.cache[key] = found
-    return found
+        night = night_key(conn)
+        ranks = cached(w, ("rankings", as_of, night),
+                       lambda: month_rankings(conn, w.config, as_of))
+        trend = cached(w, ("trend", *scope_key, as_of, night),
+                       lambda: red_trend(conn, w.config, as_of, account.scope()))
+        past = History(*ranks, trend)
+        return cached(w, ("board", *scope_key, lang, as_of, change_key(conn)),
+                      lambda: board(conn, w.config, as_of, lang, account.scope(), past))
 
 
 def _view(b: Board, lang: str, *, wall: bool = False) -> dict[str, Any]:
