@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from datetime import date
 from typing import Any, TypeVar
@@ -66,6 +67,7 @@ def milestone_for(engine: Any, account: Account | None, milestone_id: int) -> An
 
 
 CACHE_SIZE = 256
+_CACHE_LOCK = threading.Lock()
 
 
 def cached(w: Web, key: Any, make: Callable[[], T]) -> T:
@@ -73,10 +75,11 @@ def cached(w: Web, key: Any, make: Callable[[], T]) -> T:
     CACHE_SIZE of them, the oldest forgotten first."""
     found = w.cache.get(key)
     if found is None:
-        found = make()
-        if len(w.cache) >= CACHE_SIZE:
-            w.cache.pop(next(iter(w.cache)))
-        w.cache[key] = found
+        found = make()  # two requests at once may both compute it: the same figure
+        with _CACHE_LOCK:
+            while len(w.cache) >= CACHE_SIZE:
+                w.cache.pop(next(iter(w.cache)))
+            w.cache[key] = found
     return found
 
 
