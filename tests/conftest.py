@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import subprocess
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -188,3 +189,18 @@ def engine(request, tmp_path: Path) -> Iterator[Engine]:
     eng = create_database(url)  # at the newest revision already: one read
     yield eng
     eng.dispose()
+
+
+@pytest.fixture(scope="session")
+def lights_demo(tmp_path_factory) -> tuple[Path, subprocess.CompletedProcess]:
+    """`lights demo` run once per test process, for the tests that only read what it
+    leaves (its database, bulletin and morning mail): a whole demo year takes seconds.
+    An SMTP server named in the environment (where nothing listens) must not change
+    that the demo only ever writes files."""
+    from tests.cli_runner import lights
+    from tests.mailserver import free_port
+
+    home = tmp_path_factory.mktemp("demo")
+    out = lights(home, "demo", env={"LIGHTS_SMTP_HOST": "127.0.0.1",
+                                    "LIGHTS_SMTP_PORT": str(free_port())})
+    return home, out

@@ -16,7 +16,6 @@ from engine.demo import DEMO_AS_OF, DEMO_CODES, build_demo
 from engine.evaluation.run import run
 from engine.migrations import create_database
 from engine.store.tables import IR, R, T
-from tests.cli_runner import lights
 
 MONTH_ENDS = [date(2026, m + 1, 1) - timedelta(days=1) for m in range(1, 11)]
 
@@ -83,17 +82,18 @@ def test_octobers_bulletin_is_the_same_after_novembers_run(demo):
     assert render(build(engine, config, month, today=DEMO_AS_OF), "md", "zh") == before
 
 
-def test_lights_demo_writes_the_monthly_bulletin(tmp_path):
-    out = lights(tmp_path, "demo")
+@pytest.mark.xdist_group("demo")  # with the other readers of lights_demo: one demo run
+def test_lights_demo_writes_the_monthly_bulletin(lights_demo):
+    home, out = lights_demo
     assert out.returncode == 0, out.stderr
     assert "月度通报（2026年10月）：bulletin-2026-10.html" in out.stdout
-    html = (tmp_path / "bulletin-2026-10.html").read_text(encoding="utf-8")
+    html = (home / "bulletin-2026-10.html").read_text(encoding="utf-8")
     assert html.count("<svg") == 4 and "重点项目推进情况月度通报" in html
     # The same bulletin as a Word 通报 beside it, with the demo city's 红头.
     assert "Word 通报：bulletin-2026-10.docx" in out.stdout
     from docx import Document
 
-    doc = Document(str(tmp_path / "bulletin-2026-10.docx"))
+    doc = Document(str(home / "bulletin-2026-10.docx"))
     text = "\n".join(p.text for p in doc.paragraphs)
     assert "松重项办〔2026〕10号" in text and "关于2026年10月重点项目推进情况的通报" in text
     assert "截至2026年10月31日，纳入调度的重点项目132个" in text and "2026年11月3日" in text

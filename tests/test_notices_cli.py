@@ -181,18 +181,16 @@ def test_send_confirm_releases_a_storm(tmp_path, monkeypatch):
     assert len(out_json(tmp_path, "notices", "--status", "sent")) == ALL
 
 
-def test_demo_leaves_the_mornings_digests_as_eml_files(tmp_path):
+@pytest.mark.xdist_group("demo")  # with the other readers of lights_demo: one demo run
+def test_demo_leaves_the_mornings_digests_as_eml_files(lights_demo):
     from email import policy
     from email.parser import BytesParser
 
-    from tests.mailserver import free_port
-
     # Even with an SMTP server in the environment, the demo only ever writes files.
-    out = lights(tmp_path, "demo", env={"LIGHTS_SMTP_HOST": "127.0.0.1",
-                                        "LIGHTS_SMTP_PORT": str(free_port())})
+    home, out = lights_demo  # `lights demo` with LIGHTS_SMTP_HOST and LIGHTS_SMTP_PORT set
     assert out.returncode == 0, out.stderr
-    files = sorted((tmp_path / "outbox").glob("*.eml"))
-    assert len(files) >= 50 and str(tmp_path / "outbox") in out.stdout.replace("\n", "")
+    files = sorted((home / "outbox").glob("*.eml"))
+    assert len(files) >= 50 and str(home / "outbox") in out.stdout.replace("\n", "")
     people = set()
     for file in files:
         message = BytesParser(policy=policy.default).parsebytes(file.read_bytes())
