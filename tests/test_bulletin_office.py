@@ -12,7 +12,6 @@ import io
 import os
 import shutil
 import subprocess
-import sys
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -30,11 +29,11 @@ from engine.bulletins.scope import Scope
 from engine.bulletins.word import Issue, write_docx
 from engine.config import ConfigError, load_config
 from engine.migrations import create_database
-from tests.builders import add_project
+from tests.builders import add_project, copy_sqlite
 from tests.bulletin_builders import ENTERED, add_report, small_programme, with_bulletins
+from tests.cli_runner import lights
 
 D = date
-LIGHTS = str(Path(sys.executable).with_name("lights"))
 ISSUER = Issuer(office="松江市重点项目建设指挥部办公室", number="松重项办〔{year}〕{n}号",
                 to=["各县（市）区人民政府", "市直有关部门"], cc=["市委办公室", "市政府办公室"])
 A4 = (Mm(210), Mm(297))
@@ -285,24 +284,28 @@ def test_periods_as_the_ledgers_write_them():
 
 
 # -- the command -----------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> Path:
+    """The small programme's database, built once per module."""
+    home = tmp_path_factory.mktemp("office")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.chdir(home)
+        engine = create_database(f"sqlite:///{home / 'lights.db'}")
+        small_programme(engine, load_config(env={}))
+        engine.dispose()
+    return home / "lights.db"
+
+
 @pytest.fixture
-def workdir(tmp_path: Path, monkeypatch) -> Path:
+def workdir(built: Path, tmp_path: Path, monkeypatch) -> Path:
     monkeypatch.chdir(tmp_path)
-    engine = create_database(f"sqlite:///{tmp_path / 'lights.db'}")
-    small_programme(engine, load_config(env={}))
-    engine.dispose()
+    copy_sqlite(built, tmp_path)
     (tmp_path / "config.yaml").write_text(
         "bulletins:\n  issuer: {office: 松江市重点项目建设指挥部办公室, "
         "number: '松重项办〔{year}〕{n}号', to: [各县（市）区人民政府]}\n"
         "  campaigns:\n    - {name: 百日攻坚, from: 07-10, to: 11-10, targets: {开复工率: 1}}\n",
         encoding="utf-8")
     return tmp_path
-
-
-def lights(cwd: Path, *args: str) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("LIGHTS_")}
-    return subprocess.run([LIGHTS, *args], cwd=cwd, env=env, capture_output=True, text=True,
-                          timeout=120)
 
 
 def test_the_command_writes_word_csv_with_bom_and_campaigns(workdir):
