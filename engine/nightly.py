@@ -23,7 +23,7 @@ from engine.evaluation.run import Progress, RunSummary, run
 from engine.problems import night as problems
 from engine.store.db import read_only, writer
 from engine.store.lock import RunLock, close_abandoned_runs
-from notifications.digest import compose
+from notifications.digest import compose_pending
 from notifications.dispatch import dispatch
 from notifications.plan import Planner, coverage, plan_stage
 from notifications.render import TemplateProblem
@@ -87,10 +87,8 @@ def notices(engine: Engine, config: Config, summary: RunSummary, lock: RunLock,
         followups = Planner(config, summary.as_of, summary.run_id).followups(conn)
         lock.beat(conn)
     out = {"followups": followups.notices}
-    try:
-        with writer(engine).begin() as conn:
-            composed = compose(conn, config, summary.as_of)
-            lock.beat(conn)
+    try:  # rendered outside the write lock, written in one short transaction
+        composed = compose_pending(engine, config, summary.as_of, beat=lock.beat)
     except TemplateProblem as exc:  # the run is not undone
         summary.warnings.append(f"notices: {exc} (notices kept pending; fix it, then lights "
                                 f"send)")

@@ -5,6 +5,11 @@ grouped by recipient and by project, rendered, and written as outbox rows in one
 transaction together with the link from each notice to its message: a crash leaves
 either the notices pending or the message composed, never both or neither.
 
+:func:`compose_pending` reads and renders outside the write lock (rendering thousands
+of digests takes seconds) and then writes them in one short transaction, provided no
+other process composed any of those notices meanwhile (else it composes again under
+the lock): other writers never wait for the rendering.
+
 A run that would notify about more than ``storm_threshold`` of all milestones (and
 more than ``storm_min_milestones``) is a storm: the digests are composed but held,
 and the administrators get a summary instead, until ``lights send --confirm``.
@@ -15,12 +20,13 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, func, select, update
+from sqlalchemy.engine import Engine
 
 from engine.config import Config
 from engine.delays import DelayReason, latest_reasons
@@ -35,10 +41,12 @@ from engine.problems.notices import (
 )
 from engine.problems.queries import open_problems
 from engine.queries import reason_text
+from engine.store.db import read_only, writer
 from engine.store.tables import (
     ACK,
     NOTICE,
     OUTBOX,
+    PBN,
     M,
     P,
     T,
@@ -67,6 +75,20 @@ HISTORY_MOVES = 6
 UNEXPLAINED = {"zh": "逾期未说明原因：自{since}亮红灯以来，责任单位尚未说明原因和整改措施",
                "en": "No reason given: red since {since}, and the unit has not said why or "
                      "what it is doing"}
+
+
+@dataclass
+class Draft:
+    """Digests rendered from a snapshot, not yet written (Composer.draft, then .write)."""
+
+    result: ComposeResult
+    messages: list[Outgoing] = field(default_factory=list)
+    links: dict[str, list[int]] = field(default_factory=dict)  # message key → notice ids
+    problem_links: dict[str, list[int]] = field(default_factory=dict)
+    failures: list[dict[str, Any]] = field(default_factory=list)
+    admins: list[Person] = field(default_factory=list)
+    as_of: date | None = None
+    notices: int = 0
 
 
 @dataclass
@@ -284,6 +306,12 @@ class Composer:
         ``preview``: only the notices for ``recipient`` / ``milestone_id``, no storm
         check and no failure report (the caller rolls back).
         """
+        return self.write(conn, self.draft(conn, as_of, preview=preview, recipient=recipient,
+                                           milestone_id=milestone_id))
+
+    def draft(self, conn: Connection, as_of: date | None = None, *, preview: bool = False,
+              recipient: str | None = None, milestone_id: int | None = None) -> Draft:
+        """Read the pending notices and render their digests; writes nothing."""
         result = ComposeResult()
         rows = self.pending(conn, recipient, milestone_id) if preview else self.pending(conn)
         directory = load_directory(conn, self.config)
@@ -291,7 +319,7 @@ class Composer:
         failures = [] if preview else self._unreported_failures(conn)
         problem_notices = {} if preview else pending_problem_notices(conn, self.config)
         if not rows and not problem_notices and not (failures and admins):
-            return result
+            return Draft(result)
         as_of = as_of or max((r.as_of for r in rows), default=None) or self.config.today()
         ids = sorted({r.milestone_id for r in rows})
         histories, acks = self.histories(conn, ids), self.acks(conn, ids)
@@ -348,6 +376,28 @@ class Composer:
         if result.storm:
             messages += self._storm(conn, rows, as_of, admins, total,
                                     sum(1 for v in by_recipient.values() if v))
+        return Draft(result, messages, links, problem_links, failures, admins, as_of, len(rows))
+
+    def taken(self, conn: Connection, draft: Draft) -> bool:
+        """Whether another process composed (or reported) any of the draft's notices."""
+        checks = ((NOTICE, NOTICE.c.message_id, [n for ns in draft.links.values() for n in ns]),
+                  (PBN, PBN.c.message_id, [n for ns in draft.problem_links.values() for n in ns]),
+                  (OUTBOX, OUTBOX.c.reported_on, [f["id"] for f in draft.failures]))
+        for table, done, ids in checks:
+            for i in range(0, len(ids), 5000):
+                if conn.execute(select(func.count()).select_from(table).where(
+                        table.c.id.in_(ids[i:i + 5000]), done.is_not(None))).scalar():
+                    return True
+        return False
+
+    def write(self, conn: Connection, draft: Draft) -> ComposeResult:
+        """Queue the draft's digests and link its notices to them, in the caller's
+        transaction (a writer)."""
+        result, messages, links, problem_links = (draft.result, draft.messages, draft.links,
+                                                  draft.problem_links)
+        failures, admins, as_of = draft.failures, draft.admins, draft.as_of
+        if as_of is None:  # nothing to compose
+            return result
         ids = enqueue(conn, messages, domain=self.domain).ids
         pairs = [{"b_notice": nid, "b_msg": ids[key]}
                  for key, nids in links.items() for nid in nids]
@@ -366,7 +416,7 @@ class Composer:
         result.messages = sum(1 for m in messages if not m.held)
         result.held = sum(1 for m in messages if m.held)
         result.storm_messages = sum(1 for m in messages if m.kind == "storm")
-        result.notices = len(rows)
+        result.notices = draft.notices
         if result.storm and not admins:
             result.warnings.append("notice storm held, and no administrator (contact role "
                                    "admin) to tell: run lights send --confirm")
@@ -423,4 +473,23 @@ class Composer:
 
 
 def compose(conn: Connection, config: Config, as_of: date | None = None) -> ComposeResult:
+    """Compose in the caller's transaction (a writer): reads, renders and writes under
+    its lock. :func:`compose_pending` holds the lock only for the writing."""
     return Composer(config).compose(conn, as_of)
+
+
+def compose_pending(engine: Engine, config: Config, as_of: date | None = None, *,
+                    beat: Callable[[Connection], None] | None = None) -> ComposeResult:
+    """Render every pending notice's digest from a snapshot, then write them in one
+    short write transaction (``beat``, the run lock's, renewed in it); see the module doc."""
+    composer = Composer(config)
+    with read_only(engine).connect() as conn:
+        draft = composer.draft(conn, as_of)
+    with writer(engine).begin() as conn:
+        if composer.taken(conn, draft):  # composed meanwhile: again, under the lock
+            result = composer.compose(conn, as_of)
+        else:
+            result = composer.write(conn, draft)
+        if beat is not None:
+            beat(conn)
+    return result

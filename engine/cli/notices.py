@@ -15,10 +15,9 @@ from rich.table import Table
 from engine.cli import cli
 from engine.cli.common import BY, DATE, FORMAT, REASON, App, UserError, common, emit
 from engine.i18n import lookup
-from engine.store.db import writer
 from notifications import actions
 from notifications.channels import is_channel
-from notifications.digest import compose
+from notifications.digest import compose_pending
 from notifications.dispatch import dispatch, release_held, requeue_failed
 from notifications.message import build_message
 from notifications.render import TemplateProblem
@@ -164,8 +163,7 @@ def send(app: App, confirm: bool, no_wait: bool, retry_failed: bool,
     if since is not None and not retry_failed:
         raise UserError(say(app, "send.since_alone"))
     engine = app.database()
-    with writer(engine).begin() as conn:
-        composed = compose(conn, app.config)
+    composed = compose_pending(engine, app.config)
     if composed.messages or composed.held:
         app.console.print(say(app, "send.composed", n=composed.messages + composed.held))
     for warning in composed.warnings:
