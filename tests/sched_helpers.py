@@ -1,4 +1,4 @@
-"""Real processes for the scheduler tests: the `lights` entry point, a lock holder, polling."""
+"""Real processes for the scheduler tests: the `lights` service, a lock holder, polling."""
 
 from __future__ import annotations
 
@@ -27,11 +27,6 @@ def clean_env(url: str, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("LIGHTS_")}
     env.update({"COLUMNS": "200", "LIGHTS_DATABASE_URL": url, **extra})
     return env
-
-
-def lights(cwd: Path, url: str, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([LIGHTS, *args], cwd=cwd, env=clean_env(url), capture_output=True,
-                          text=True, timeout=120)
 
 
 def start_lights(cwd: Path, url: str, *args: str, log: Path) -> subprocess.Popen:
