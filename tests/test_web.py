@@ -524,6 +524,8 @@ def test_unknown_pages_and_methods_get_a_page(site):
     assert missing.status_code == 404 and "找不到该页面" in missing.text
     assert visitor.get("/projects/NOPE").status_code == 404
     assert visitor.get("/no/such/page").status_code == 404
+    huge = visitor.post("/nodes/1/progress", {"note": "很" * 40_000, "percent": "1"})
+    assert huge.status_code == 413 and "过长" in huge.text
     wrong = visitor.http.put("/nodes/1")
     assert wrong.status_code in (404, 405) and "<html" in wrong.text
     visitor.close()

@@ -93,7 +93,8 @@ async def _csrf(request: Request, exc: Exception) -> Response:
 
 async def _http(request: Request, exc: Exception) -> Response:
     code = getattr(exc, "status_code", 500)
-    key = {404: "err.not_found", 405: "err.method", 403: "err.forbidden"}.get(code, "err.http")
+    key = {404: "err.not_found", 405: "err.method", 403: "err.forbidden",
+           413: "err.too_large", 411: "err.http"}.get(code, "err.http")
     return pages.error(request, code, key)
 
 

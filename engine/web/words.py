@@ -286,6 +286,7 @@ WORDS: dict[str, dict[str, str]] = {
                  "en": "The form has expired (the page was open too long or came from "
                        "elsewhere): go back, reload the page and try again."},
     "err.method": {"zh": "不支持该请求方式。", "en": "This request is not supported here."},
+    "err.too_large": {"zh": "提交的内容过长。", "en": "What was sent is too long."},
     "err.http": {"zh": "请求无法完成。", "en": "The request could not be completed."},
     "err.server": {"zh": "服务器出错，未完成本次操作。请稍后再试；"
                          "如仍出错，请将编号 {ref} 告知系统管理员。",

@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Connection, select
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 
 from engine.accounts import Account, project_visible
@@ -22,6 +23,7 @@ from engine.web.state import Web
 
 T = TypeVar("T")
 MAX_FORM_FIELDS = 50
+MAX_FORM_BYTES = 64 * 1024
 
 
 def web(request: Request) -> Web:
@@ -44,7 +46,11 @@ async def signed_in(request: Request, roles: tuple[str, ...] | None = None) -> A
 
 
 async def checked_form(request: Request) -> FormData:
-    """The posted form, refused unless it carries the session's CSRF token."""
+    """The posted form, refused unless it carries the session's CSRF token (and unless
+    it is of a size a person types: 64 KB)."""
+    length = request.headers.get("content-length", "")
+    if not length.isdigit() or int(length) > MAX_FORM_BYTES:
+        raise HTTPException(413 if length.isdigit() else 411)
     form = await request.form(max_files=0, max_fields=MAX_FORM_FIELDS)
     check_csrf(request, str(form.get("csrf") or ""))
     return form
