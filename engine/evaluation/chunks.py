@@ -11,8 +11,11 @@ only reads never imports numpy.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date
+from itertools import repeat
+from operator import attrgetter
 from typing import Any
 
 import numpy as np
@@ -45,6 +48,8 @@ def _move_arrays() -> tuple[list[str], np.ndarray, np.ndarray]:
 
 
 TRIGGERS, TRIGGER_OF, DEST_OF = _move_arrays()
+TRIGGER_NAME = np.array(TRIGGERS, dtype=object)
+VALUE_OF = np.array(C.VALUES, dtype=object)
 
 
 @dataclass(slots=True)
@@ -150,56 +155,57 @@ class ColumnEvaluator:
         facts, reasons = C.render(d.outcome, rows, self.texts, self.config.lang)
         rules = d.outcome.rules_of()[rows].tolist() if len(rows) else []
         ids = batch.ids[rows].tolist()
-        n_moved = len(d.moved)
-        from_states = [C.VALUES[s] for s in batch.state[d.moved].tolist()]
-        to_states = [C.VALUES[s] for s in d.to.tolist()]
-        triggers = [TRIGGERS[t] for t in d.trigger.tolist()]
+        n = len(d.moved)
+        from_states = VALUE_OF[batch.state[d.moved]].tolist()
+        to_states = VALUE_OF[d.to].tolist()
+        triggers = TRIGGER_NAME[d.trigger].tolist()
         cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
         try:
-            kept_ids = set(ids)
+            written = None
             if write:
-                kept_ids = self._write(cursor, batch, d, ids, rules, reasons, facts, from_states,
-                                       to_states, triggers, run_id, actor)
-            label = self.sql.names_of(cursor, ids[:n_moved]) if names and n_moved else {}
+                written = self._write(cursor, batch, d, ids, rules, reasons, facts,
+                                      from_states, to_states, triggers, run_id, actor)
+            label = self.sql.names_of(cursor, ids[:n]) if names and n else {}
         finally:
             cursor.close()
-        moves = []
-        for k in range(n_moved):
-            mid = ids[k]
-            if mid not in kept_ids:
-                continue  # changed by someone else since it was read: theirs stands
-            code, name = label.get(mid, ("", ""))
-            moves.append(Move(mid, code, name, from_states[k], to_states[k], triggers[k],
-                              reasons[k]))
+        codes = [label.get(i, ("", ""))[0] for i in ids[:n]] if label else repeat("")
+        titles = [label.get(i, ("", ""))[1] for i in ids[:n]] if label else repeat("")
+        moves = list(map(Move, ids[:n], codes, titles, from_states, to_states, triggers,
+                         reasons[:n]))
+        if written is not None:  # changed by someone else since it was read: theirs stands
+            moves = [m for m in moves if m.milestone_id in written]
         return moves
 
     def _write(self, cursor: Any, batch: Batch, d: Decided, ids: list[int], rules: list[str],
                reasons: list[str], facts: list[str], from_states: list[str],
                to_states: list[str], triggers: list[str], run_id: int | None,
-               actor: str) -> set[int]:
-        """Write the moves, the kept rows and the audit; the ids actually written."""
+               actor: str) -> set[int] | None:
+        """Write the moves, the kept rows and the audit; on PostgreSQL the ids written
+        (the guard may skip some), elsewhere None (all of them)."""
         now = utcnow()
-        n_moved = len(d.moved)
+        n = len(d.moved)
         sql = self.sql
         if sql.pg:
-            old_rules = batch.rules[np.concatenate([d.moved, d.kept])].tolist()
-            old_states = [C.VALUES[s] for s in
-                          batch.state[np.concatenate([d.moved, d.kept])].tolist()]
-            new_states = to_states + old_states[n_moved:]
+            both = np.concatenate([d.moved, d.kept])
+            old_rules = batch.rules[both].tolist()
+            old_states = VALUE_OF[batch.state[both]].tolist()
             written = sql.write_guarded(cursor, self.as_of, now, list(zip(
-                ids, old_states, old_rules, new_states, reasons, rules, facts, strict=True)))
-            audits = [(ids[k], run_id, triggers[k], from_states[k], to_states[k], self.as_of,
-                       rules[k], reasons[k], facts[k], actor, now)
-                      for k in range(n_moved) if ids[k] in written]
-            sql.copy_audits(cursor, audits)
+                ids, old_states, old_rules, to_states + old_states[n:], reasons, rules, facts,
+                strict=True)))
+            sql.copy_audits(cursor, [
+                row for row in zip(ids[:n], repeat(run_id), triggers, from_states, to_states,
+                                   repeat(self.as_of), rules[:n], reasons[:n], facts[:n],
+                                   repeat(actor), repeat(now))
+                if row[0] in written])
             return written
         day, stamp = sql.bind_day(self.as_of), sql.bind_time(now)
-        sql.write(cursor, self.as_of, now,
-                  [(ids[k], to_states[k], reasons[k], rules[k], facts[k]) for k in range(n_moved)],
-                  [(ids[k], reasons[k], rules[k], facts[k]) for k in range(n_moved, len(ids))],
-                  [(ids[k], run_id, triggers[k], from_states[k], to_states[k], day, rules[k],
-                    reasons[k], facts[k], actor, stamp) for k in range(n_moved)])
-        return set(ids)
+        sql.write(cursor,
+                  zip(to_states, repeat(day), reasons[:n], rules[:n], facts[:n], repeat(stamp),
+                      ids[:n]),
+                  zip(reasons[n:], rules[n:], facts[n:], repeat(stamp), ids[n:]),
+                  zip(ids[:n], repeat(run_id), triggers, from_states, to_states, repeat(day),
+                      rules[:n], reasons[:n], facts[:n], repeat(actor), repeat(stamp)))
+        return None
 
     def read_ids(self, conn: Connection, ids: list[int]) -> Batch:
         cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
@@ -217,10 +223,12 @@ def has_array_forms(config: Config) -> bool:
 # -- a night's chunks --------------------------------------------------------------------
 @dataclass(slots=True)
 class Step:
-    """One chunk of a run: how many milestones it evaluated, and its moves."""
+    """One chunk of a run: how many milestones it evaluated, its moves, and how many
+    moves each trigger made."""
 
     count: int
     moves: list[Move]
+    triggers: Counter[str]
 
 
 class Night:
@@ -280,7 +288,7 @@ class Night:
         if batch is None:
             return None
         moves = self.columns.apply(conn, batch, run_id=run_id, write=write, names=self.names)
-        return Step(len(batch), moves)
+        return Step(len(batch), moves, Counter(map(attrgetter("trigger"), moves)))
 
     def _next(self, conn: Connection, size: int) -> Batch | None:
         columns = self.columns
@@ -317,7 +325,7 @@ class Night:
         moves, updates, audits = self.evaluator.changes(rows)
         if write:
             self.evaluator.write(conn, run_id, updates, audits)
-        return Step(len(rows), moves)
+        return Step(len(rows), moves, Counter(m.trigger for m in moves))
 
     def close(self) -> None:
         if self._reader is not None:

@@ -13,7 +13,7 @@ was read with (a manual action in between wins; the run skips that milestone).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -212,21 +212,13 @@ class Statements:
         return out
 
     # -- writing ---------------------------------------------------------------------
-    def write(self, cursor: Any, as_of: date, now: datetime, moves: list[tuple[Any, ...]],
-              kept: list[tuple[Any, ...]], audits: list[tuple[Any, ...]]) -> None:
-        """SQLite (or PostgreSQL without guards): executemany, in the caller's transaction.
-
-        ``moves``: (id, state, reason, rules, facts); ``kept``: (id, reason, rules,
-        facts); ``audits``: rows in :attr:`audit_columns` order.
-        """
-        day, stamp = self.bind_day(as_of), self.bind_time(now)
-        if moves:
-            cursor.executemany(self.move, [(s, day, r, ru, f, stamp, i)
-                                           for i, s, r, ru, f in moves])
-        if kept:
-            cursor.executemany(self.keep, [(r, ru, f, stamp, i) for i, r, ru, f in kept])
-        if audits:
-            cursor.executemany(self.insert_audit, audits)
+    def write(self, cursor: Any, moves: Iterable[tuple[Any, ...]],
+              kept: Iterable[tuple[Any, ...]], audits: Iterable[tuple[Any, ...]]) -> None:
+        """executemany (SQLite), in the caller's transaction; each row's parameters in
+        the order of :attr:`move`, :attr:`keep` and :attr:`insert_audit`."""
+        cursor.executemany(self.move, moves)
+        cursor.executemany(self.keep, kept)
+        cursor.executemany(self.insert_audit, audits)
 
     def write_guarded(self, cursor: Any, as_of: date, now: datetime,
                       rows: list[tuple[Any, ...]]) -> set[int]:

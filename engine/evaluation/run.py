@@ -165,7 +165,7 @@ def run(engine: Engine, config: Config, as_of: date | None = None, *, dry_run: b
                     if beat is not None:
                         beat(conn)
             done += step.count
-            triggers.update(m.trigger for m in moves)
+            triggers.update(step.triggers)
             if dry_run:
                 summary.moved.extend(moves)
             else:
