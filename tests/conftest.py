@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import fcntl
+import json
 import os
 import subprocess
 import uuid
@@ -193,14 +195,29 @@ def engine(request, tmp_path: Path) -> Iterator[Engine]:
 
 @pytest.fixture(scope="session")
 def lights_demo(tmp_path_factory) -> tuple[Path, subprocess.CompletedProcess]:
-    """`lights demo` run once per test process, for the tests that only read what it
-    leaves (its database, bulletin and morning mail): a whole demo year takes seconds.
-    An SMTP server named in the environment (where nothing listens) must not change
-    that the demo only ever writes files."""
+    """`lights demo` run once per test run, for the tests that only read what it leaves
+    (its database, bulletin and morning mail): a whole demo year takes seconds. Parallel
+    test processes (pytest-xdist) share the one the first of them made. An SMTP server
+    named in the environment (where nothing listens) must not change that the demo only
+    ever writes files."""
     from tests.cli_runner import lights
     from tests.mailserver import free_port
 
-    home = tmp_path_factory.mktemp("demo")
-    out = lights(home, "demo", env={"LIGHTS_SMTP_HOST": "127.0.0.1",
-                                    "LIGHTS_SMTP_PORT": str(free_port())})
-    return home, out
+    def make(home: Path) -> subprocess.CompletedProcess:
+        return lights(home, "demo", env={"LIGHTS_SMTP_HOST": "127.0.0.1",
+                                         "LIGHTS_SMTP_PORT": str(free_port())})
+
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        home = tmp_path_factory.mktemp("demo")
+        return home, make(home)
+    shared = tmp_path_factory.getbasetemp().parent  # this run's, above each worker's own
+    record = shared / "lights_demo.json"
+    with (shared / "lights_demo.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # the others wait for the first one's demo
+        if not record.exists():
+            home = tmp_path_factory.mktemp("demo")
+            out = make(home)
+            record.write_text(json.dumps([str(home), out.returncode, out.stdout, out.stderr]),
+                              encoding="utf-8")
+    home_, code, stdout, stderr = json.loads(record.read_text(encoding="utf-8"))
+    return Path(home_), subprocess.CompletedProcess(["lights", "demo"], code, stdout, stderr)

@@ -82,7 +82,6 @@ def test_octobers_bulletin_is_the_same_after_novembers_run(demo):
     assert render(build(engine, config, month, today=DEMO_AS_OF), "md", "zh") == before
 
 
-@pytest.mark.xdist_group("demo")  # with the other readers of lights_demo: one demo run
 def test_lights_demo_writes_the_monthly_bulletin(lights_demo):
     home, out = lights_demo
     assert out.returncode == 0, out.stderr

@@ -26,9 +26,9 @@ OFFICES = {"ducha@songjiang.example": "supervision_office",
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory) -> Path:
-    here = tmp_path_factory.mktemp("demo")
-    out = lights(here, "demo")
+def demo(lights_demo) -> Path:
+    """What `lights demo` left, run once for every module that only reads it."""
+    here, out = lights_demo
     assert out.returncode == 0, out.stderr
     return here
 

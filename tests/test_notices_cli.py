@@ -181,7 +181,6 @@ def test_send_confirm_releases_a_storm(tmp_path, monkeypatch):
     assert len(out_json(tmp_path, "notices", "--status", "sent")) == ALL
 
 
-@pytest.mark.xdist_group("demo")  # with the other readers of lights_demo: one demo run
 def test_demo_leaves_the_mornings_digests_as_eml_files(lights_demo):
     from email import policy
     from email.parser import BytesParser

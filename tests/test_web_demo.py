@@ -5,23 +5,25 @@ from __future__ import annotations
 
 import email
 import re
+import shutil
 from email import policy
 
 import pytest
 
 from engine.config import load_config
 from engine.store.db import open_database
-from tests.cli_runner import lights
 from tests.webserver import serving
 
 DEMO_BASE = "http://127.0.0.1:8000"
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    here = tmp_path_factory.mktemp("webdemo")
-    out = lights(here, "demo")
+def demo(lights_demo, tmp_path_factory):
+    """A copy of what `lights demo` left (an invitation is accepted in its database)."""
+    home, out = lights_demo
     assert out.returncode == 0, out.stderr
+    here = tmp_path_factory.mktemp("webdemo")
+    shutil.copytree(home, here, dirs_exist_ok=True)
     return here, out.stdout
 
 
