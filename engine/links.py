@@ -1,12 +1,13 @@
 """Signed links in the e-mails: one recipient, one item, a few days, no password.
 
-A digest item links to its node's page on the board. The link carries the item (a
-milestone, or a problem), the recipient's address and name, and the time it was made,
+A digest item links to its node's page on the board, a problem step to the problem's.
+The link carries the item (a milestone, or a problem and the unit the recipient answers
+for), the recipient's address and name, and the time it was made,
 signed with the secret in ``LIGHTS_WEB_SECRET`` (itsdangerous, HMAC-SHA256 via its
 default signer) so that it cannot be made or changed without the secret. It works for
-``web.link_days`` days (default 14) and lets that recipient acknowledge, give a reason
-or report progress on that one item, and nothing else; what they do is recorded under
-their name and address.
+``web.link_days`` days (default 14) and lets that recipient act on that one item and
+nothing else (a node: acknowledge, give a reason, report progress; a problem: reply,
+ask for more time); what they do is recorded under their name and address.
 
 With no ``web.base_url`` the e-mails stay as they were, without links; with a base URL
 but no secret there are no links either, and :func:`Linker.warning` says why.
@@ -45,6 +46,7 @@ class ItemLink:
     email: str
     name: str
     issued: datetime
+    unit: str = ""  # for a problem: the unit the recipient answers for (lead or helping)
 
     @property
     def actor(self) -> str:
@@ -58,10 +60,14 @@ def _serializer(secret: str) -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(secret, salt=SALT)
 
 
-def make_token(secret: str, kind: str, ref: str | int, email: str, name: str = "") -> str:
+def make_token(secret: str, kind: str, ref: str | int, email: str, name: str = "",
+               unit: str = "") -> str:
     if kind not in KINDS:
         raise ValueError(f"unknown link kind {kind!r}")
-    return _serializer(secret).dumps({"k": kind, "r": str(ref), "e": email, "n": name})
+    data = {"k": kind, "r": str(ref), "e": email, "n": name}
+    if unit:
+        data["u"] = unit
+    return _serializer(secret).dumps(data)
 
 
 def read_token(secret: str, token: str, days: int) -> ItemLink:
@@ -76,7 +82,7 @@ def read_token(secret: str, token: str, days: int) -> ItemLink:
     if not isinstance(data, dict) or data.get("k") not in KINDS:
         raise LinkRefused("invalid")
     return ItemLink(data["k"], str(data.get("r", "")), str(data.get("e", "")),
-                    str(data.get("n", "")), issued.astimezone(UTC))
+                    str(data.get("n", "")), issued.astimezone(UTC), str(data.get("u", "")))
 
 
 class Linker:
@@ -97,7 +103,9 @@ class Linker:
                     f"no links to the board")
         return None
 
-    def url(self, kind: str, ref: str | int, email: str, name: str = "") -> str | None:
+    def url(self, kind: str, ref: str | int, email: str, name: str = "", unit: str = ""
+            ) -> str | None:
         if not self.enabled:
             return None
-        return f"{self.base_url}/l/{make_token(self.secret or '', kind, ref, email, name)}"
+        token = make_token(self.secret or "", kind, ref, email, name, unit)
+        return f"{self.base_url}/l/{token}"

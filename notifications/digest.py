@@ -103,6 +103,16 @@ class ComposeResult:
     warnings: list[str] = field(default_factory=list)
 
 
+def answering_unit(pn: dict[str, Any]) -> str:
+    """The unit a problem notice's recipient answers for: the lead unit when told as the
+    lead, the helping unit when told as the only one; else none (the page asks)."""
+    if "lead" in pn["roles"]:
+        return pn["lead"]
+    if "assist" in pn["roles"] and len(pn["assist"]) == 1:
+        return pn["assist"][0]
+    return ""
+
+
 def _item_key(item: dict[str, Any]) -> tuple[int, int, int, str]:
     return (-SEVERITY[Light(item["light"])] if item["label"] != "resolved" else 0,
             LABEL_ORDER[item["label"]], -item["days"], item["due"])
@@ -274,6 +284,9 @@ class Composer:
         counts = Counter("resolved" if i["label"] == "resolved" else i["light"] for i in items)
         top = max((n.step for n in notices if n.label != "resolved"), default=None)
         problem_items = [problem_step_line(pn, lang, reader, self.config) for pn in problem_rows]
+        for x, pn in zip(problem_items, problem_rows, strict=True):
+            x["link"] = self.linker.url("problem", pn["problem"], person.email, person.name,
+                                        answering_unit(pn))
         if top is not None:
             step = self.ladder[min(top, len(self.ladder) - 1)]
             top_step = subject_tag(step.zh, step.en, step.light, reader, lang)

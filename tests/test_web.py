@@ -486,6 +486,28 @@ def test_a_link_lets_its_recipient_act_on_that_node_without_a_password(site):
     visitor.close()
 
 
+def test_a_problem_link_lets_its_recipient_reply_for_their_unit(site):
+    board, engine, _config, _ids, url, folder = site
+    code = problem_of(engine, "W2")  # led by 市工信局, no helping unit
+    token = make_token(SECRET, "problem", code, "gxj@songjiang.example", "工信局王工",
+                       "市工信局")
+    visitor = board.client()
+    page = visitor.get(f"/l/{token}")
+    assert page.status_code == 200 and code in page.text and 'id="form-reply"' in page.text
+    assert 'name="unit"' not in page.text  # the link says which unit answers
+    assert visitor.post(f"/l/{token}/close", {"result": "solved"}).status_code == 404
+    assert visitor.post(f"/l/{token}/reply", {"text": ""}).status_code == 400
+    assert visitor.post(f"/l/{token}/reply", {"text": "土地证已办结"}).status_code == 303
+    info = json.loads(lights(folder, "problem", "show", code, "--format", "json",
+                             "--database", url).stdout)
+    assert info["state"] == "replied"
+    assert (info["history"][-1]["unit"], info["history"][-1]["by"]) == (
+        "市工信局", "工信局王工 <gxj@songjiang.example>")
+    unsure = make_token(SECRET, "problem", code, "someone@songjiang.example", "某人")
+    assert 'name="unit"' in visitor.get(f"/l/{unsure}").text  # which unit: asked
+    visitor.close()
+
+
 def test_an_expired_or_forged_link_is_refused(site):
     board, engine, config, ids, *_ = site
     mid = ids["W2/投产"]

@@ -258,6 +258,14 @@ WORDS: dict[str, dict[str, str]] = {
                           "acknowledge this node or report its progress without signing in; "
                           "the link works for {days} days from when it was sent, and what you "
                           "do is recorded under your name and address."},
+    "link.problem_banner": {"zh": "您通过督办通知中的链接访问（{name}，{email}）："
+                                  "可对本问题办复或申请延期，无需登录；链接自发出起{days}天内有效，操作将以您的姓名和邮箱记录。",
+                            "en": "You came by the link in your notice ({name}, {email}): you "
+                                  "can reply to this problem or ask for more time without "
+                                  "signing in; the link works for {days} days from when it "
+                                  "was sent, and what you do is recorded under your name "
+                                  "and address."},
+    "field.unit": {"zh": "办复单位", "en": "Replying for"},
     "link.expired": {"zh": "该链接已过期（有效期{days}天）。"
                            "请使用最新通知邮件中的链接，或登录后办理。",
                      "en": "This link has expired (it works for {days} days). Use the link "

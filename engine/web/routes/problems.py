@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import select
@@ -38,6 +39,7 @@ from engine.store.tables import P
 from engine.web import forms, pages
 from engine.web.auth import Forbidden, PageNotFound
 from engine.web.routes.base import blocking, checked_form, signed_in, today_of, web
+from engine.web.state import Web
 
 ALLOWED: dict[str, tuple[str, ...]] = {
     "reply": ("admin", "office", "unit"),
@@ -48,6 +50,7 @@ ALLOWED: dict[str, tuple[str, ...]] = {
     "raise": ("admin", "office"),
     "withdraw": ("admin", "office"),
 }
+BY_LINK = ("reply", "extend")
 # The forms a problem in each state offers.
 FOR_STATE: dict[str, tuple[str, ...]] = {
     "reply": ("in_progress", "extension_requested", "replied"),
@@ -122,10 +125,10 @@ async def problem_list(request: Request) -> Response:
                      if k not in ("page", "lang"))
     return pages.render(request, "problems.html", account=account, lang=lang, rows=rows,
                         page=page, pages=pages_n, total=total, chosen=chosen, query=query,
-                        error=None, as_of=data["as_of"], **_labels(lang))
+                        error=None, as_of=data["as_of"], **labels(lang))
 
 
-def _labels(lang: str) -> dict[str, Any]:
+def labels(lang: str) -> dict[str, Any]:
     return {"state_label": lambda c: state_label(c, lang),
             "level_label": lambda c: level_label(c, lang),
             "result_label": lambda c: result_label(c, lang) if c else "",
@@ -152,7 +155,9 @@ async def problem_csv(request: Request) -> Response:
 
 
 # -- one problem -----------------------------------------------------------------------
-def load_problem(request: Request, account: Account, code: str) -> dict[str, Any]:
+def load_problem(request: Request, account: Account | None, code: str) -> dict[str, Any]:
+    """The problem and its history, if it exists and the account may see it (None: a
+    link's recipient, for whom the link itself is the permission)."""
     w = web(request)
     with read_only(w.engine).connect() as conn:
         as_of = max(today_of(conn, w.config), w.config.today())
@@ -160,7 +165,8 @@ def load_problem(request: Request, account: Account, code: str) -> dict[str, Any
             info = show_problem(conn, w.config, code, as_of)
         except BadInput:
             raise PageNotFound() from None
-        if not visible(info, account, _visible_projects(conn, account)):
+        if account is not None and not visible(info, account,
+                                               _visible_projects(conn, account)):
             raise PageNotFound()
     steps = {s.step: (s.zh, s.en) for s in w.config.problems.ladder}
     return {"p": info, "as_of": as_of, "steps": steps}
@@ -177,10 +183,11 @@ async def show(request: Request, *, status_code: int = 200, failed: str | None =
     allowed = [a for a, roles in ALLOWED.items() if account.role in roles]
     shown = [a for a in allowed if data["p"]["state"] in FOR_STATE[a]]
     return pages.render(request, "problem.html", status_code=status_code, account=account,
-                        lang=lang, shown=shown, failed=failed, error=error,
+                        lang=lang, shown=shown, failed=failed, error=error, link=None,
+                        action_base=f"/problems/{code}", units=[],
                         values=values or {}, flash=request.session.pop("flash", None),
                         categories=web(request).config.problems.categories,
-                        **data, **_labels(lang))
+                        **data, **labels(lang))
 
 
 def _unit_of(account: Account, problem: Any) -> str:
@@ -188,18 +195,16 @@ def _unit_of(account: Account, problem: Any) -> str:
     return account.unit if account.unit in (problem.lead, *(problem.assist or [])) else ""
 
 
-def perform(request: Request, account: Account, code: str, name: str, form: Any
-            ) -> act.ProblemMove:
-    """Read the form, then the same function as ``lights problem …`` in one transaction."""
-    w = web(request)
-    by = account.name
+def perform(w: Web, code: str, name: str, form: Any, by: str,
+            unit_of: Callable[[Any], str]) -> act.ProblemMove:
+    """Read the form, then the same function as ``lights problem …`` in one transaction;
+    ``unit_of(problem row)``: the unit a reply is from (blank: the lead)."""
     text = forms.text(form, "text", required=name == "reply")
     reason = forms.text(form, "reason")
     with writer(w.engine).begin() as conn:
         row = act.resolve(conn, w.config, code)
         if name == "reply":
-            return act.reply(conn, w.config, code, text=text, unit=_unit_of(account, row),
-                             by=by)
+            return act.reply(conn, w.config, code, text=text, unit=unit_of(row), by=by)
         if name == "extend":
             to = forms.day(form, "to", required=True)
             assert to is not None
@@ -220,6 +225,12 @@ def perform(request: Request, account: Account, code: str, name: str, form: Any
         return act.withdraw(conn, w.config, code, reason=reason, by=by)
 
 
+def done_flash(request: Request, move: act.ProblemMove, lang: str) -> None:
+    request.session["flash"] = {"text": problem_say(
+        "done.move", lang, code=move.code, event=event_label(move.trigger, lang),
+        state=state_label(move.to_state, lang), deadline="")}
+
+
 async def problem_act(request: Request) -> Response:
     name = request.path_params["action"]
     if name not in ALLOWED:
@@ -232,14 +243,13 @@ async def problem_act(request: Request) -> Response:
         raise Forbidden()
     lang = pages.lang_of(request)
     try:
-        move = await blocking(perform, request, account, code, name, form)
+        move = await blocking(perform, web(request), code, name, form, account.name,
+                              lambda row: _unit_of(account, row))
     except (forms.FormError, BadInput, ProblemRefused) as exc:
         values = {k: str(v) for k, v in form.items() if k != "csrf"}
         return await show(request, status_code=400, failed=name,
                           error=problem_error(exc, lang), values=values)
-    request.session["flash"] = {"text": problem_say(
-        "done.move", lang, code=move.code, event=event_label(move.trigger, lang),
-        state=state_label(move.to_state, lang), deadline="")}
+    done_flash(request, move, lang)
     return RedirectResponse(f"/problems/{move.code}", status_code=303)
 
 
