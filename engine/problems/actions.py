@@ -9,6 +9,7 @@ the configured language, and nothing is written.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -76,8 +77,15 @@ def resolve(conn: Connection, config: Config, code: str, *, lock: bool = True) -
     return row
 
 
-def _calendar(config: Config, *days: date | None) -> WorkCalendar:
-    cal = config.new_calendar()
+@functools.lru_cache(maxsize=4)
+def _shared_calendar(kind: str, fallback: str) -> WorkCalendar:
+    return WorkCalendar(kind, fallback)  # type: ignore[arg-type]
+
+
+def calendar_for(config: Config, *days: date | None) -> WorkCalendar:
+    """One working-day table per kind of calendar for the process (building one reads
+    the official schedule day by day: ~10 ms a year), extended to the days asked."""
+    cal = _shared_calendar(config.calendar.kind, config.calendar.uncovered_years)
     cal.cover([d for d in days if d is not None])
     return cal
 
@@ -124,7 +132,7 @@ def _limits(config: Config, start: date, days: int | None) -> dict[str, Any]:
     """The time-limit columns for an assignment (or a new start) on ``start``."""
     lead_days = days or config.problems.lead_days
     assist_days = min(config.problems.assist_days, lead_days)
-    limits = time_limits(_calendar(config, start), start, lead_days=lead_days,
+    limits = time_limits(calendar_for(config, start), start, lead_days=lead_days,
                          assist_days=assist_days)
     return {"assigned_on": start, "due_date": limits.due, "assist_due": limits.assist_due,
             "deadline": limits.due, "step": None, "step_name": "", "raise_proposed_on": None}
@@ -272,7 +280,7 @@ def request_extension(conn: Connection, config: Config, code: str, *, to: date, 
     day = _day(conn, config, as_of)
     _fire(config, row, "request_extension")
     notice = config.problems.extension_notice_days
-    decision = extension_decision(_calendar(config, day, row.deadline, to), as_of=day,
+    decision = extension_decision(calendar_for(config, day, row.deadline, to), as_of=day,
                                   deadline=row.deadline, requested_to=to, notice_days=notice)
     if decision.reason is ExtensionReason.NO_DEADLINE:
         raise bad("bad.ext_none")

@@ -16,19 +16,18 @@ its events, writing nothing.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, bindparam, insert, select, update
 from sqlalchemy.engine import Engine
 
 from engine.config import Config
-from engine.problems.actions import ProblemMove, _move
+from engine.problems.actions import ProblemMove, calendar_for
+from engine.problems.machine import fire
 from engine.store.db import writer
 from engine.store.tables import PB, PBE, PBN, M, P, utcnow
-from rules.calendar import WorkCalendar
 from rules.problems import StepReason, decide, next_level
 
 
@@ -49,12 +48,6 @@ class ProblemNight:
         return sum(m.trigger == "propose_raise" for m in self.moves)
 
 
-def _calendar(config: Config, days: Iterable[date | None]) -> WorkCalendar:
-    cal = config.new_calendar()
-    cal.cover([d for d in days if d is not None])
-    return cal
-
-
 def move_problems(conn: Connection, config: Config, as_of: date,
                   run_id: int | None = None) -> ProblemNight:
     """Climb every late problem's ladder as of ``as_of`` (see the module's text)."""
@@ -65,30 +58,45 @@ def move_problems(conn: Connection, config: Config, as_of: date,
                         .order_by(PB.c.id)).all()
     if not rows:
         return out
-    cal = _calendar(config, [as_of, *(r.due_date for r in rows)])
+    cal = calendar_for(config, as_of, *(r.due_date for r in rows))
     planned: list[tuple[Any, ProblemMove, int | None]] = []
+    updates: list[dict[str, Any]] = []
+    events: list[dict[str, Any]] = []
+    now = utcnow()
     for row in rows:
         d = decide(ladder, cal, state=row.state, due=row.due_date, step=row.step,
                    deadline=row.deadline, raise_proposed=row.raise_proposed_on is not None,
                    can_raise=next_level(row.level) is not None, as_of=as_of)
         if d.reason is StepReason.CLIMB:
-            step = ladder[d.step]  # type: ignore[index]
-            move = _move(conn, config, row, "escalate", as_of, actor="nightly", run_id=run_id,
-                         text=d.note,
-                         values={"step": d.step, "step_name": step.step, "deadline": d.deadline},
-                         numbers={"step": d.step, "step_name": step.step, "colour": step.colour,
-                                  "due": row.due_date.isoformat(),
-                                  "deadline": d.deadline.isoformat() if d.deadline else None,
-                                  "from_step": row.step})
+            trigger, step = "escalate", ladder[d.step]  # type: ignore[index]
+            change = {"b_step": d.step, "b_name": step.step, "b_deadline": d.deadline,
+                      "b_raise": row.raise_proposed_on}
+            numbers = {"step": d.step, "step_name": step.step, "colour": step.colour,
+                       "due": row.due_date.isoformat(),
+                       "deadline": d.deadline.isoformat() if d.deadline else None,
+                       "from_step": row.step}
         elif d.reason is StepReason.PROPOSE_RAISE:
-            move = _move(conn, config, row, "propose_raise", as_of, actor="nightly",
-                         run_id=run_id, text=d.note, values={"raise_proposed_on": as_of},
-                         numbers={"from": row.level, "to": next_level(row.level),
-                                  "step": row.step})
+            trigger = "propose_raise"
+            change = {"b_step": row.step, "b_name": row.step_name, "b_deadline": row.deadline,
+                      "b_raise": as_of}
+            numbers = {"from": row.level, "to": next_level(row.level), "step": row.step}
         else:
             continue
+        state = fire(row.state, trigger)  # the machine checks (both keep 办理中)
+        updates.append({"b_id": row.id, **change})
+        events.append({"problem_id": row.id, "run_id": run_id, "trigger": trigger,
+                       "from_state": row.state, "to_state": state, "as_of": as_of,
+                       "actor": "nightly", "unit": "", "text": d.note, "numbers": numbers,
+                       "created_at": now})
+        move = ProblemMove(row.code, trigger, row.state, state, change["b_deadline"])
         out.moves.append(move)
         planned.append((row, move, d.step))
+    if updates:  # in bulk: one statement for the problems, one for their events
+        conn.execute(update(PB).where(PB.c.id == bindparam("b_id")).values(
+            step=bindparam("b_step"), step_name=bindparam("b_name"),
+            deadline=bindparam("b_deadline"), raise_proposed_on=bindparam("b_raise"),
+            updated_at=now), updates)
+        conn.execute(insert(PBE), events)
     out.notices, out.unrouted = _notify(conn, config, as_of, run_id, planned)
     return out
 

@@ -16,7 +16,7 @@ from typing import Any, Literal
 from sqlalchemy import Connection, select
 
 from engine.config import Config
-from engine.problems.actions import resolve
+from engine.problems.actions import calendar_for, resolve
 from engine.store.tables import PB, PBE, M, P
 from rules.calendar import WorkCalendar
 from rules.problems import OPEN_STATES, ProblemDates, Rates, rates, working_days_late
@@ -54,9 +54,7 @@ def as_dict(row: Any, config: Config, calendar: WorkCalendar, as_of: date) -> di
 
 
 def _calendar(config: Config, rows: list[Any], as_of: date) -> WorkCalendar:
-    cal = config.new_calendar()
-    cal.cover([as_of, *(r.due_date for r in rows if r.due_date)])
-    return cal
+    return calendar_for(config, as_of, *(r.due_date for r in rows))
 
 
 def list_problems(conn: Connection, config: Config, as_of: date, *, state: str | None = None,
