@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import func, select
@@ -10,7 +11,14 @@ from sqlalchemy.engine import Engine
 
 from bench.synthetic import BENCH_AS_OF, generate
 from engine.config import DEFAULT_KINDS, load_config
-from engine.demo import DEMO_AS_OF, DEMO_CODES, build_demo, is_demo_only, reset_database
+from engine.demo import (
+    DEMO_AS_OF,
+    DEMO_CODES,
+    DemoInfo,
+    build_demo,
+    is_demo_only,
+    reset_database,
+)
 from engine.evaluation.run import run
 from engine.migrations import create_database
 from engine.store.tables import (
@@ -32,16 +40,23 @@ def _sqlite(path) -> Engine:
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory) -> Engine:
-    """One demo database, lit as of DEMO_AS_OF, shared by the read-only tests below."""
+def demo_lit(tmp_path_factory) -> Iterator[tuple[Engine, DemoInfo, dict[str, int]]]:
+    """One demo database on SQLite, lit as of DEMO_AS_OF: the engine, what build_demo
+    said and the run's counts."""
     engine = _sqlite(tmp_path_factory.mktemp("demo") / "demo.db")
-    build_demo(engine)
+    info = build_demo(engine)
     with pytest.MonkeyPatch.context() as mp:
         mp.chdir(tmp_path_factory.mktemp("cwd"))  # no ./config.yaml: built-in defaults
         config = load_config(env={})
-    run(engine, config, DEMO_AS_OF)
-    yield engine
+    counts = run(engine, config, DEMO_AS_OF).counts
+    yield engine, info, counts
     engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def demo(demo_lit) -> Engine:
+    """One demo database, lit as of DEMO_AS_OF, shared by the read-only tests below."""
+    return demo_lit[0]
 
 
 def _rows(engine: Engine, table, *order) -> list:
@@ -181,11 +196,12 @@ def test_demo_database_can_be_told_from_real_data_and_rebuilt(tmp_path, config):
         assert conn.execute(select(func.count()).select_from(P)).scalar() == len(DEMO_CODES) + 1
 
 
-def test_demo_lights_the_same_on_each_database(engine, config, tmp_path):
-    """PostgreSQL (when reachable) lights the demo exactly as SQLite does."""
-    reference = _sqlite(tmp_path / "reference.db")
-    assert build_demo(engine) == build_demo(reference)
-    assert run(engine, config, DEMO_AS_OF).counts == run(reference, config, DEMO_AS_OF).counts
+def test_demo_lights_the_same_on_each_database(engine, config, demo_lit):
+    """PostgreSQL (when reachable) lights the demo exactly as SQLite does (the reference:
+    the module's demo on a SQLite file, built and lit once)."""
+    _, reference_info, reference_counts = demo_lit
+    assert build_demo(engine) == reference_info
+    assert run(engine, config, DEMO_AS_OF).counts == reference_counts
 
 
 def test_synthetic_programme_for_the_benchmark(tmp_path, config):
