@@ -40,12 +40,14 @@ def nightly(engine: Engine, config: Config, as_of: date | None = None, *,
             mode: str = "nightly", job: str = "", guard: bool = False,
             lock: RunLock | None = None, progress: Progress | None = None,
             should_stop: Callable[[], bool] | None = None,
-            transport: Transport | None = None) -> RunSummary:
+            transport: Transport | None = None, workers: int = 1) -> RunSummary:
     """Evaluate every open milestone as of ``as_of``, then everything that follows.
 
     Takes the run lock (LockBusy names the holder if another run has it), unless the
     caller holds it already and passes it as ``lock`` (the scheduler's job). The run
     stops after the chunk in progress when ``should_stop`` says so or the lock is lost.
+    ``workers``: split the evaluation across processes (PostgreSQL; see
+    engine.evaluation.workers).
     """
     own_lock = lock is None
     if lock is None:
@@ -54,7 +56,7 @@ def nightly(engine: Engine, config: Config, as_of: date | None = None, *,
         close_abandoned_runs(engine, lock)
         summary = run(engine, config, as_of, mode=mode, job=job, guard=guard,
                       progress=progress, should_stop=lock.should_stop(should_stop),
-                      stages=stages(config), beat=lock.beat)
+                      stages=stages(config), beat=lock.beat, workers=workers)
         if summary.status != "ok":  # stopped half way: the next night finishes it
             return summary
         problems.after_run(engine, config, summary)  # late problems climb their ladder

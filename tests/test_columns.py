@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from engine.config import load_config
 from engine.demo import DEMO_AS_OF, build_demo
@@ -24,7 +24,7 @@ from engine.evaluation.chunks import DEST_OF, TRIGGER_OF, TRIGGERS
 from engine.evaluation.evaluator import facts_json, pause_of
 from engine.evaluation.run import run
 from engine.migrations import create_database
-from engine.store.tables import FACT_COLUMNS, M, P
+from engine.store.tables import FACT_COLUMNS, M, P, Run, Transition
 from rules import columns as C
 from rules.calendar import PauseWindow, WorkCalendar
 from rules.lights import Light
@@ -331,3 +331,26 @@ def _written(engine, mark: datetime) -> set[int]:
     with engine.connect() as conn:
         return {r.id for r in conn.execute(select(M.c.id, M.c.updated_at))
                 if r.updated_at.replace(tzinfo=UTC) > mark}
+
+
+def test_workers_split_a_run_into_ranges_and_add_up_on_postgresql(pg_url, config):
+    engine = create_database(pg_url)
+    try:
+        _small_programme(engine)
+        with engine.connect() as conn:
+            rows = conn.execute(select(*FACT_COLUMNS).select_from(M.join(P))
+                                .order_by(M.c.id)).all()
+        config.run.chunk_size = 100
+        summary = run(engine, config, D(2026, 11, 20), workers=3)
+        facts = facts_of_rows(rows, config.site_work_kinds, config.winter_pause.pause)
+        want = per_row(facts, D(2026, 11, 20), config.rule_chain, WorkCalendar("china"))
+        with engine.connect() as conn:
+            got = {r.id: (r.state, r.light_rules, r.reason) for r in conn.execute(
+                select(M.c.id, M.c.state, M.c.light_rules, M.c.reason))}
+            runs = conn.execute(select(Run.id, Run.evaluated, Run.moves)).all()
+            audits = conn.execute(select(func.count()).select_from(Transition)).scalar()
+        assert [got[r.id] for r in rows] == [(w[0], w[1], w[3]) for w in want]
+        assert runs == [(summary.run_id, len(rows), summary.moves)] and audits == summary.moves
+        assert summary.status == "ok" and summary.evaluated == len(rows)
+    finally:
+        engine.dispose()

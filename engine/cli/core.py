@@ -91,24 +91,30 @@ def serve_words(app: App, board: Any, tried: list[tuple[str, str, str]]) -> str:
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
 @click.option("--force", is_flag=True, help="run a date more than run.max_days_ahead days past "
                                             "today / 强制评估较远的未来日期")
+@click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True,
+              help="split the run across N processes (PostgreSQL) / 并行进程数")
 @common
 def run_cmd(app: App, as_of: date | None, dry_run: bool, replay: bool, fmt: str,
-            force: bool) -> None:
+            force: bool, workers: int) -> None:
     """Evaluate every open milestone and move the lights / 评估所有节点."""
     from engine.evaluation.run import run
     from engine.nightly import nightly  # the notices and their templates: only for a run
     from engine.nightly import replay as replay_night
 
     engine = app.database()
+    if workers > 1 and engine.dialect.name != "postgresql":
+        fail(app.err, "--workers 需要 PostgreSQL 数据库（SQLite 同一时间只允许一个写入者）"
+             if app.lang == "zh" else
+             "--workers needs a PostgreSQL database (SQLite has one writer at a time)")
 
     def night(progress: Any = None) -> Any:
         if dry_run:  # writes nothing, so it takes no lock
             return run(engine, app.config, as_of, dry_run=True, mode="manual",
-                       progress=progress)
+                       progress=progress, workers=workers)
         if replay:
             return replay_night(engine, app.config, as_of)
         return nightly(engine, app.config, as_of, mode="manual", guard=not force,
-                       progress=progress)
+                       progress=progress, workers=workers)
 
     if fmt == "table" and app.err.is_terminal:
         from rich.progress import Progress

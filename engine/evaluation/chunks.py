@@ -221,6 +221,25 @@ def has_array_forms(config: Config) -> bool:
 
 
 # -- a night's chunks --------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class Scope:
+    """What a run covers: how many open milestones, the days their rules may look up,
+    their ids ``(after, upto]``, and the date the stored numbers are as of."""
+
+    total: int
+    first_day: date
+    last_day: date
+    after: int
+    upto: int
+    previous: date | None
+
+    def split(self, parts: int) -> list[tuple[int, int]]:
+        """The id range in ``parts`` consecutive ranges ``(after, upto]``."""
+        width = max(1, -(-(self.upto - self.after) // parts))
+        return [(lo, min(lo + width, self.upto))
+                for lo in range(self.after, self.upto, width)]
+
+
 @dataclass(slots=True)
 class Step:
     """One chunk of a run: how many milestones it evaluated, its moves, and how many
@@ -257,23 +276,29 @@ class Night:
         """The configured rules without an array form (the run is then row by row)."""
         return C.missing_forms(self.config.rule_chain)
 
-    def scope(self, conn: Connection) -> int:
-        """Count the open milestones, cover their years, find their ids; the count."""
+    def scope(self, conn: Connection) -> Scope:
+        """Count the open milestones, cover their years, find their ids and the previous
+        run's date (see :meth:`ColumnEvaluator.decide`)."""
         where = (M.c.state.in_(OPEN_STATES), P.c.status == "active")
         total, lo_start, lo_date, hi_date, lo_id, hi_id = conn.execute(
             select(func.count(), func.min(M.c.planned_start), func.min(M.c.planned_date),
                    func.max(M.c.planned_date), func.min(M.c.id), func.max(M.c.id))
             .select_from(M.join(P)).where(*where)).one()
         days = [d for d in (lo_start, lo_date, hi_date, self.evaluator.as_of) if d is not None]
-        self.evaluator.calendar.cover(days)
+        last = conn.execute(select(R.c.as_of, R.c.status).where(R.c.mode != "replay")
+                            .order_by(R.c.id.desc()).limit(1)).first()
+        scope = Scope(int(total or 0), min(days), max(days), (lo_id or 1) - 1, hi_id or 0,
+                      last.as_of if last is not None and last.status == "ok" else None)
+        self.adopt(scope)
+        return scope
+
+    def adopt(self, scope: Scope) -> None:
+        """Take a scope found by :meth:`scope` (a worker's, from the run that started it)."""
+        self.evaluator.calendar.cover([scope.first_day, scope.last_day])
         if self.columns is not None:
-            self.columns.cover(min(days), max(days))
-        self.after, self.upto = (lo_id or 1) - 1, hi_id or 0
-        if self.columns is not None:
-            last = conn.execute(select(R.c.as_of, R.c.status).where(R.c.mode != "replay")
-                                .order_by(R.c.id.desc()).limit(1)).first()
-            self.columns.since(last.as_of if last is not None and last.status == "ok" else None)
-        return int(total or 0)
+            self.columns.cover(scope.first_day, scope.last_day)
+            self.columns.since(scope.previous)
+        self.after, self.upto = scope.after, scope.upto
 
     def limit(self, after: int, upto: int) -> None:
         """Evaluate only ids in ``(after, upto]`` (a worker's range)."""

@@ -104,7 +104,7 @@ def run(engine: Engine, config: Config, as_of: date | None = None, *, dry_run: b
         progress: Progress | None = None,
         should_stop: Callable[[], bool] | None = None,
         stages: Sequence[Stage] = (),
-        beat: Callable[[Connection], None] | None = None) -> RunSummary:
+        beat: Callable[[Connection], None] | None = None, workers: int = 1) -> RunSummary:
     """Evaluate every open milestone as of ``as_of`` (default: today in the timezone).
 
     ``stages`` run inside each chunk's transaction, after its writes (not on a dry run
@@ -137,7 +137,7 @@ def run(engine: Engine, config: Config, as_of: date | None = None, *, dry_run: b
     chunks = read_only(engine) if dry_run else writer(engine)
     with chunks.begin() as conn:
         _fresh_statistics(conn)
-        total = night.scope(conn)
+        scope = night.scope(conn)
         _calendar_warnings(summary, evaluator, config)
         if not dry_run:
             summary.run_id = conn.execute(insert(R).values(
@@ -145,35 +145,22 @@ def run(engine: Engine, config: Config, as_of: date | None = None, *, dry_run: b
                 counts={}, moves_by_trigger={}, warnings=summary.warnings)).inserted_primary_key[0]
             if beat is not None:
                 beat(conn)
-    triggers: Counter[str] = Counter()
-    done = 0
+    part = Part()
     try:
-        chunk = config.run.chunk_size
-        while True:
-            if should_stop is not None and should_stop():
-                summary.status = "interrupted"
-                break
-            with chunks.begin() as conn:
-                step = night.step(conn, chunk, run_id=summary.run_id, write=not dry_run)
-                if step is None:
-                    break
-                moves = step.moves
-                if not dry_run:
-                    chunk_info = Chunk(summary.run_id, as_of, moves)
-                    for stage in stages:
-                        stage(conn, chunk_info)
-                    if beat is not None:
-                        beat(conn)
-            done += step.count
-            triggers.update(step.triggers)
-            if dry_run:
-                summary.moved.extend(moves)
-            else:
-                let_others_write(engine)
-            if progress is not None:
-                progress(done, total)
-        summary.evaluated = done
-        summary.moves_by_trigger = dict(triggers)
+        if workers > 1 and engine.dialect.name == "postgresql":
+            from engine.evaluation.workers import in_workers
+
+            part = in_workers(engine, config, as_of, scope, workers, summary.run_id,
+                              dry_run=dry_run, stages=stages, beat=beat, should_stop=should_stop)
+            evaluator.calendar.estimated_years.update(part.estimated_years)
+        else:
+            chunk_loop(engine, night, as_of, summary.run_id, part, dry_run=dry_run,
+                       stages=stages, beat=beat, should_stop=should_stop, progress=progress,
+                       total=scope.total)
+        if part.error:
+            raise WorkerFailed(part.error)
+        summary.status, summary.evaluated, summary.moved = part.status, part.evaluated, part.moved
+        summary.moves_by_trigger = dict(part.triggers)
         _calendar_warnings(summary, evaluator, config)
         with chunks.begin() as conn:
             summary.counts = count_lights(conn)
@@ -184,17 +171,17 @@ def run(engine: Engine, config: Config, as_of: date | None = None, *, dry_run: b
             summary.duration_s = time.perf_counter() - started
             if not dry_run:
                 conn.execute(update(R).where(R.c.id == summary.run_id).values(
-                    status=summary.status, finished_at=utcnow(), evaluated=done,
+                    status=summary.status, finished_at=utcnow(), evaluated=part.evaluated,
                     moves=summary.moves, counts=summary.counts,
                     moves_by_trigger=summary.moves_by_trigger, warnings=summary.warnings))
     except BaseException as exc:  # the chunks committed so far stay: record them
-        summary.status, summary.evaluated = "failed", done
-        summary.moves_by_trigger = dict(triggers)
+        summary.status, summary.evaluated = "failed", part.evaluated
+        summary.moves_by_trigger = dict(part.triggers)
         if summary.run_id is not None:
             try:
                 with writer(engine).begin() as conn:
                     conn.execute(update(R).where(R.c.id == summary.run_id).values(
-                        status="failed", finished_at=utcnow(), evaluated=done,
+                        status="failed", finished_at=utcnow(), evaluated=part.evaluated,
                         moves=summary.moves, moves_by_trigger=summary.moves_by_trigger,
                         error=f"{type(exc).__name__}: {exc}"[:2000]))
             except Exception:  # left "running": the next run marks it abandoned
@@ -203,6 +190,62 @@ def run(engine: Engine, config: Config, as_of: date | None = None, *, dry_run: b
     finally:
         night.close()
     return summary
+
+
+class WorkerFailed(Exception):
+    """A worker process of a run failed; the message is its error."""
+
+
+@dataclass
+class Part:
+    """What one range of a run did (all of it, or one worker's share)."""
+
+    evaluated: int = 0
+    triggers: Counter[str] = field(default_factory=Counter)
+    moved: list[Move] = field(default_factory=list)
+    status: str = "ok"
+    estimated_years: set[int] = field(default_factory=set)
+    error: str = ""
+
+    def add(self, other: Part) -> None:
+        self.evaluated += other.evaluated
+        self.triggers.update(other.triggers)
+        self.moved.extend(other.moved)
+        self.estimated_years |= other.estimated_years
+        if other.status != "ok":
+            self.status = other.status
+        self.error = self.error or other.error
+
+
+def chunk_loop(engine: Engine, night: Any, as_of: date, run_id: int | None, part: Part, *,
+               dry_run: bool, stages: Sequence[Stage], beat: Callable[[Connection], None] | None,
+               should_stop: Callable[[], bool] | None, progress: Progress | None = None,
+               total: int = 0) -> None:
+    """Evaluate a night's range chunk by chunk, one transaction each, into ``part``."""
+    chunks = read_only(engine) if dry_run else writer(engine)
+    size = night.config.run.chunk_size
+    while True:
+        if should_stop is not None and should_stop():
+            part.status = "interrupted"
+            break
+        with chunks.begin() as conn:
+            step = night.step(conn, size, run_id=run_id, write=not dry_run)
+            if step is None:
+                break
+            if not dry_run:
+                chunk_info = Chunk(run_id, as_of, step.moves)
+                for stage in stages:
+                    stage(conn, chunk_info)
+                if beat is not None:
+                    beat(conn)
+        part.evaluated += step.count
+        part.triggers.update(step.triggers)
+        if dry_run:
+            part.moved.extend(step.moves)
+        else:
+            let_others_write(engine)
+        if progress is not None:
+            progress(part.evaluated, total)
 
 
 def row_by_row_warning(rules: list[str], lang: str) -> str:
