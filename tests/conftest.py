@@ -5,10 +5,13 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import shutil
+import sqlite3
 import subprocess
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 import pytest
@@ -123,6 +126,8 @@ class PgPool:
         self.url = ""
         self.app = ""
         self.empty_sql = ""
+        self.tables: list[str] = []  # parents before children
+        self.sequences: list[str] = []
 
     def fresh(self) -> str:
         if not self.schema or not self._empty():
@@ -141,9 +146,10 @@ class PgPool:
                 "SELECT sequence_name FROM information_schema.sequences "
                 "WHERE sequence_schema = current_schema()").scalars().all()
         engine.dispose()
+        self.tables = [t.name for t in tables.sorted_tables if t.name != "alembic_version"]
+        self.sequences = list(sequences)
         self.empty_sql = "".join(
-            [f'DELETE FROM "{self.schema}"."{t.name}";' for t in reversed(tables.sorted_tables)
-             if t.name != "alembic_version"]
+            [f'DELETE FROM "{self.schema}"."{t}";' for t in reversed(self.tables)]
             + [f'ALTER SEQUENCE "{self.schema}"."{s}" RESTART;' for s in sequences])
 
     def _empty(self) -> bool:
@@ -191,6 +197,99 @@ def engine(request, tmp_path: Path) -> Iterator[Engine]:
     eng = create_database(url)  # at the newest revision already: one read
     yield eng
     eng.dispose()
+
+
+class Seeds:
+    """Rows that many tests start from, built once per test process and database kind.
+
+    The first test to ask builds them on its own (empty) database and a snapshot is
+    kept: on SQLite a file (the backup API), on PostgreSQL a schema of plain copies of
+    the tables and the sequences' positions. Each later test gets the snapshot's rows
+    copied into its empty database, ids and sequences included, and the value the
+    builder returned (ids are the same, sequences having restarted).
+    """
+
+    def __init__(self, home: Path) -> None:
+        self.home = home
+        self.kept: dict[tuple[str, str], tuple[Any, Any]] = {}
+        self.schemas: list[str] = []
+
+    def use(self, key: str, engine: Engine, build: Callable[[], Any],
+            pool: PgPool | None) -> Any:
+        kind = engine.dialect.name
+        if (key, kind) in self.kept:
+            value, snapshot = self.kept[(key, kind)]
+            if pool is None:
+                self._sqlite_restore(engine, snapshot)
+            else:
+                self._pg_restore(engine, snapshot, pool)
+            return value
+        value = build()
+        snapshot = self._sqlite_keep(engine) if pool is None else self._pg_keep(engine, pool)
+        self.kept[(key, kind)] = (value, snapshot)
+        return value
+
+    def _sqlite_keep(self, engine: Engine) -> Path:
+        path = self.home / f"seed{len(self.kept)}.db"
+        target = sqlite3.connect(path)
+        with engine.connect() as conn:
+            conn.connection.driver_connection.backup(target)  # type: ignore[union-attr]
+        target.close()
+        return path
+
+    def _sqlite_restore(self, engine: Engine, snapshot: Path) -> None:
+        engine.dispose()
+        database = Path(engine.url.database or "")
+        for suffix in ("-wal", "-shm"):
+            Path(f"{database}{suffix}").unlink(missing_ok=True)
+        shutil.copy(snapshot, database)
+
+    def _pg_keep(self, engine: Engine, pool: PgPool) -> tuple[str, list[tuple[str, int, bool]]]:
+        schema = f"lights_seed_{uuid.uuid4().hex[:10]}"
+        self.schemas.append(schema)
+        with engine.begin() as conn:
+            conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+            for t in pool.tables:
+                conn.exec_driver_sql(
+                    f'CREATE TABLE "{schema}"."{t}" AS TABLE "{pool.schema}"."{t}"')
+            positions = [(s, *conn.exec_driver_sql(
+                f'SELECT last_value, is_called FROM "{pool.schema}"."{s}"').one())
+                for s in pool.sequences]
+        return schema, positions
+
+    def _pg_restore(self, engine: Engine, snapshot: tuple[str, list[tuple[str, int, bool]]],
+                    pool: PgPool) -> None:
+        schema, positions = snapshot
+        with engine.begin() as conn:
+            for t in pool.tables:  # parents first
+                conn.exec_driver_sql(f'INSERT INTO "{pool.schema}"."{t}" OVERRIDING SYSTEM VALUE '
+                                     f'SELECT * FROM "{schema}"."{t}"')
+            for name, last, called in positions:
+                conn.exec_driver_sql("SELECT setval(%(seq)s::regclass, %(last)s, %(called)s)",
+                                     {"seq": f'"{pool.schema}"."{name}"', "last": last,
+                                      "called": called})
+
+
+@pytest.fixture(scope="session")
+def _seeds(tmp_path_factory) -> Iterator[Seeds]:
+    seeds = Seeds(tmp_path_factory.mktemp("seeds"))
+    yield seeds
+    for schema in seeds.schemas:
+        _drop_schema(schema)
+
+
+@pytest.fixture
+def seed(_seeds: Seeds, engine: Engine, request) -> Callable[[str, Callable[[], Any]], Any]:
+    """``seed(name, build)``: ``build()`` on this test's database the first time (per
+    test process, module and database kind), the same rows copied in after that; returns
+    what ``build`` returned. For builders that depend on nothing but the database and
+    the default configuration."""
+    pool = request.getfixturevalue("pg_pool") if engine.dialect.name == "postgresql" else None
+
+    def use(name: str, build: Callable[[], Any]) -> Any:
+        return _seeds.use(f"{request.module.__name__}:{name}", engine, build, pool)
+
+    return use
 
 
 @pytest.fixture(scope="session")
