@@ -49,8 +49,8 @@ def console_messages(stderr: str) -> list[str]:
 
 
 @pytest.fixture
-def pages(engine, config, tmp_path) -> dict[str, Path]:
-    small_programme(engine, config)
+def pages(engine, config, tmp_path, seed) -> dict[str, Path]:
+    seed("small_programme", lambda: small_programme(engine, config))  # built once, then copied
     bulletin = build(engine, config, parse("month", "2026-10"), today=date(2026, 11, 23))
     out = {}
     for lang in ("zh", "en"):

@@ -65,9 +65,12 @@ def import_month(engine, config, tmp_path: Path, month: int) -> None:
 
 
 @pytest.fixture
-def year(engine, config, tmp_path):
-    for month in range(1, 12):
-        import_month(engine, config, tmp_path, month)
+def year(engine, config, tmp_path, seed):
+    def imported() -> None:
+        for month in range(1, 12):
+            import_month(engine, config, tmp_path, month)
+
+    seed("year", imported)  # imported once per test process and database kind, then copied
     return engine
 
 

@@ -40,8 +40,8 @@ A4 = (Mm(210), Mm(297))
 
 
 @pytest.fixture
-def programme(engine, config):
-    small_programme(engine, config)
+def programme(engine, config, seed):
+    seed("small_programme", lambda: small_programme(engine, config))  # built once, then copied
     return engine
 
 

@@ -20,12 +20,16 @@ ALL = StatusFilter()
 
 
 @pytest.fixture
-def ledger(engine, config, tmp_path):
-    """The two-project ledger, imported, then one milestone re-planned by a second file."""
-    load(engine, config, ledger_xlsx(tmp_path / "台账.xlsx"))
-    moved = [list(row) for row in MILESTONES]
-    moved[0][4] = date(2027, 6, 30)
-    load(engine, config, ledger_xlsx(tmp_path / "调整.xlsx", milestones=moved))
+def ledger(engine, config, tmp_path, seed):
+    """The two-project ledger, imported, then one milestone re-planned by a second file
+    (imported once per test process and database kind, then copied)."""
+    def imported() -> None:
+        load(engine, config, ledger_xlsx(tmp_path / "台账.xlsx"))
+        moved = [list(row) for row in MILESTONES]
+        moved[0][4] = date(2027, 6, 30)
+        load(engine, config, ledger_xlsx(tmp_path / "调整.xlsx", milestones=moved))
+
+    seed("ledger", imported)
     return engine
 
 
