@@ -92,6 +92,19 @@ class Draft:
 
 
 @dataclass
+class Part:
+    """A slice of a large night's recipients, composed and written on its own so that
+    memory stays bounded (:func:`compose_pending`): the storm decided once for all."""
+
+    recipients: list[str]
+    storm: bool
+    milestones: int
+    last: bool = False
+    storm_rows: list[Any] = field(default_factory=list)
+    held_recipients: int = 0
+
+
+@dataclass
 class ComposeResult:
     messages: int = 0
     held: int = 0
@@ -139,7 +152,8 @@ class Composer:
 
     # -- reading ---------------------------------------------------------------------
     def pending(self, conn: Connection, recipient: str | None = None,
-                milestone_id: int | None = None) -> list[Any]:
+                milestone_id: int | None = None,
+                recipients: Sequence[str] | None = None) -> list[Any]:
         query = (select(NOTICE, M.c.name.label("milestone"), M.c.kind, M.c.state,
                         M.c.reason, M.c.light_facts, M.c.planned_date, M.c.percent,
                         P.c.code, P.c.name.label("project_name"), P.c.region, P.c.department,
@@ -148,6 +162,8 @@ class Composer:
                  .where(NOTICE.c.message_id.is_(None)).order_by(NOTICE.c.id))
         if recipient is not None:
             query = query.where(NOTICE.c.recipient == recipient)
+        if recipients is not None:
+            query = query.where(NOTICE.c.recipient.in_(list(recipients)))
         if milestone_id is not None:
             query = query.where(NOTICE.c.milestone_id == milestone_id)
         return list(conn.execute(query).all())
@@ -323,15 +339,25 @@ class Composer:
                                            milestone_id=milestone_id))
 
     def draft(self, conn: Connection, as_of: date | None = None, *, preview: bool = False,
-              recipient: str | None = None, milestone_id: int | None = None) -> Draft:
-        """Read the pending notices and render their digests; writes nothing."""
+              recipient: str | None = None, milestone_id: int | None = None,
+              part: Part | None = None) -> Draft:
+        """Read the pending notices and render their digests; writes nothing.
+
+        ``part``: only its recipients' notices (see :func:`compose_pending`); the
+        failures, problem steps and storm summary only with its ``last``.
+        """
         result = ComposeResult()
-        rows = self.pending(conn, recipient, milestone_id) if preview else self.pending(conn)
+        if preview:
+            rows = self.pending(conn, recipient, milestone_id)
+        else:
+            rows = self.pending(conn, recipients=part.recipients if part else None)
         directory = load_directory(conn, self.config)
-        admins = [] if preview else directory.admins()
-        failures = [] if preview else self._unreported_failures(conn)
-        problem_notices = {} if preview else pending_problem_notices(conn, self.config)
-        if not rows and not problem_notices and not (failures and admins):
+        extra = not preview and (part is None or part.last)
+        admins = directory.admins() if extra else []
+        failures = self._unreported_failures(conn) if extra else []
+        problem_notices = pending_problem_notices(conn, self.config) if extra else {}
+        summary_due = part is not None and part.last and part.storm and bool(admins)
+        if not rows and not problem_notices and not (failures and admins) and not summary_due:
             return Draft(result)
         as_of = as_of or max((r.as_of for r in rows), default=None) or self.config.today()
         ids = sorted({r.milestone_id for r in rows})
@@ -355,6 +381,8 @@ class Composer:
         n = self.config.notices
         result.storm = not preview and (result.milestones > n.storm_min_milestones
                         and result.milestones > n.storm_threshold * max(total, 1))
+        if part is not None:  # decided once for all the parts
+            result.storm, result.milestones = part.storm, part.milestones
         admin_emails = {a.email for a in admins}
         messages: list[Outgoing] = []
         links: dict[str, list[int]] = {}
@@ -386,9 +414,12 @@ class Composer:
                                           else [], first=notices[0].thread if notices else None))
             links[key] = [x.id for x in notices]
             problem_links[key] = told
-        if result.storm:
+        if result.storm and part is None:
             messages += self._storm(conn, rows, as_of, admins, total,
                                     sum(1 for v in by_recipient.values() if v))
+        elif result.storm and part.last:
+            messages += self._storm(conn, part.storm_rows, as_of, admins, total,
+                                    part.held_recipients)
         return Draft(result, messages, links, problem_links, failures, admins, as_of, len(rows))
 
     def taken(self, conn: Connection, draft: Draft) -> bool:
@@ -491,18 +522,88 @@ def compose(conn: Connection, config: Config, as_of: date | None = None) -> Comp
     return Composer(config).compose(conn, as_of)
 
 
+PART_RECIPIENTS = 1000  # digests drafted and written at a time on a large night
+
+
 def compose_pending(engine: Engine, config: Config, as_of: date | None = None, *,
                     beat: Callable[[Connection], None] | None = None) -> ComposeResult:
     """Render every pending notice's digest from a snapshot, then write them in one
-    short write transaction (``beat``, the run lock's, renewed in it); see the module doc."""
+    short write transaction (``beat``, the run lock's, renewed in it); see the module doc.
+
+    A night with more than :data:`PART_RECIPIENTS` recipients (a first night of a large
+    programme) is composed in parts of that many recipients, each read, rendered and
+    written on its own, so that memory does not grow with the programme; the storm is
+    decided once for the whole night, and the administrators' digests (failures,
+    problem steps, the storm summary) come last.
+    """
     composer = Composer(config)
     with read_only(engine).connect() as conn:
-        draft = composer.draft(conn, as_of)
+        plan = _parts(conn, config)
+        if plan is None:
+            draft = composer.draft(conn, as_of)
+    if plan is None:
+        return _write_draft(engine, composer, draft, as_of, beat)
+    total = ComposeResult()
+    for part in plan:
+        with read_only(engine).connect() as conn:
+            draft = composer.draft(conn, as_of, part=part)
+        result = _write_draft(engine, composer, draft, as_of, beat, part)
+        total.messages += result.messages
+        total.held += result.held
+        total.notices += result.notices
+        total.storm_messages += result.storm_messages
+        total.failures_reported += result.failures_reported
+        total.warnings += [w for w in result.warnings if w not in total.warnings]
+    total.storm, total.milestones = plan[0].storm, plan[0].milestones
+    return total
+
+
+def _write_draft(engine: Engine, composer: Composer, draft: Draft, as_of: date | None,
+                 beat: Callable[[Connection], None] | None, part: Part | None = None
+                 ) -> ComposeResult:
     with writer(engine).begin() as conn:
         if composer.taken(conn, draft):  # composed meanwhile: again, under the lock
-            result = composer.compose(conn, as_of)
+            result = composer.write(conn, composer.draft(conn, as_of, part=part))
         else:
             result = composer.write(conn, draft)
         if beat is not None:
             beat(conn)
     return result
+
+
+def _parts(conn: Connection, config: Config) -> list[Part] | None:
+    """The parts of a large night (None: one draft will do)."""
+    recipients = list(conn.execute(select(NOTICE.c.recipient).where(
+        NOTICE.c.message_id.is_(None)).group_by(NOTICE.c.recipient)
+        .order_by(NOTICE.c.recipient)).scalars())
+    if len(recipients) <= PART_RECIPIENTS:
+        return None
+    milestones = conn.execute(select(func.count(func.distinct(NOTICE.c.milestone_id))).where(
+        NOTICE.c.message_id.is_(None))).scalar_one()
+    total = conn.execute(select(func.count()).select_from(M.join(P))
+                         .where(P.c.status == "active")).scalar_one()
+    n = config.notices
+    storm = milestones > n.storm_min_milestones and milestones > n.storm_threshold * max(total, 1)
+    # The administrators and whoever has problem steps waiting go last, with the extras.
+    directory = load_directory(conn, config)
+    last = {a.email for a in directory.admins()} | set(pending_problem_notices(conn, config))
+    ordinary = [r for r in recipients if r not in last]
+    parts = [Part(ordinary[i:i + PART_RECIPIENTS], storm, milestones)
+             for i in range(0, len(ordinary), PART_RECIPIENTS)]
+    parts.append(Part([r for r in recipients if r in last], storm, milestones, last=True,
+                      storm_rows=_storm_rows(conn) if storm else [],
+                      held_recipients=len(recipients)))
+    return parts
+
+
+def _storm_rows(conn: Connection) -> list[Any]:
+    """What the storm summary counts, read before the parts are written: each pending
+    milestone's latest notice (small columns only), as :meth:`Composer._storm` keeps."""
+    latest: dict[int, Any] = {}
+    for row in conn.execute(
+            select(NOTICE.c.milestone_id, NOTICE.c.label, NOTICE.c.light, P.c.code,
+                   P.c.name.label("project_name"))
+            .select_from(NOTICE.join(M, M.c.id == NOTICE.c.milestone_id).join(P))
+            .where(NOTICE.c.message_id.is_(None)).order_by(NOTICE.c.id)):
+        latest[row.milestone_id] = row
+    return list(latest.values())

@@ -1,0 +1,74 @@
+"""A large night's notices: composed in parts of recipients, the same digests as in one.
+
+The first night of a large programme tells tens of thousands of people; composing
+them in one draft held them all in memory (2 GB at 1,000,000 milestones). In parts,
+each read, rendered and written on its own, the outbox must be what one draft gives.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from sqlalchemy import insert, select
+
+from engine.config import load_config
+from engine.migrations import create_database
+from engine.nightly import nightly
+from engine.store.db import writer
+from engine.store.tables import OUTBOX, Milestone, Project
+from notifications import digest
+
+AS_OF = date(2026, 11, 26)
+
+
+def _programme(url: str, projects: int) -> None:
+    engine = create_database(url)
+    with writer(engine).begin() as conn:
+        conn.execute(insert(Project), [
+            {"code": f"V-{i:03d}", "name": f"项目{i}", "region": f"区{i % 3}",
+             "department": f"部门{i % 4}", "secretary": f"秘书{i}",
+             "secretary_email": f"sec{i}@v.example", "leader": f"领导{i % 2}",
+             "leader_email": f"lead{i % 2}@v.example", "department_email": f"dept{i % 4}@v.example",
+             "outdoor": False} for i in range(projects)])
+        ids = conn.execute(select(Project.id).order_by(Project.id)).scalars().all()
+        conn.execute(insert(Milestone), [
+            {"project_id": pid, "name": f"节点{k}", "kind": "structure",
+             "planned_date": date(2026, 11, 20 + k), "baseline_date": date(2026, 11, 20 + k),
+             "percent": 40.0, "owner": f"责任人{i}", "owner_email": f"own{i}@v.example",
+             "last_report_date": date(2026, 11, 19), "light_facts": []}
+            for i, pid in enumerate(ids) for k in range(2)])
+    engine.dispose()
+
+
+def _outbox(where, monkeypatch, part: int, storm: bool) -> dict[str, tuple[str, str, bool]]:
+    monkeypatch.setattr(digest, "PART_RECIPIENTS", part)
+    monkeypatch.chdir(where)
+    threshold = 0.3 if storm else 1.0  # 1.0: no night is a storm
+    (where / "config.yaml").write_text(
+        f"notices:\n  send_after_run: false\n  storm_threshold: {threshold}\n"
+        "  contacts: [{name: 管理员, email: admin@v.example, role: admin}]\n",
+        encoding="utf-8")
+    config = load_config(where / "config.yaml", env={})
+    engine = create_database(f"sqlite:///{where / 'v.db'}")
+    summary = nightly(engine, config, AS_OF, mode="manual")
+    with engine.connect() as conn:
+        rows = conn.execute(select(OUTBOX.c.recipient, OUTBOX.c.kind, OUTBOX.c.subject,
+                                   OUTBOX.c.text, OUTBOX.c.status)).all()
+    engine.dispose()
+    assert summary.notices["messages"] + summary.notices["held"] == len(rows)
+    return {f"{r.kind}:{r.recipient}": (r.subject, r.text, r.status == "held") for r in rows}
+
+
+@pytest.mark.parametrize("storm", [False, True], ids=["quiet", "storm"])
+def test_a_night_in_parts_writes_what_one_draft_writes(tmp_path, monkeypatch, storm):
+    one, parts = tmp_path / "one", tmp_path / "parts"
+    for where in (one, parts):
+        where.mkdir()
+        _programme(f"sqlite:///{where / 'v.db'}", 12)
+    whole = _outbox(one, monkeypatch, 10_000, storm)
+    sliced = _outbox(parts, monkeypatch, 5, storm)
+    assert len(whole) > 3 * 5  # several parts
+    assert sliced == whole
+    assert any(held for _, _, held in whole.values()) == storm
+    assert ("storm:admin@v.example" in whole) == storm  # the summary, once, last
