@@ -494,6 +494,8 @@ class Composer:
     def _storm(self, conn: Connection, rows: list[Any], as_of: date, admins: list[Person],
                total: int, held_messages: int) -> list[Outgoing]:
         by_milestone = {r.milestone_id: r for r in rows}
+        if not by_milestone:  # another process composed them meanwhile and told the storm
+            return []
         counts = Counter("resolved" if r.label == "resolved" else r.light
                          for r in by_milestone.values())
         per_project = Counter((r.code, r.project_name) for r in by_milestone.values())
