@@ -154,6 +154,9 @@ def main() -> None:
                         help="lights run --workers K (PostgreSQL)")
     parser.add_argument("--format", choices=["text", "json"], default="text")
     parser.add_argument("--keep", metavar="DIR", help="keep the SQLite files in DIR")
+    parser.add_argument("--programme", metavar="FILE",
+                        help="a SQLite copy of a programme this script generated before "
+                             "(skips generating N milestones again)")
     opts = parser.parse_args()
 
     with tempfile.TemporaryDirectory(dir=opts.keep) as tmp:
@@ -164,9 +167,13 @@ def main() -> None:
         else:
             url = f"sqlite:///{Path(tmp) / 'bench.db'}"
         try:
-            engine = create_database(url)
             start = time.perf_counter()
-            generate(engine, opts.n)
+            if opts.programme and not opts.postgres:
+                copy_sqlite(Path(opts.programme), Path(tmp) / "bench.db")
+                engine = create_database(url)  # brought to this schema if older
+            else:
+                engine = create_database(url)
+                generate(engine, opts.n)
             gen_s = time.perf_counter() - start
             with engine.connect() as conn:
                 from sqlalchemy import text
