@@ -27,7 +27,7 @@ import pytest
 import yaml
 from sqlalchemy import func, select
 
-from bench.synthetic import BENCH_AS_OF, generate
+from bench.synthetic import generate
 from engine.migrations import create_database
 from engine.store.db import open_database
 from engine.store.tables import ACK, OUTBOX, REPORTS, M, R
@@ -173,8 +173,8 @@ def _night_among_writers(url: str, cwd: Path, burners: int) -> None:
     stop = threading.Event()
     threads = [threading.Thread(target=lp.loop, args=(cwd, url, stop)) for lp in loopers]
     try:
-        night = subprocess.Popen([LIGHTS, "run", "--as-of", BENCH_AS_OF.isoformat(),
-                                  "--format", "json"], cwd=cwd, env=_env(url),
+        # tonight (an import records an evaluation of today: an earlier night is refused)
+        night = subprocess.Popen([LIGHTS, "run", "--format", "json"], cwd=cwd, env=_env(url),
                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         began = time.monotonic()
         for t in threads:
