@@ -15,8 +15,9 @@ from sqlalchemy import Connection, insert, select, update
 from sqlalchemy.engine import Engine
 
 from engine.config import Config
-from engine.evaluation.evaluator import Move, relight
+from engine.evaluation.evaluator import Move
 from engine.evaluation.lifecycle import fire
+from engine.evaluation.relight import relight
 from engine.store.db import writer
 from engine.store.lookups import BadInput, evaluation_date, resolve_milestone, resolve_project
 from engine.store.tables import FACT_COLUMNS, REPORTS, M, P, T, utcnow

@@ -30,7 +30,7 @@ from sqlalchemy import Connection, delete, func, insert, select, update
 from sqlalchemy.engine import Engine
 
 from engine.config import Config
-from engine.evaluation.evaluator import relight
+from engine.evaluation.relight import relight
 from engine.store.db import writer
 from engine.store.lock import RunLock
 from engine.store.lookups import BadInput, count_lights, latest_as_of

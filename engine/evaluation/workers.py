@@ -26,7 +26,7 @@ from sqlalchemy.engine import Engine
 from engine.config import Config
 from engine.evaluation.chunks import Night, Scope
 from engine.evaluation.evaluator import Evaluator, Stage
-from engine.evaluation.run import Part, chunk_loop
+from engine.evaluation.loop import Part, chunk_loop
 from engine.store.db import writer
 
 BEAT_SECONDS = 5.0

@@ -31,8 +31,9 @@ from sqlmodel import SQLModel
 
 from engine.bulletins.words import wan
 from engine.config import Config
-from engine.evaluation.evaluator import Move, relight
+from engine.evaluation.evaluator import Move
 from engine.evaluation.lifecycle import RefusedMove, fire
+from engine.evaluation.relight import relight
 from engine.i18n import light_label
 from engine.investment import Figures, Inconsistent, fill
 from engine.ledger.columns import BY_KEY, INVESTMENT_FIGURES
