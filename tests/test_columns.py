@@ -255,17 +255,24 @@ class QuietParams(RuleParams):
     days: int = 20
 
 
-if "quiet_site" not in REGISTRY:
-    @rule("quiet_site", QuietParams)
-    def quiet_site(f: Any, ctx: Any, p: QuietParams) -> Any:
-        """A custom rule with no array form (as a city might add one)."""
-        from rules.lights import Finding
+def _quiet_site(f: Any, ctx: Any, p: QuietParams) -> Any:
+    """A custom rule with no array form (as a city might add one)."""
+    from rules.lights import Finding
 
-        quiet = None if f.last_report is None else (ctx.as_of - f.last_report).days
-        if quiet is None or quiet <= p.days:
-            return None
-        return Finding("stale_report", Light.YELLOW,
-                       {"last_report": f.last_report, "days_quiet": quiet, "limit": p.days})
+    quiet = None if f.last_report is None else (ctx.as_of - f.last_report).days
+    if quiet is None or quiet <= p.days:
+        return None
+    return Finding("stale_report", Light.YELLOW,
+                   {"last_report": f.last_report, "days_quiet": quiet, "limit": p.days})
+
+
+@pytest.fixture
+def quiet_site_rule():
+    """Registered for this test only: the registry is the process's, and other tests
+    (every rule has its reason texts) read all of it."""
+    rule("quiet_site", QuietParams)(_quiet_site)
+    yield
+    REGISTRY.pop("quiet_site", None)
 
 
 def _small_programme(engine) -> None:
@@ -282,7 +289,8 @@ def _lights(engine) -> list[tuple[Any, ...]]:
             M.c.id, M.c.state, M.c.light_rules, M.c.reason, M.c.light_facts).order_by(M.c.id))]
 
 
-def test_a_rule_without_an_array_form_runs_row_by_row_and_says_so(tmp_path, monkeypatch):
+def test_a_rule_without_an_array_form_runs_row_by_row_and_says_so(tmp_path, monkeypatch,
+                                                                  quiet_site_rule):
     monkeypatch.chdir(tmp_path)
     plain = load_config(env={})
     custom = load_config(env={}, overrides={("rules",): [
