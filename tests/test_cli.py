@@ -188,7 +188,8 @@ def test_suspend_and_resume_a_project(programme):
     (("--version",), 0, "lights, version"),
 ])
 def test_errors_are_one_sentence_and_a_nonzero_exit(programme, args, code, message):
-    out = lights_process(programme, *args)
+    out = lights(programme, *args)  # in process; through the real entry point, exit codes
+    # and no traceback are checked below and in tests/test_hardening_cli.py
     assert out.returncode == code
     assert message in (out.stderr if code else out.stdout)
     assert "Traceback" not in out.stderr
