@@ -23,7 +23,7 @@ What holds for every transport is decided here, not in the transports:
   costs each message its full timeout) stops the dispatch, and the messages not tried
   wait for the retry job instead of holding the outbox lock for the whole batch.
 
-One dispatcher sends at a time (the ``outbox`` lock of :mod:`engine.lock`): the
+One dispatcher sends at a time (the ``outbox`` lock of :mod:`engine.store.lock`): the
 scheduler's retry and a manual ``lights send`` never both send a message. Another
 one finds the lock taken and leaves the outbox to it; a holder that died is
 recovered (at once on PostgreSQL, when its heartbeat expires on SQLite).

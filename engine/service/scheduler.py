@@ -3,7 +3,7 @@
 Jobs live in APScheduler's memory job store, rebuilt from config.yaml at every start:
 several schedulers must not share a persistent job store (duplicate or missed runs),
 and what already ran is in our database anyway. Whether a night still has to run is
-decided from there (:mod:`engine.once`), not from APScheduler's misfire bookkeeping:
+decided from there (:mod:`engine.service.once`), not from APScheduler's misfire bookkeeping:
 
 - on start, each once-per-night job whose last scheduled time passed while the
   service was down runs once, for that time's date, if that was within the grace

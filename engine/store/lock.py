@@ -1,7 +1,7 @@
 """The run lock: one evaluation at a time per database, with a named holder.
 
 Every path that writes a night's lights (``lights run``, the demo, the scheduler's
-jobs) takes it through :func:`engine.nightly.nightly` or :mod:`engine.once`; a second
+jobs) takes it through :func:`engine.nightly.nightly` or :mod:`engine.service.once`; a second
 one is refused with :class:`LockBusy`, which names the holder.
 
 - SQLite (and any database but PostgreSQL): a row in ``run_lock`` with the owner,
