@@ -1,5 +1,5 @@
-"""A first night over 50,000 milestones while other processes write, on a real SQLite file
-and on PostgreSQL; once more with two processes burning the CPU beside it.
+"""A first night over 50,000 milestones while other processes write and two processes burn
+the CPU beside it, on a real SQLite file and on PostgreSQL.
 
 Other `lights` processes record progress, acknowledge, import a ledger and send, each in
 a loop, for as long as the night runs. Every process must end with exit 0, or be refused
@@ -219,9 +219,7 @@ def _night_among_writers(url: str, cwd: Path, burners: int) -> None:
     engine.dispose()
 
 
-def test_a_first_night_among_writers(night_url, tmp_path):
-    _night_among_writers(night_url, tmp_path, burners=0)
-
-
 def test_a_first_night_among_writers_beside_two_cpu_burners(night_url, tmp_path):
+    """Writers and burners at once: the harder of the two conditions, in one night per
+    database (a night among writers alone is the same test with less load)."""
     _night_among_writers(night_url, tmp_path, burners=2)
