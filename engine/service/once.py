@@ -31,7 +31,7 @@ from sqlalchemy.exc import IntegrityError
 from engine.config import Config
 from engine.service.logs import event
 from engine.store.db import writer
-from engine.store.lock import LockBusy, RunLock, ensure_table
+from engine.store.lock import LockBusy, RunLock
 from engine.store.tables import J, JobRun, R, utcnow
 
 
@@ -145,7 +145,6 @@ def _execute(ctx: JobContext, spec: JobSpec, night: date, why: str) -> Outcome:
         return Outcome(spec.name, night, "stood_by", why, holder=str(busy.holder))
     try:
         if spec.per_night:
-            ensure_table(ctx.engine, J)
             with ctx.engine.connect() as conn:
                 done = finished(conn, spec.name, night, evaluates=spec.evaluates)
             if done is not None:

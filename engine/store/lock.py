@@ -32,7 +32,6 @@ import os
 import socket
 import threading
 import time
-import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -48,17 +47,6 @@ from engine.store.db import DatabaseBusy, is_busy, writer, writing
 from engine.store.tables import L, R, utcnow
 
 log = logging.getLogger("lights.lock")
-
-
-_ensured: dict[str, weakref.WeakSet[Engine]] = {}
-
-
-def ensure_table(engine: Engine, table: Any) -> None:
-    """Create one of our tables in a database made before it existed (once per engine)."""
-    seen = _ensured.setdefault(table.name, weakref.WeakSet())
-    if engine not in seen:
-        table.create(engine, checkfirst=True)
-        seen.add(engine)
 
 
 @dataclass(frozen=True)
@@ -184,7 +172,6 @@ class RunLock:
     # -- the lock row --------------------------------------------------------------
     def _acquire_row(self) -> Holder | None:
         """Insert the row, or take over one whose heartbeat expired; None when fresh."""
-        ensure_table(self.engine, L)
         holder = None
         for _ in range(5):
             now = time.time()
