@@ -23,6 +23,7 @@ from sqlalchemy.engine import Engine
 from engine.migrations import (
     INITIAL,
     config,
+    create_database,
     current,
     head,
     initial_tables,
@@ -35,7 +36,6 @@ from engine.store.db import (
     SchemaTooNew,
     lights_metadata,
     make_engine,
-    open_database,
 )
 from engine.store.tables import Milestone, Project
 from tests.builders import add_milestone, add_project
@@ -148,7 +148,7 @@ def test_a_database_made_before_migrations_is_adopted_with_its_rows(bare):
 def test_open_database_adopts_a_database_made_before_migrations(db_url, bare):
     make_like_before(bare)
     add_project(bare, "HB-001")
-    engine = open_database(db_url, create=True)
+    engine = create_database(db_url)
     try:
         with engine.connect() as conn:
             assert current(conn) == head()
@@ -204,7 +204,7 @@ def test_a_database_from_a_newer_lights_is_refused(bare):
 def test_sqlite_later_alters_copy_a_table_without_losing_what_refers_to_it(sqlite_url):
     """Batch mode (SQLite's ALTER) copies the table and drops the old one: with foreign
     keys on, dropping a table that milestones refer to would fail or empty them."""
-    engine = open_database(sqlite_url, create=True)
+    engine = create_database(sqlite_url)
     add_milestone(engine, add_project(engine, "HB-001"), "开工", date(2026, 10, 31))
     with migrating(engine) as conn:
         op = Operations(MigrationContext.configure(conn))
