@@ -130,14 +130,6 @@ class RunConfig(Section):
     max_days_ahead: int = Field(3, ge=0, le=3660)
 
 
-class RuleEntry(BaseModel):
-    """One entry of ``rules:``: a registered rule name and its parameters."""
-
-    model_config = ConfigDict(frozen=True)
-    name: str
-    params: RuleParams
-
-
 def _default_rules() -> list[dict[str, Any]]:
     return [{"rule": name} for name in
             ("finished", "overdue", "schedule_lag", "due_soon", "stale_report")]
