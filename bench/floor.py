@@ -118,8 +118,12 @@ def floor_pass(engine: Engine, config: Config, as_of: date, *, keep: bool = True
                           "cum INTEGER, cum_p INTEGER, open_p INTEGER)"))
         conn.execute(text("INSERT INTO floor_days VALUES (:d, :cum, :cum_p, :open_p)"),
                      _days_rows(config, lo, hi))
+        if pg:  # a temporary table has no statistics until analysed: plans go wrong
+            conn.execute(text("ANALYZE floor_days"))
         conn.execute(text("CREATE TEMPORARY TABLE floor_eval AS " + _light_sql(pg, kinds)),
                      {"a": a})
+        if pg:
+            conn.execute(text("ANALYZE floor_eval"))
         moves = conn.execute(text("SELECT count(*) FROM floor_eval WHERE light <> state")
                              ).scalar_one()
         day = "CAST(:day AS DATE)" if pg else ":day"

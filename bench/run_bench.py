@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing
 import os
 import platform
 import shutil
@@ -104,6 +105,12 @@ def copy_sqlite(source: Path, target: Path) -> None:
             shutil.copyfile(f"{source}{suffix}", f"{target}{suffix}")
 
 
+def _generate(url: str, n: int) -> None:
+    engine = create_database(url)
+    generate(engine, n)
+    engine.dispose()
+
+
 def run_phases(url: str, floor_url: str | None, workers: int, tmp: str) -> dict[str, Any]:
     """The three nights with their floors, the status query and the help."""
     config = load_config(env={})
@@ -172,8 +179,15 @@ def main() -> None:
                 copy_sqlite(Path(opts.programme), Path(tmp) / "bench.db")
                 engine = create_database(url)  # brought to this schema if older
             else:
-                engine = create_database(url)
-                generate(engine, opts.n)
+                # In a process of its own: its memory would otherwise stay this process's
+                # peak, which Linux hands on to every `lights` started from it.
+                ctx = multiprocessing.get_context("spawn")
+                proc = ctx.Process(target=_generate, args=(url, opts.n))
+                proc.start()
+                proc.join()
+                if proc.exitcode != 0:
+                    raise SystemExit("generating the programme failed")
+                engine = make_engine(url)
             gen_s = time.perf_counter() - start
             with engine.connect() as conn:
                 from sqlalchemy import text
