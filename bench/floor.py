@@ -59,9 +59,8 @@ def _light_sql(pg: bool, kinds: list[str]) -> str:
     site = (f"(p.outdoor AND m.kind IN ({', '.join(repr(k) for k in kinds)}) "
             f"AND coalesce(p.winter_pause, '') = '')") if kinds else "(1 = 0)"
 
-    def cum(at: str) -> str:
-        return (f"(SELECT CASE WHEN f.site THEN cum_p ELSE cum END FROM floor_days "
-                f"WHERE d = {at})")
+    def cum(alias: str) -> str:
+        return f"CASE WHEN f.site THEN {alias}.cum_p ELSE {alias}.cum END"
 
     return f"""
 WITH f AS (
@@ -71,13 +70,18 @@ WITH f AS (
   FROM milestone m JOIN project p ON p.id = m.project_id
   WHERE m.state IN ('planned', 'green', 'yellow', 'red') AND p.status = 'active'
 ), g AS (
-  SELECT f.*, {cum('coalesce(f.ps, f.pd)')} AS c_start, {cum('f.pd + 1')} AS c_end,
-         {cum('CASE WHEN :a < f.pd + 1 THEN :a ELSE f.pd + 1 END')} AS c_now,
-         {cum(':a + 1')} AS c_next,
-         (SELECT CASE WHEN f.site THEN open_p ELSE d END FROM floor_days
-           WHERE d = CASE WHEN f.lr IS NULL OR f.lr < f.ps THEN f.ps ELSE f.lr END) AS o_from,
-         (SELECT CASE WHEN f.site THEN open_p ELSE d END FROM floor_days WHERE d = :a) AS o_now
+  SELECT f.*, {cum('s')} AS c_start, {cum('e')} AS c_end, {cum('n')} AS c_now,
+         {cum('x')} AS c_next,
+         CASE WHEN f.site THEN o.open_p ELSE o.d END AS o_from,
+         CASE WHEN f.site THEN t.open_p ELSE t.d END AS o_now
   FROM f
+  JOIN floor_days s ON s.d = coalesce(f.ps, f.pd)
+  JOIN floor_days e ON e.d = f.pd + 1
+  JOIN floor_days n ON n.d = CASE WHEN :a < f.pd + 1 THEN :a ELSE f.pd + 1 END
+  JOIN floor_days x ON x.d = :a + 1
+  JOIN floor_days t ON t.d = :a
+  LEFT JOIN floor_days o
+    ON o.d = CASE WHEN f.lr IS NULL OR f.lr < f.ps THEN f.ps ELSE f.lr END
 ), h AS (
   SELECT g.*, CASE WHEN c_end - c_start > 0
                    THEN 100.0 * (c_now - c_start) / (c_end - c_start) - pct ELSE 0 END AS lag
