@@ -206,7 +206,7 @@ def fail(err: Console, message: str) -> None:
 
 def emit(app: App, fmt: str, rows: list[dict[str, Any]], table: Any) -> None:
     if fmt == "json":
-        click.echo(json.dumps(rows, ensure_ascii=False, indent=2, default=str))
+        click.echo(json_rows(rows))
     elif fmt == "csv":
         if rows:
             sys.stdout.write("\ufeff")  # the BOM: Chinese Excel reads the UTF-8 by it
@@ -215,6 +215,15 @@ def emit(app: App, fmt: str, rows: list[dict[str, Any]], table: Any) -> None:
             writer.writerows({k: _text_cell(v) for k, v in row.items()} for row in rows)
     else:
         app.console.print(table)
+
+
+def json_rows(rows: list[dict[str, Any]]) -> str:
+    """A JSON array with one object a line: json's C encoder (``indent`` would take its
+    pure-Python one, ~0.3 ms a row, most of a large status query's time)."""
+    if not rows:
+        return "[]"
+    return "[\n" + ",\n".join(json.dumps(r, ensure_ascii=False, default=str)
+                               for r in rows) + "\n]"
 
 
 def _text_cell(value: Any) -> Any:
