@@ -1,10 +1,12 @@
 """The nightly run: read in bulk → evaluate → move → write in bulk, chunk by chunk.
 
-Milestones are read as Core rows in id-ordered chunks (no ORM objects), evaluated by
-the pure rules, moved by the state machine only where the light changes, and
-written back with executemany: one transaction per chunk, the state change and its
-audit row together. Work per night grows with the number of milestones, never with
-round trips, and a second run for the same date moves nothing.
+Open milestones are read in id-ordered chunks as columns, evaluated by the rules'
+array forms, moved by the state machine's table where the light changes, and written
+back only where the light, the rules or the numbers changed: one transaction per
+chunk, the state change and its audit row together (engine/evaluation/chunks.py).
+Work per night grows with the number of milestones read and the changes written,
+never with round trips; a second run for the same date writes nothing. On PostgreSQL
+``workers`` processes may share the range (engine/evaluation/workers.py).
 """
 
 from __future__ import annotations
