@@ -64,8 +64,8 @@ def one_line(value: Any) -> Any:
     """Every value a template prints, as one line: a CR/LF (or any control character,
     a direction override) in a name becomes a space, so data never adds a line to the
     plain-text digest or turns it round. Markup (already safe HTML) is left as it is."""
-    if isinstance(value, str) and not isinstance(value, Markup):
-        return value.translate(_ONE_LINE)
+    if isinstance(value, str) and not isinstance(value, Markup) and not value.isprintable():
+        return value.translate(_ONE_LINE)  # every character it maps is not printable
     return value
 
 
