@@ -113,6 +113,8 @@ def floor_pass(engine: Engine, config: Config, as_of: date, *, keep: bool = True
     wall, cpu = time.perf_counter(), time.process_time()
     with writer(engine).connect() as conn:
         trans = conn.begin()
+        if pg:  # as the run does each night: without statistics PostgreSQL plans badly
+            conn.execute(text("ANALYZE milestone, project"))
         lo, hi = conn.execute(text(
             "SELECT min(coalesce(planned_start, planned_date)), max(planned_date) "
             "FROM milestone")).one()
