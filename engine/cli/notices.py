@@ -38,11 +38,11 @@ WORDS: dict[str, dict[str, str]] = {
     "col.scope": {"zh": "范围", "en": "Scope"},
     "col.target": {"zh": "对象", "en": "Target"},
     "col.until": {"zh": "截止", "en": "Until"},
-    "col.by": {"zh": "操作人", "en": "By"},
     "col.every": {"zh": "每周", "en": "Every"},
     **{f"day.{i}": {"zh": f"周{zh}", "en": en} for i, zh, en in zip(
         range(1, 8), "一二三四五六日", ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"),
         strict=True)},
+    "col.by": {"zh": "操作人", "en": "By"},
     "col.reason": {"zh": "原因", "en": "Reason"},
     "col.state": {"zh": "状态", "en": "State"},
     "col.name": {"zh": "姓名", "en": "Name"},
@@ -216,11 +216,11 @@ def preview(app: App, milestone: str | None, recipient: str | None, part: str,
         if not result.due_tonight:
             out.print(say(app, "preview.not_due"))
     row = result.messages[0]
-    n = app.config.notices
     if is_channel(row.recipient):  # a chat channel's summary: every part as sent
         for part in (m for m in result.messages if m.recipient == row.recipient):
             click.echo(f"To: {part.recipient}\nSubject: {part.subject}\n\n{part.text}\n")
         return
+    n = app.config.notices
     message = build_message(row, n.mail_from, n.mail_from_name)
     if part == "eml":
         sys.stdout.buffer.write(message.as_bytes())
@@ -265,9 +265,9 @@ def silence(ctx: click.Context) -> None:
 @click.option("--recipient", help="e-mail address, or channel:NAME / 收件人邮箱或群")
 @click.option("--until", type=DATE, help="last day silenced / 截止日期 (required)")
 @click.option("--from", "starts", type=DATE, help="first day (default today) / 开始日期")
-@REASON
 @click.option("--every", help="only on these days, e.g. 周六,周日 (then --until may be left "
                               "out) / 每周重复")
+@REASON
 @BY
 @common
 def silence_add(app: App, milestone: str | None, project: str | None, recipient: str | None,
