@@ -28,23 +28,23 @@ from sqlalchemy.engine import Engine
 from engine.config import Config, load_config
 from engine.migrations import create_database
 from engine.store.lock import RunLock
-from engine.store.tables import OUTBOX
+from engine.store.tables import OUTBOX, L
 from notifications.dispatch import dispatch, requeue_failed
 from notifications.transports.files import FileTransport
 from tests.cli_runner import LIGHTS, lights
 from tests.mailserver import Recorder, free_port, smtp_server
 
 
-def make_config(tmp_path: Path, port: int, **retry: float) -> Config:
+def make_config(tmp_path: Path, port: int, expiry: float = 1.5, **retry: float) -> Config:
+    retry = {"attempts": 2, "base_seconds": 0.05, "max_seconds": 0.2, "wait_seconds": 0, **retry}
     text = f"""
 notices:
   mail_from: lights@zdxm.example.cn
   outbox_dir: {tmp_path / 'outbox'}
   smtp: {{host: 127.0.0.1, port: {port}, security: none, timeout_seconds: 5}}
-  retry: {{attempts: 2, base_seconds: 0.05, max_seconds: 0.2, wait_seconds: 0,
-          {", ".join(f"{k}: {v}" for k, v in retry.items())}}}
+  retry: {{{", ".join(f"{k}: {v}" for k, v in retry.items())}}}
 scheduler:
-  lock: {{heartbeat_seconds: 0.5, expiry_seconds: 1.5}}
+  lock: {{heartbeat_seconds: {expiry / 3}, expiry_seconds: {expiry}}}
 """
     (tmp_path / "config.yaml").write_text(text, encoding="utf-8")
     return load_config(tmp_path / "config.yaml", env={})
@@ -77,12 +77,12 @@ def db(tmp_path, monkeypatch) -> Iterator[Engine]:
 # -- outages use no tries ------------------------------------------------------------------
 def test_an_outage_holds_the_batch_and_uses_nobodys_tries(db, tmp_path):
     port = free_port()
-    config = make_config(tmp_path, port)
+    config = make_config(tmp_path, port, base_seconds=0.01, max_seconds=0.04)
     queue(db, 5)
     for _ in range(6):  # six dispatches in a long outage, each past the back-off
         result = dispatch(db, config, wait=False)
         assert result.sent == result.failed == 0 and "Connection refused" in result.outage
-        time.sleep(0.25)
+        time.sleep(0.05)
     assert [(r.status, r.attempts) for r in rows(db)] == [("pending", 0)] * 5
     assert all(r.last_error.startswith("outage: cannot connect") for r in rows(db))
     with smtp_server(port) as (server, _):
@@ -120,11 +120,11 @@ def greeting_421() -> Iterator[int]:
 
 def test_421_at_the_greeting_is_an_outage_too(db, tmp_path):
     with greeting_421() as port:
-        config = make_config(tmp_path, port)
+        config = make_config(tmp_path, port, base_seconds=0.01, max_seconds=0.04)
         queue(db, 3)
-        for _ in range(4):
+        for _ in range(4):  # each past the back-off
             result = dispatch(db, config, wait=False)
-            time.sleep(0.25)
+            time.sleep(0.05)
     assert "421" in result.outage
     assert [(r.status, r.attempts) for r in rows(db)] == [("pending", 0)] * 3
 
@@ -222,11 +222,23 @@ class Slow(Recorder):
         return await super().handle_DATA(server, session, envelope)
 
 
+def wait_for_expiry(engine: Engine, expiry: float) -> None:
+    """Until the dead sender's outbox lock row is older than the expiry (or gone)."""
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        with engine.connect() as conn:
+            beat = conn.execute(select(L.c.heartbeat_at).where(L.c.name == "outbox")).scalar()
+        if beat is None or beat < time.time() - expiry - 0.05:
+            return
+        time.sleep(0.05)
+
+
 def test_a_kill_during_delivery_sends_at_most_one_message_twice(db, tmp_path):
     from aiosmtpd.controller import Controller
 
     port = free_port()
-    make_config(tmp_path, port)
+    expiry = 0.6  # a short lock: the next sender takes over soon after each kill
+    make_config(tmp_path, port, expiry=expiry)
     total, kills = 60, 3
     queue(db, total)
     handler = Slow()
@@ -244,9 +256,8 @@ def test_a_kill_during_delivery_sends_at_most_one_message_twice(db, tmp_path):
             os.kill(proc.pid, signal.SIGKILL)
             proc.wait()
             assert len(handler.received) < total, f"kill {k} came after the last message"
-            time.sleep(1.6)  # the dead sender's lock expires (scheduler.lock.expiry_seconds)
-        done = subprocess.run([LIGHTS, "send"], cwd=tmp_path, env=env, capture_output=True,
-                              text=True, timeout=120)
+            wait_for_expiry(db, expiry)
+        done = lights(tmp_path, "send")  # the last one in process: only the killed need one
         assert done.returncode == 0, done.stderr
     finally:
         controller.stop()
