@@ -56,6 +56,11 @@ from notifications.transports.base import (
 )
 
 BATCH = 100
+# One outcome written back (built once: it runs once a message).
+_OUTCOME = update(OUTBOX).where(OUTBOX.c.id == bindparam("b_id")).values(
+    status=bindparam("b_status"), attempts=bindparam("b_attempts"),
+    last_error=bindparam("b_error"), next_attempt_at=bindparam("b_next"),
+    sent_at=bindparam("b_sent"))
 
 
 def utc_now() -> datetime:
@@ -232,10 +237,7 @@ class Dispatcher:
         if not outcomes:
             return
         with writer(self.engine).begin() as conn:
-            conn.execute(update(OUTBOX).where(OUTBOX.c.id == bindparam("b_id")).values(
-                status=bindparam("b_status"), attempts=bindparam("b_attempts"),
-                last_error=bindparam("b_error"), next_attempt_at=bindparam("b_next"),
-                sent_at=bindparam("b_sent")), outcomes)
+            conn.execute(_OUTCOME, outcomes)
             if self.lock is not None:  # the outbox lock renewed with the outcomes
                 self.lock.beat(conn)
 

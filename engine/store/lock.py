@@ -155,6 +155,8 @@ class RunLock:
         reported.
         """
         if self._pg is None:
+            if time.monotonic() - self._last_beat < self.heartbeat_s / 4:
+                return  # renewed a moment ago (a dispatcher beats with every outcome)
             if not conn.execute(update(L).where(L.c.name == self.name, L.c.owner == self.owner)
                                 .values(heartbeat_at=time.time())).rowcount:
                 self._lost.set()
