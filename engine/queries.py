@@ -14,7 +14,7 @@ from sqlalchemy import Connection, case, func, select
 
 from engine.store.lookups import resolve_milestone, resolve_project
 from engine.store.tables import ACK, REPORTS, M, P, T
-from rules.lights import SEVERITY, Light, worst
+from rules.lights import SEVERITY, Light, project_light
 from rules.reasons import describe_all, format_day
 
 
@@ -160,8 +160,7 @@ def project_lights(conn: Connection, limit: int | None = None) -> list[dict[str,
         select(P.c.id, P.c.code, P.c.name, P.c.region, P.c.department, P.c.leader))}
     out = []
     for pid, per_state in counts.items():
-        open_lights = [Light(s) for s in per_state if Light(s).is_open]
-        light = worst(open_lights) or worst([Light(s) for s in per_state])
+        light = project_light(per_state)
         p = projects[pid]
         out.append({"project": p.code, "name": p.name, "region": p.region,
                     "department": p.department, "leader": p.leader,

@@ -32,11 +32,16 @@ class _Section(BaseModel):
 
 class Consecutive(_Section):
     """A step reached by repetition: ``light`` in ``periods`` consecutive monthly
-    evaluations (the light at each month's end), e.g. two yellows in a row."""
+    evaluations (the light at each month's end), e.g. two yellows in a row.
+
+    ``scope`` says whose evaluations count: the milestone's own, its project's (the
+    worst light among the project's open milestones at each month end), or either.
+    """
 
     light: LadderLight = "yellow"
     periods: int = Field(2, ge=2, le=24)
     period: Literal["month"] = "month"
+    scope: Literal["milestone", "project", "either"] = "either"
 
 
 class LadderStep(_Section):

@@ -57,7 +57,7 @@ from notifications.plan import Planner, load_directory, mail_domain
 from notifications.render import Renderer
 from notifications.routing import Person
 from notifications.summary import channel_parts
-from notifications.wording import Reader, reader_of, salutation, subject_tag
+from notifications.wording import Reader, climb_reason, reader_of, salutation, subject_tag
 from rules.lights import SEVERITY, Light
 from rules.problems import unexplained_days, working_day_after
 from rules.reasons import format_day
@@ -220,6 +220,8 @@ class Composer:
             "history": self.history_line(history, lang),
             "step": "" if resolved else (step.zh if lang == "zh" else step.en),
             "step_text": "" if resolved else self.renderer.step_text(step.template, lang, ctx),
+            "climbed": "" if resolved else climb_reason(n.climbed_by, n.streak,
+                                                        light_label(n.light, lang), lang),
             "deadline": "" if resolved else format_day(deadline, lang),
             "deadline_iso": None if resolved else deadline.isoformat(),
             "days": held, "planned_date": format_day(n.planned_date, lang),

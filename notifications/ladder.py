@@ -9,7 +9,9 @@ The rules, in order:
 
 - A silenced milestone gets nothing while yellow/red (its resolution still goes out).
 - Yellow or red with no episode: NEW at the ladder step for its light and days held
-  (or for its streak of month ends at that light, where a step has after_consecutive).
+  (or for a streak of month ends at that light, where a step has after_consecutive:
+  the milestone's own streak or its project's, as the step's ``scope`` says). The
+  decision names how the step was reached (:class:`Climb`), for the notice's words.
 - A step above the highest one notified: WORSE, unless an acknowledgement holds it
   (an acknowledgement holds climbing within the same light; a turn from yellow to
   red still goes out).
@@ -41,6 +43,15 @@ class Reason(StrEnum):
     NOTHING = "nothing"
 
 
+class Climb(StrEnum):
+    """How a step was reached: the working days the light has been held, or a streak
+    of month ends at the light, the milestone's own or its project's."""
+
+    DAYS = "days"
+    STREAK = "streak"
+    PROJECT_STREAK = "project_streak"
+
+
 @dataclass(frozen=True, slots=True)
 class Episode:
     """What was sent about the milestone's current yellow/red episode."""
@@ -61,53 +72,76 @@ class Policy:
 class Decision:
     reason: Reason
     step: int | None = None
+    climb: Climb | None = None  # how ``step`` was reached tonight (None: an earlier step)
+    months: int = 0  # the streak that reached it (Climb.STREAK / PROJECT_STREAK)
 
     @property
     def sends(self) -> bool:
         return self.reason is not Reason.NOTHING
 
 
+def reached(step: LadderStep, light: str, held_days: int, streak: int = 0,
+            project_streak: int = 0) -> tuple[Climb, int] | None:
+    """Whether a milestone at ``light`` stands at ``step`` tonight, and how: by the days
+    held first (the light's own reason explains those), else by the streak the step's
+    ``after_consecutive`` counts, the milestone's own before its project's."""
+    if step.light == light and step.days <= held_days:
+        return Climb.DAYS, 0
+    again = step.after_consecutive
+    if again is None or again.light != light:
+        return None
+    if again.scope != "project" and streak >= again.periods:
+        return Climb.STREAK, streak
+    if again.scope != "milestone" and project_streak >= again.periods:
+        return Climb.PROJECT_STREAK, project_streak
+    return None
+
+
 def step_for(ladder: Sequence[LadderStep], light: str, held_days: int,
-             streak: int = 0) -> int | None:
+             streak: int = 0, project_streak: int = 0) -> int | None:
     """The highest step for ``light`` reached after ``held_days`` working days, or by
-    ``streak`` month ends in a row at that light (a step's ``after_consecutive``)."""
+    a streak of month ends in a row at that light (a step's ``after_consecutive``):
+    ``streak`` the milestone's own, ``project_streak`` its project's."""
     found = None
     for i, step in enumerate(ladder):
-        again = step.after_consecutive
-        if (step.light == light and step.days <= held_days) or (
-                again is not None and again.light == light and streak >= again.periods):
+        if reached(step, light, held_days, streak, project_streak) is not None:
             found = i
     return found
 
 
 def decide(policy: Policy, light: str, *, held_days: int, since: date | None, as_of: date,
            episode: Episode | None, hold_until: date | None = None,
-           silenced: bool = False, streak: int = 0) -> Decision:
+           silenced: bool = False, streak: int = 0, project_streak: int = 0) -> Decision:
     """The named decision for one milestone (see the module docstring for the rules).
 
     ``since`` is the date the milestone took its current light; ``held_days`` the
     working days since then; ``hold_until`` the last day of an acknowledgement's hold;
-    ``streak`` the month ends in a row it has shown this light (``after_consecutive``).
+    ``streak`` the month ends in a row it has shown this light and ``project_streak``
+    those its project has (``after_consecutive``).
     """
     if light in ACTIVE:
         if silenced:
             return Decision(Reason.NOTHING)
-        step = step_for(policy.ladder, light, held_days, streak)
+        step = step_for(policy.ladder, light, held_days, streak, project_streak)
         if step is None:
             return Decision(Reason.NOTHING)
+        how = reached(policy.ladder[step], light, held_days, streak, project_streak)
+        assert how is not None  # step_for found it so
         if episode is None:
-            return Decision(Reason.NEW, step)
+            return Decision(Reason.NEW, step, *how)
         if step > episode.step:
             held = hold_until is not None and as_of <= hold_until
             if held and policy.ladder[step].light == episode.light:
                 return Decision(Reason.NOTHING, episode.step)
-            return Decision(Reason.WORSE, step)
+            return Decision(Reason.WORSE, step, *how)
         if light == "red":
             due = episode.last_sent.toordinal() + policy.repeat_every_days
             if as_of.toordinal() >= due:
                 if hold_until is not None and as_of <= hold_until:
                     return Decision(Reason.NOTHING, episode.step)
-                return Decision(Reason.STILL_RED, max(episode.step, step))
+                if episode.step > step:
+                    return Decision(Reason.STILL_RED, episode.step)
+                return Decision(Reason.STILL_RED, step, *how)
             return Decision(Reason.NOTHING, episode.step)
         return Decision(Reason.NOTHING, episode.step)
     if episode is None:

@@ -33,10 +33,11 @@ from engine.store.tables import (
 from notifications.config import CHANNEL_PREFIX
 from notifications.ladder import ACTIVE, Decision, Episode, Policy, Reason, decide, step_for
 from notifications.routing import Directory, Person, route
-from notifications.streaks import streaks
+from notifications.streaks import Streaks, streaks
 from rules.calendar import WorkCalendar
 
 BATCH = 5000  # ids per IN (...) list
+NO_STREAK = Streaks()
 
 
 @dataclass
@@ -80,9 +81,10 @@ def active_silences(conn: Connection, as_of: date) -> set[tuple[str, str]]:
 
 
 def milestone_columns() -> list[Any]:
-    return [M.c.id, M.c.name, M.c.kind, M.c.state, M.c.state_since, M.c.owner, M.c.owner_email,
-            P.c.code, P.c.name.label("project_name"), P.c.region, P.c.department, P.c.leader,
-            P.c.leader_email, P.c.secretary, P.c.secretary_email, P.c.department_email]
+    return [M.c.id, M.c.project_id, M.c.name, M.c.kind, M.c.state, M.c.state_since,
+            M.c.owner, M.c.owner_email, P.c.code, P.c.name.label("project_name"), P.c.region,
+            P.c.department, P.c.leader, P.c.leader_email, P.c.secretary, P.c.secretary_email,
+            P.c.department_email]
 
 
 def _chunks(ids: Sequence[int]) -> Iterable[Sequence[int]]:
@@ -139,17 +141,18 @@ class Planner:
                                   .where(ACK.c.milestone_id.in_(ids))
                                   .group_by(ACK.c.milestone_id)).all())
         silenced = active_silences(conn, self.as_of)
-        months = streaks(conn, rows, self.as_of, self.policy.ladder)
+        months = streaks(conn, rows, self.as_of, self.policy.ladder)  # {} unless a step asks
         out = []
         for m in rows:
             esc = escalations.get(m.id)
+            streak = months.get(m.id, NO_STREAK)
             # The ladder may have been shortened since: the highest step that still exists.
             episode = Episode(min(esc.step, len(self.policy.ladder) - 1), esc.light,
                               esc.last_sent) if esc else None
             decision = decide(
                 self.policy, m.state, held_days=self.held_days(m.state_since),
                 since=m.state_since, as_of=self.as_of, episode=episode,
-                hold_until=holds.get(m.id), streak=months.get(m.id, 0),
+                hold_until=holds.get(m.id), streak=streak.own, project_streak=streak.project,
                 silenced=("milestone", str(m.id)) in silenced or ("project", m.code) in silenced)
             out.append((m, decision, esc))
         return out
@@ -202,7 +205,9 @@ class Planner:
                     "step": decision.step, "step_name": step.step,
                     "light": m.state if m.state in ACTIVE else (esc.light if esc else m.state),
                     "since": m.state_since, "thread": thread, "message_id": None,
-                    "created_at": now})
+                    "created_at": now,
+                    "climbed_by": decision.climb.value if decision.climb else "",
+                    "streak": decision.months})
             told = [{"email": p.email, "name": p.name, "lang": p.lang, "roles": roles}
                     for p, roles in people]
             if decision.reason is Reason.RESOLVED:

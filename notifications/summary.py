@@ -53,6 +53,7 @@ WORDS: dict[str, dict[str, str]] = {
                "en": "{total} milestones: {red} red, {yellow} yellow, {resolved} resolved"},
     "more": {"zh": "（续）", "en": " (continued)"},
     "reason": {"zh": "原因", "en": "reason"},
+    "climbed": {"zh": "升级原因", "en": "why this step"},
     "planned": {"zh": "计划{date}，进度{percent}", "en": "due {date}, {percent} done"},
     "owner": {"zh": "责任人", "en": "owner"},
     "ack": {"zh": "已确认：{author}，暂缓至{until}",
@@ -115,6 +116,8 @@ class Summary:
                 f"**{md(i['milestone'])}**{colon}{md(i['light_text'])}")
         if i["step"]:
             text += f"{comma}{md(i['step'])}"
+        if i.get("climbed"):  # a step reached by a streak of month ends
+            text += f"{semi}{self.say('climbed')}{colon}{md(i['climbed'])}"
         text += (f"{semi}{self.say('reason')}{colon}{md(i['reason'])}{semi}"
                  f"{self.say('planned', date=md(i['planned_date']), percent=md(i['percent']))}")
         if i.get("ack"):

@@ -51,3 +51,20 @@ def subject_tag(step_zh: str, step_en: str, light: str, reader: Reader, lang: st
     if reader == "actor":
         return step_zh if lang == "zh" else step_en
     return OVERSEER_TAGS.get(light, OVERSEER_TAGS["red"])[lang]
+
+
+# Why a node stands at a step reached by repetition (a ladder step's after_consecutive);
+# a step reached by the days held needs no sentence: the light's reason counts them.
+CLIMBED = {"streak": {"zh": "本节点连续{n}个月亮{light}（按各月末的灯色）",
+                      "en": "this milestone has been {light} at {n} month ends in a row"},
+           "project_streak": {"zh": "所属项目连续{n}个月亮{light}（按各月末项目的灯色，"
+                                    "即其未完成节点中最差的灯色）",
+                              "en": "the project has been {light} at {n} month ends in a row "
+                                    "(its worst open milestone at each month's end)"}}
+
+
+def climb_reason(climbed_by: str, months: int, light_text: str, lang: str) -> str:
+    """The sentence saying why a notice's step was reached by a streak of month ends,
+    the node's own or its project's ("" when reached by the days held)."""
+    words = CLIMBED.get(climbed_by)
+    return words[lang].format(n=months, light=light_text) if words and months else ""

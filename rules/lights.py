@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -72,3 +73,11 @@ class Verdict:
 def worst(lights: list[Light] | tuple[Light, ...]) -> Light | None:
     """The worst of some lights (None for none): the project light uses it too."""
     return max(lights, key=SEVERITY.__getitem__, default=None)
+
+
+def project_light(states: Iterable[str]) -> Light | None:
+    """A project's light from its milestones' states: the worst among the open ones,
+    else the worst of all (None for a project without milestones). The board, the
+    status commands and the escalation by a project's streak all read it so."""
+    lights = [Light(s) for s in states]
+    return worst([x for x in lights if x.is_open]) or worst(lights)

@@ -313,6 +313,11 @@ class Notice(SQLModel, table=True):
     thread: str = Field(max_length=200, description="the milestone episode's thread id")
     message_id: int | None = Field(default=None, foreign_key="outbox.id")
     created_at: datetime = Field(default_factory=utcnow)
+    climbed_by: str = Field(default="", max_length=16, sa_column_kwargs={"server_default": ""},
+                            description="how the step was reached: days, streak, "
+                                        "project_streak (blank: an earlier step)")
+    streak: int = Field(default=0, sa_column_kwargs={"server_default": "0"},
+                        description="the month ends in a row that reached it")
 
 
 class Acknowledgement(SQLModel, table=True):
