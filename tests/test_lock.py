@@ -51,10 +51,10 @@ def test_a_manual_run_is_refused_while_another_process_runs(db_url, tmp_path: Pa
 
 def test_a_killed_holders_lock_is_recovered(db_url):
     engine = create_database(db_url)
-    holder = start_holder(db_url, heartbeat=0.5, expiry=5)
+    holder = start_holder(db_url, heartbeat=0.5, expiry=2)
     holder.kill()  # SIGKILL: no release, as in a crash
     holder.wait()
-    lock = RunLock(engine, "nightly", heartbeat_s=0.5, expiry_s=5)
+    lock = RunLock(engine, "nightly", heartbeat_s=0.5, expiry_s=2)
     if engine.dialect.name == "sqlite":
         with pytest.raises(LockBusy):  # its heartbeat is still fresh
             lock.acquire()
@@ -67,7 +67,7 @@ def test_a_killed_holders_lock_is_recovered(db_url):
             return False
         return True
 
-    wait_for(acquired, timeout=20, every=0.2)
+    wait_for(acquired, timeout=20, every=0.1)
     if engine.dialect.name == "sqlite":
         assert lock.recovered_from is not None and lock.recovered_from.pid == holder.pid
     lock.release()
