@@ -22,6 +22,7 @@ from jinja2 import (
     ChoiceLoader,
     FileSystemLoader,
     StrictUndefined,
+    Template,
     TemplateError,
     Undefined,
     select_autoescape,
@@ -73,11 +74,33 @@ def _colour(light: Any) -> str:
     return LIGHT_COLOURS.get(str(_plain(light)), "#80868b")
 
 
+_DICT_ATTRIBUTES = frozenset(dir(dict))
+
+
+class _Sandbox(ImmutableSandboxedEnvironment):
+    """Jinja's immutable sandbox, reading ``item.name`` of a plain dict as its key first.
+
+    Every value a digest shows is a key of a plain dict, and the sandbox looks for an
+    attribute of that name first (an AttributeError raised and caught: most of the
+    sandbox's cost, ~900,000 times in a night of 3,000 digests). A key is data, which
+    the sandbox lets through anyway; a name of dict's own (``items``, ``get``, …) still
+    means the method, as in Jinja.
+    """
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        if type(obj) is dict and attribute not in _DICT_ATTRIBUTES:
+            try:
+                return obj[attribute]
+            except KeyError:
+                pass
+        return super().getattr(obj, attribute)
+
+
 @lru_cache(maxsize=8)
 def environment(override_dir: str = "") -> ImmutableSandboxedEnvironment:
     loaders = [FileSystemLoader(override_dir)] if override_dir else []
     loaders.append(FileSystemLoader(str(BUILTIN)))
-    env = ImmutableSandboxedEnvironment(
+    env = _Sandbox(
         loader=ChoiceLoader(loaders),
         autoescape=select_autoescape(["html", "xml"], default_for_string=False),
         undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
@@ -97,10 +120,16 @@ class Renderer:
 
     def __init__(self, override_dir: str = "") -> None:
         self.env = environment(override_dir)
+        # Loaded once per renderer (a night's composing): Jinja would look at the file's
+        # time on the disk at every use; a template edited between nights is read anew.
+        self._templates: dict[str, Template] = {}
 
     def _render(self, name: str, context: dict[str, Any]) -> str:
         try:
-            return self.env.get_template(name).render(context)
+            template = self._templates.get(name)
+            if template is None:
+                template = self._templates[name] = self.env.get_template(name)
+            return template.render(context)
         except TemplateError as exc:
             raise TemplateProblem(f"template {name}: {exc}") from exc
 
