@@ -55,12 +55,12 @@ def subject_tag(step_zh: str, step_en: str, light: str, reader: Reader, lang: st
 
 # Why a node stands at a step reached by repetition (a ladder step's after_consecutive);
 # a step reached by the days held needs no sentence: the light's reason counts them.
-CLIMBED = {"streak": {"zh": "本节点连续{n}个月亮{light}（按各月末的灯色）",
+CLIMBED = {"streak": {"zh": "本节点连续{n}个月亮{light}（以各月末的灯色计）",
                       "en": "this milestone has been {light} at {n} month ends in a row"},
-           "project_streak": {"zh": "所属项目连续{n}个月亮{light}（按各月末项目的灯色，"
-                                    "即其未完成节点中最差的灯色）",
+           "project_streak": {"zh": "所属项目连续{n}个月亮{light}"
+                                    "（以各月末未完成节点中最差的灯色计）",
                               "en": "the project has been {light} at {n} month ends in a row "
-                                    "(its worst open milestone at each month's end)"}}
+                                    "(its worst open milestone's light)"}}
 
 
 def climb_reason(climbed_by: str, months: int, light_text: str, lang: str) -> str:
