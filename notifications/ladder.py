@@ -97,16 +97,24 @@ def reached(step: LadderStep, light: str, held_days: int, streak: int = 0,
     return None
 
 
-def step_for(ladder: Sequence[LadderStep], light: str, held_days: int,
-             streak: int = 0, project_streak: int = 0) -> int | None:
+def standing(ladder: Sequence[LadderStep], light: str, held_days: int, streak: int = 0,
+             project_streak: int = 0) -> tuple[int, tuple[Climb, int]] | None:
     """The highest step for ``light`` reached after ``held_days`` working days, or by
     a streak of month ends in a row at that light (a step's ``after_consecutive``):
-    ``streak`` the milestone's own, ``project_streak`` its project's."""
+    ``streak`` the milestone's own, ``project_streak`` its project's; and how."""
     found = None
     for i, step in enumerate(ladder):
-        if reached(step, light, held_days, streak, project_streak) is not None:
-            found = i
+        how = reached(step, light, held_days, streak, project_streak)
+        if how is not None:
+            found = i, how
     return found
+
+
+def step_for(ladder: Sequence[LadderStep], light: str, held_days: int,
+             streak: int = 0, project_streak: int = 0) -> int | None:
+    """The index of :func:`standing`'s step (None: no step reached)."""
+    found = standing(ladder, light, held_days, streak, project_streak)
+    return found[0] if found is not None else None
 
 
 def decide(policy: Policy, light: str, *, held_days: int, since: date | None, as_of: date,
@@ -122,11 +130,10 @@ def decide(policy: Policy, light: str, *, held_days: int, since: date | None, as
     if light in ACTIVE:
         if silenced:
             return Decision(Reason.NOTHING)
-        step = step_for(policy.ladder, light, held_days, streak, project_streak)
-        if step is None:
+        found = standing(policy.ladder, light, held_days, streak, project_streak)
+        if found is None:
             return Decision(Reason.NOTHING)
-        how = reached(policy.ladder[step], light, held_days, streak, project_streak)
-        assert how is not None  # step_for found it so
+        step, how = found
         if episode is None:
             return Decision(Reason.NEW, step, *how)
         if step > episode.step:

@@ -18,7 +18,7 @@ from sqlalchemy import insert, select, update
 
 from engine.store.db import writer
 from engine.store.tables import NOTICE, OUTBOX, M, T
-from notifications.config import NotificationsConfig
+from notifications.config import ChannelConfig, NotificationsConfig
 from notifications.digest import compose_pending
 from notifications.ladder import Climb, Episode, Policy, Reason, decide, reached
 from notifications.plan import Planner
@@ -134,9 +134,9 @@ def programme(engine, october: list[tuple[date, str]]) -> dict[str, int]:
     return ids
 
 
-def with_ladder(config, scope: str = "either", lang: str = "zh"):
+def with_ladder(config, scope: str = "either", lang: str = "zh", channels=()):
     return config.model_copy(update={"lang": lang, "notices": config.notices.model_copy(
-        update={"ladder": ladder(scope)})})
+        update={"ladder": ladder(scope), "channels": list(channels)})})
 
 
 def decisions(engine, config, ids) -> dict[int, tuple]:
@@ -159,11 +159,14 @@ def test_a_project_yellow_at_two_month_ends_summons_its_yellow_node(engine, conf
     assert own[ids["HB-001/主体"]] == (Reason.NEW, 0, Climb.DAYS, 0)
 
 
-@pytest.mark.parametrize(("lang", "words"), [
-    ("zh", "升级原因：所属项目连续2个月亮黄灯"),
-    ("en", "Why this step: the project has been yellow at 2 month ends in a row")])
-def test_the_summons_says_why_it_climbed(engine, config, tmp_path, lang, words):
-    config = with_ladder(config, lang=lang)
+@pytest.mark.parametrize(("lang", "words", "chat_words"), [
+    ("zh", "升级原因：所属项目连续2个月亮黄灯", "升级原因：所属项目连续2个月亮黄灯"),
+    ("en", "Why this step: the project has been yellow at 2 month ends in a row",
+     "why this step: the project has been yellow at 2 month ends in a row")])
+def test_the_summons_says_why_it_climbed(engine, config, lang, words, chat_words):
+    group = ChannelConfig(name="leaders", kind="dingtalk", webhook_env="LEADERS_HOOK",
+                          roles=["leader"])
+    config = with_ladder(config, lang=lang, channels=[group])
     ids = programme(engine, [(D(2026, 10, 10), "yellow"), (D(2026, 10, 25), "green")])
     with writer(engine).begin() as conn:
         Planner(config, TONIGHT).plan(conn, sorted(ids.values()))
@@ -174,10 +177,14 @@ def test_the_summons_says_why_it_climbed(engine, config, tmp_path, lang, words):
         [leader] = conn.execute(select(OUTBOX.c.text, OUTBOX.c.html)
                                 .where(OUTBOX.c.recipient == LEADER)).all()
         [owner] = conn.execute(select(OUTBOX.c.text).where(OUTBOX.c.recipient == OWNER)).all()
+        [chat] = conn.execute(select(OUTBOX.c.text)
+                              .where(OUTBOX.c.recipient == group.address)).scalars()
     assert (ids["HB-001/主体"], LEADER, "project_streak", 2) in told
     assert {(m, r) for m, r, _, _ in told} == {
-        (ids["HB-001/主体"], OWNER), (ids["HB-001/主体"], LEADER), (ids["HB-002/主体"], OWNER)}
+        (ids["HB-001/主体"], OWNER), (ids["HB-001/主体"], LEADER), (ids["HB-002/主体"], OWNER),
+        (ids["HB-001/主体"], group.address)}
     assert words in leader.text and words in leader.html
+    assert chat_words in chat  # the leaders' chat group too
     # the owner's digest: the summoned node says why; the other project's reminder does not
     blocks = {b.split()[0]: b for b in re.split(r"^[■*] ", owner.text, flags=re.M)[1:]}
     assert words in blocks["HB-001"] and words not in blocks["HB-002"]
