@@ -240,7 +240,7 @@ def test_catch_up_after_an_outage_runs_the_missed_night_once(sqlite_url, tmp_pat
 
 
 def test_sigterm_mid_run_commits_the_chunk_and_the_next_start_resumes(sqlite_url, tmp_path):
-    total = 8000
+    total = 3000  # 30 chunks; SIGTERM lands after the first one or two
     engine = create_database(sqlite_url)
     programme(engine, total)
     cron, night = _daily_cron_minutes_ago(5)
@@ -315,8 +315,10 @@ def test_a_standby_scheduler_takes_over_when_the_runner_dies(sqlite_url, tmp_pat
     programme(engine, 50)
     cron, night = _daily_cron_minutes_ago(5)
     log = tmp_path / "scheduler.jsonl"
-    write_config(tmp_path / "config.yaml", nightly=cron, log_file=str(log))
-    runner = start_holder(sqlite_url, job="nightly", heartbeat=0.5, expiry=3)
+    # a short lock: the standby looks again after the expiry, and takes the dead one's over
+    write_config(tmp_path / "config.yaml", nightly=cron, log_file=str(log),
+                 lock={"heartbeat_seconds": 0.2, "expiry_seconds": 1})
+    runner = start_holder(sqlite_url, job="nightly", heartbeat=0.2, expiry=1)
     proc = start_lights(tmp_path, sqlite_url, "scheduler", log=tmp_path / "stderr.txt")
     try:
         wait_for(lambda: any(e.get("reason") == "lock_busy" for e in _events(log)))
