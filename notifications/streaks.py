@@ -11,6 +11,11 @@ that show that light tonight: a project yellow at October's end for one node and
 November's for another has two yellows in a row though neither node has. Read only
 when some step of the ladder asks for it, the moves of every milestone concerned in a
 few queries.
+
+In the run's notices stage a chunk sees tonight's lights of the milestones evaluated so
+far (a project's other nodes may be in a later chunk); the follow-ups after the run see
+every light of the night and decide again, so a project's streak found only then climbs
+its node that same night (WORSE; the digest shows the latest notice of a node).
 """
 
 from __future__ import annotations
