@@ -13,9 +13,9 @@ import re
 from datetime import date
 
 import pytest
-from pydantic import ValidationError
 from sqlalchemy import insert, select, update
 
+from engine.config import ConfigError, load_config
 from engine.store.db import writer
 from engine.store.tables import NOTICE, OUTBOX, M, T
 from notifications.config import ChannelConfig, NotificationsConfig
@@ -84,9 +84,18 @@ def test_a_project_streak_climbs_an_episode_and_says_so():
     assert (by_days.step, by_days.climb) == (2, Climb.DAYS)
 
 
-def test_the_scope_is_validated_like_the_other_keys():
-    with pytest.raises(ValidationError, match="scope"):
-        ladder("county")
+def test_the_scope_is_validated_like_the_other_keys(tmp_path):
+    path = tmp_path / "config.yaml"
+    path.write_text("notices:\n  ladder:\n"
+                    "    - {step: remind, light: yellow, roles: [owner], template: remind,\n"
+                    "       zh: 提醒, en: Reminder,\n"
+                    "       after_consecutive: {light: yellow, periods: 2, scope: county}}\n",
+                    encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        load_config(path, env={})
+    assert str(caught.value) == (
+        f"{path}: notices.ladder[0].after_consecutive.scope: Input should be 'milestone', "
+        "'project' or 'either' (got 'county')")
 
 
 @pytest.mark.parametrize(("by", "lang", "words"), [
