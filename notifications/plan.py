@@ -116,7 +116,15 @@ class Planner:
     def stage(self, conn: Connection, chunk: Any) -> None:
         """The run stage: plan for the milestones this chunk moved."""
         self.run_id = chunk.run_id
-        ids = sorted({m.milestone_id for m in chunk.moves})
+        tonight = {m.milestone_id: m.to_state for m in chunk.moves}  # the last move wins
+        if not tonight:
+            return
+        # Only a yellow or red light, or an episode to resolve, can tell anyone: on a
+        # first night most moves are to green, planned or done and are not read again.
+        quiet = [i for i, state in tonight.items() if state not in ACTIVE]
+        episodes = set(conn.execute(select(ESC.c.milestone_id).where(
+            ESC.c.milestone_id.between(min(quiet), max(quiet)))).scalars()) if quiet else set()
+        ids = sorted(i for i, state in tonight.items() if state in ACTIVE or i in episodes)
         if ids:
             self.plan(conn, ids)
 
