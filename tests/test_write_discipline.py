@@ -68,7 +68,8 @@ def test_every_transaction_of_the_application_says_whether_it_writes():
 
 # -- the busy sentence --------------------------------------------------------------------
 def _busy_config(cwd: Path) -> None:
-    (cwd / "config.yaml").write_text("database:\n  busy_seconds: 1\n", encoding="utf-8")
+    """Writers wait 0.3 s for a busy database (each waits it out here)."""
+    (cwd / "config.yaml").write_text("database:\n  busy_seconds: 0.3\n", encoding="utf-8")
 
 
 def _hold_write_lock(url: str) -> sqlite3.Connection:
@@ -113,7 +114,7 @@ def test_a_busy_database_is_one_sentence_naming_the_runs_holder(db_url, tmp_path
         holder.wait()
     lines = out.stderr.strip().splitlines()
     assert out.returncode == 1 and len(lines) == 1, out.stderr
-    assert lines[0].startswith("lights: The database stayed busy for 1 s and nothing was "
+    assert lines[0].startswith("lights: The database stayed busy for 0.3 s and nothing was "
                                "written: the run nightly on ")
     assert f"(pid {holder.pid}, since " in lines[0]
     assert "locked" not in out.stderr and "Traceback" not in out.stderr
@@ -140,7 +141,7 @@ def test_without_a_run_the_sentence_says_another_process_is_writing(db_url, tmp_
         blocker.rollback()
         blocker.close()
     assert out.returncode == 1
-    assert out.stderr.strip() == ("lights: 数据库正被占用，等了 1 秒仍未轮到，本次未写入："
+    assert out.stderr.strip() == ("lights: 数据库正被占用，等了 0.3 秒仍未轮到，本次未写入："
                                   "另一个进程正在写入；请稍后再试")
     engine.dispose()
 
@@ -148,14 +149,14 @@ def test_without_a_run_the_sentence_says_another_process_is_writing(db_url, tmp_
 # -- the heartbeat never waits on its own process's write -----------------------------------
 def test_the_heartbeat_waits_while_its_process_writes_and_beats_after(sqlite_url):
     engine = create_database(sqlite_url)
-    lock = RunLock(engine, "nightly", heartbeat_s=0.1, expiry_s=30).acquire()
+    lock = RunLock(engine, "nightly", heartbeat_s=0.05, expiry_s=30).acquire()
     try:
         with engine.connect() as conn:
             before = conn.execute(select(L.c.heartbeat_at)).scalar()
         with writer(engine).begin() as conn:  # a long write of this process
             assert db.writing()
             conn.execute(select(1))
-            time.sleep(1.0)  # ten heartbeats' time: the thread must not queue behind it
+            time.sleep(0.5)  # ten heartbeats' time: the thread must not queue behind it
         assert not db.writing()
         with engine.connect() as conn:  # the write committed nothing of the thread's
             assert conn.execute(select(L.c.heartbeat_at)).scalar() == before
