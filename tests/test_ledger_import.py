@@ -536,17 +536,18 @@ def test_excel_cells_of_every_kind(engine, config, tmp_path):
 
 
 def test_a_ledger_of_more_than_a_thousand_milestones(engine, config, tmp_path):
-    """Past ANALYZE_AFTER new rows PostgreSQL's statistics are refreshed mid-transaction."""
+    """Past ANALYZE_AFTER new rows PostgreSQL's statistics are refreshed mid-transaction.
+    In CSV files: openpyxl would take two thirds of the time reading 1,200 rows."""
     rows = [[f"P{i // 10:03d}", f"节点{i % 10}", None, "2026-03-01", "2026-12-31", "50%", None,
              "2026-11-20"] for i in range(1200)]
     projects = [[f"P{p:03d}", f"项目{p}", "", "市发改委", "南岗区"] for p in range(120)]
-    path = workbook(tmp_path / "big.xlsx", {"项目": [PROJECT_HEADERS, *projects],
-                                            "节点": [MILESTONE_HEADERS, *rows]})
-    summary = load(engine, config, path)
+    paths = [csv_file(tmp_path / "项目.csv", [PROJECT_HEADERS, *projects]),
+             csv_file(tmp_path / "节点.csv", [MILESTONE_HEADERS, *rows])]
+    summary = load(engine, config, *paths)
     assert summary.milestones["new"] == 1200 and summary.projects["new"] == 120
     assert len(summary.moves) == 1200
     before = snapshot(engine)
-    assert load(engine, config, path).milestones["same"] == 1200
+    assert load(engine, config, *paths).milestones["same"] == 1200
     assert snapshot(engine) == before
 
 
