@@ -35,7 +35,7 @@ from engine.evaluation.run import run
 from engine.migrations import create_database
 from engine.nightly import stages
 from engine.store.db import open_database, writer
-from engine.store.tables import Milestone, Project
+from engine.store.models import Milestone, Project
 from notifications.digest import compose
 from notifications.dispatch import dispatch
 from notifications.plan import Planner, coverage

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from engine.store.tables import Milestone, Project
+from engine.store.models import Milestone, Project
 
 
 def add_project(engine: Engine, code: str = "P1", **fields: Any) -> int:

@@ -15,7 +15,7 @@ import yaml
 from sqlalchemy import insert
 from sqlalchemy.engine import Engine
 
-from engine.store.tables import Milestone
+from engine.store.models import Milestone
 from tests.builders import add_project
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -24,7 +24,8 @@ from engine.evaluation.chunks import DEST_OF, TRIGGER_OF, TRIGGERS
 from engine.evaluation.evaluator import facts_json, pause_of
 from engine.evaluation.run import run
 from engine.migrations import create_database
-from engine.store.tables import FACT_COLUMNS, M, P, Run, Transition
+from engine.store.models import Run, Transition
+from engine.store.tables import FACT_COLUMNS, M, P
 from rules import columns as C
 from rules.calendar import PauseWindow, WorkCalendar
 from rules.lights import Light

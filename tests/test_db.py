@@ -9,7 +9,7 @@ from sqlalchemy import select, text, update
 
 from engine.migrations import create_database
 from engine.store.db import make_engine, writer
-from engine.store.tables import Milestone
+from engine.store.models import Milestone
 from tests.builders import add_milestone, add_project
 
 

@@ -27,8 +27,8 @@ from engine.store.tables import (
     REPORTS,
     M,
     P,
-    Run,
-    Transition,
+    R,
+    T,
 )
 
 KIND_ORDER = {code: i for i, (code, _, _) in enumerate(DEFAULT_KINDS)}
@@ -180,7 +180,7 @@ def test_demo_database_can_be_told_from_real_data_and_rebuilt(tmp_path, config):
     assert is_demo_only(engine)
     reset_database(engine)
     with engine.connect() as conn:
-        for table in (P, M, REPORTS, Run.__table__, Transition.__table__):  # type: ignore[attr-defined]
+        for table in (P, M, REPORTS, R, T):
             assert conn.execute(select(func.count()).select_from(table)).scalar() == 0
     build_demo(engine)
 

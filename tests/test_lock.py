@@ -11,7 +11,8 @@ from sqlalchemy.engine import Engine
 
 from engine.migrations import create_database
 from engine.store.lock import LockBusy, RunLock
-from engine.store.tables import L, Run
+from engine.store.models import Run
+from engine.store.tables import L
 from tests.cli_runner import lights
 from tests.sched_helpers import start_holder, wait_for
 

@@ -37,7 +37,7 @@ from engine.store.db import (
     lights_metadata,
     make_engine,
 )
-from engine.store.tables import Milestone, Project
+from engine.store.models import Milestone, Project
 from tests.builders import add_milestone, add_project
 from tests.test_cli import lights
 

@@ -20,7 +20,7 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from engine.config import Config
-from engine.store.tables import OutboxMessage
+from engine.store.models import OutboxMessage
 from notifications.config import ContactEntry, SmtpConfig
 from notifications.dispatch import dispatch
 from notifications.transports.base import ConnectionFailure

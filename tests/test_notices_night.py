@@ -19,7 +19,7 @@ from sqlmodel import Session
 
 from engine.config import Config, load_config
 from engine.nightly import nightly
-from engine.store.tables import Escalation, Milestone, Notice, OutboxMessage
+from engine.store.models import Escalation, Milestone, Notice, OutboxMessage
 from notifications import actions
 from notifications.config import ContactEntry
 from notifications.dispatch import dispatch, release_held

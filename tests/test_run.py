@@ -10,7 +10,7 @@ from sqlmodel import Session
 
 from engine import actions
 from engine.evaluation.run import RunRefused, run
-from engine.store.tables import Milestone, ReplayLight, Run, Transition
+from engine.store.models import Milestone, ReplayLight, Run, Transition
 from tests.builders import add_milestone, add_project
 
 AS_OF = date(2026, 11, 23)

@@ -21,7 +21,8 @@ from engine.service.once import JobContext, execute
 from engine.service.scheduler import decide_on_start, previous_fire
 from engine.service.settings import cron_trigger
 from engine.store.lock import RunLock
-from engine.store.tables import J, Milestone, Run, Transition, utcnow
+from engine.store.models import Milestone, Run, Transition
+from engine.store.tables import J, utcnow
 from tests.sched_helpers import programme, start_holder, start_lights, wait_for, write_config
 
 ZONE = ZoneInfo("Asia/Shanghai")

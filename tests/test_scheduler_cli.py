@@ -18,7 +18,8 @@ from engine.config import load_config
 from engine.migrations import create_database
 from engine.service.watch import judge, recent_runs
 from engine.store.db import open_database
-from engine.store.tables import Run, utcnow
+from engine.store.models import Run
+from engine.store.tables import utcnow
 from tests.cli_runner import lights as run_lights
 from tests.sched_helpers import programme
 

@@ -16,7 +16,8 @@ from engine.config import load_config
 from engine.migrations import create_database
 from engine.nightly import nightly
 from engine.store.db import writer
-from engine.store.tables import OUTBOX, Milestone, Project
+from engine.store.models import Milestone, Project
+from engine.store.tables import OUTBOX
 from notifications import digest
 
 AS_OF = date(2026, 11, 26)

@@ -37,14 +37,13 @@ from typing import Any
 
 from sqlalchemy import Connection, func, insert, select
 from sqlalchemy.engine import Engine
-from sqlmodel import SQLModel
 
 from engine.config import WinterPauseConfig
 from engine.demo.data import DEMO_AS_OF, TEMPLATES, Template
 from engine.demo.dates import demo_calendar
 from engine.demo.directory import Directory, Tables
 from engine.demo.plan import PROFILE_WEIGHTS, Dice, ProjectPlan, make_project
-from engine.store.db import writer
+from engine.store.db import lights_metadata, writer
 from engine.store.tables import CATEGORIES, REPORTS, M, P, utcnow
 
 __all__ = ["DEMO_AS_OF", "DEMO_CODES", "Dice", "Directory", "ProjectPlan", "Tables",
@@ -185,5 +184,5 @@ def reset_database(engine: Engine) -> None:
     if not is_demo_only(engine):
         raise ValueError("the database holds projects that are not the demo's")
     with writer(engine).begin() as conn:
-        for table in reversed(SQLModel.metadata.sorted_tables):
+        for table in reversed(lights_metadata().sorted_tables):
             conn.execute(table.delete())

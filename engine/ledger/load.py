@@ -27,7 +27,6 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, insert, select, text, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
-from sqlmodel import SQLModel
 
 from engine.bulletins.words import wan
 from engine.config import Config
@@ -43,7 +42,7 @@ from engine.ledger.validate import Ledger, MilestoneIn, ReportIn, required_for_n
 from engine.ledger.words import say
 from engine.store.db import writer
 from engine.store.lookups import count_lights, evaluation_date, latest_as_of
-from engine.store.tables import IR, REPORTS, M, Milestone, P, Project, R, T, utcnow
+from engine.store.tables import IR, REPORTS, M, P, R, T, column_defaults, utcnow
 from rules.lights import OPEN_STATES
 from rules.reasons import calendar_warning
 
@@ -84,12 +83,6 @@ class ImportSummary:
 def _chunks(items: Sequence[Any], size: int = CHUNK) -> Iterator[Sequence[Any]]:
     for i in range(0, len(items), size):
         yield items[i:i + size]
-
-
-def _defaults(model: type[SQLModel]) -> dict[str, Any]:
-    """Every optional field's default, as the ORM would fill it (Core does not)."""
-    return {name: f.get_default(call_default_factory=True)
-            for name, f in model.model_fields.items() if name != "id" and not f.is_required()}
 
 
 def _same(a: Any, b: Any) -> bool:
@@ -164,7 +157,7 @@ class Loader:
                              if key in self.milestones and key not in self.milestone_updates)
 
     def _plan_projects(self) -> None:
-        defaults = _defaults(Project)
+        defaults = column_defaults(P)
         for code, rec in self.ledger.projects.items():
             given = {BY_KEY[k].target: (k, c.value) for k, c in rec.values.items()
                      if BY_KEY[k].record == "project"}
@@ -198,7 +191,7 @@ class Loader:
                         f"{shown(b)}" for k, a, b in triples)
 
     def _plan_milestones(self) -> dict[tuple[str, str], _Progress]:
-        defaults = _defaults(Milestone)
+        defaults = column_defaults(M)
         next_seq: dict[str, int] = defaultdict(int)
         for (code, _), row in self.milestones.items():
             next_seq[code] = max(next_seq[code], row.seq)

@@ -16,10 +16,10 @@ from engine.store.db import lights_metadata
 
 
 def render_item(kind: str, obj: Any, _autogen: Any) -> str | bool:
-    """SQLModel's types (AutoString, UTCDateTime) as the SQLAlchemy types they store as
-    (String, DateTime(timezone=True)): revisions need not import sqlmodel."""
+    """Our own types (engine.store.tables.UTCDateTime; SQLModel's before it) as the
+    SQLAlchemy types they store as (DateTime(timezone=True)): revisions import neither."""
     if (kind == "type" and isinstance(obj, TypeDecorator)
-            and type(obj).__module__.startswith("sqlmodel.")):
+            and type(obj).__module__.startswith(("sqlmodel.", "engine."))):
         return f"sa.{obj.impl_instance!r}"
     return False
 

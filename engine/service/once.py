@@ -32,7 +32,8 @@ from engine.config import Config
 from engine.service.logs import event
 from engine.store.db import writer
 from engine.store.lock import LockBusy, RunLock
-from engine.store.tables import J, JobRun, R, utcnow
+from engine.store.models import JobRun
+from engine.store.tables import J, R, utcnow
 
 
 @dataclass

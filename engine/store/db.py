@@ -9,16 +9,15 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from sqlalchemy import MetaData, event, inspect, text
+from sqlalchemy import MetaData, create_engine, event, inspect, text
 from sqlalchemy.engine import Engine, make_url
-from sqlmodel import SQLModel, create_engine
 
-from engine.store import tables  # noqa: F401  (defines every table on SQLModel.metadata)
+from engine.store import tables
 
 
 def lights_metadata() -> MetaData:
     """Every Lights table (migrations compare the database with it)."""
-    return SQLModel.metadata
+    return tables.metadata
 
 
 class NoDatabase(Exception):

@@ -38,10 +38,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection, delete, insert, select, text, update
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, create_engine
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.pool import NullPool
-from sqlmodel import create_engine
 
 from engine.store.db import DatabaseBusy, is_busy, writer, writing
 from engine.store.tables import L, R, utcnow
