@@ -142,6 +142,9 @@ class Composer:
         self.linker = Linker(config.web.base_url)
         self.domain = mail_domain(config)
         self._planners: dict[date, Planner] = {}
+        # One milestone's item as one kind of reader sees it, shared by the digests of
+        # one draft that show it (a red node is in three or four people's digests).
+        self._items: dict[tuple[Any, ...], dict[str, Any]] = {}
 
     def _planner(self, as_of: date) -> Planner:
         """For the working-day count, the same as the ladder's (one calendar per date)."""
@@ -280,9 +283,13 @@ class Composer:
             p = projects.setdefault(n.code, {"code": n.code, "name": n.project_name,
                                              "region": n.region, "department": n.department,
                                              "leader": n.leader, "rows": [], "problems": []})
-            p["rows"].append(self.item(n, lang, as_of, histories.get(n.milestone_id, []),
-                                        acks.get(n.milestone_id), reader,
-                                        extras.reasons.get(n.milestone_id)))
+            key = (n.milestone_id, n.step, n.label, n.light, n.since, n.as_of, lang, reader)
+            shown = self._items.get(key)
+            if shown is None:
+                shown = self._items[key] = self.item(
+                    n, lang, as_of, histories.get(n.milestone_id, []), acks.get(n.milestone_id),
+                    reader, extras.reasons.get(n.milestone_id))
+            p["rows"].append(dict(shown))  # its link is the reader's own
             p["rows"][-1]["link"] = self.linker.url("milestone", n.milestone_id,
                                                        person.email, person.name)
             if not p["problems"]:
@@ -349,6 +356,7 @@ class Composer:
         failures, problem steps and storm summary only with its ``last``.
         """
         result = ComposeResult()
+        self._items.clear()
         if preview:
             rows = self.pending(conn, recipient, milestone_id)
         else:
@@ -403,7 +411,7 @@ class Composer:
             mine = list(failures) if email in admin_emails else []
             ctx = self.digest_context(person, notices, as_of, histories, acks,
                                       self._failure_rows(mine, person.lang), extras)
-            rendered = self.renderer.message("digest", person.lang, ctx)
+            rendered = self.renderer.message("digest", person.lang, ctx, inline=False)
             told = [x["id"] for x in problem_notices.get(email, [])]
             ids_part = ",".join([*(str(x.id) for x in notices), *(f"p{x}" for x in told)]) or \
                 ",".join(f"f{f['id']}" for f in mine)
@@ -416,6 +424,7 @@ class Composer:
                                           else [], first=notices[0].thread if notices else None))
             links[key] = [x.id for x in notices]
             problem_links[key] = told
+        messages = self.renderer.inline_css(messages)  # all at once: on every core
         if result.storm and part is None:
             messages += self._storm(conn, rows, as_of, admins, total,
                                     sum(1 for v in by_recipient.values() if v))

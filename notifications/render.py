@@ -12,10 +12,10 @@ The HTML is made for mail clients: the stylesheet (``style.css``) is inlined int
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 import css_inline
 from jinja2 import (
@@ -37,6 +37,13 @@ BUILTIN = Path(__file__).with_name("templates")
 LIGHT_COLOURS = {"red": "#d93025", "yellow": "#f4b400", "green": "#188038",
                  "done": "#188038", "done_late": "#b3261e", "planned": "#80868b",
                  "suspended": "#80868b", "cancelled": "#80868b"}
+
+
+class _HasHtml(Protocol):
+    html: str
+
+
+M = TypeVar("M", bound=_HasHtml)
 
 
 class TemplateProblem(Exception):
@@ -137,13 +144,28 @@ class Renderer:
         """The wording of a ladder step for one milestone (plain text)."""
         return self._render(f"{lang}/steps/{template}.txt", context).strip()
 
-    def message(self, kind: str, lang: str, context: dict[str, Any]) -> Rendered:
-        """Subject, text and HTML of a ``digest`` or ``storm`` message."""
+    def message(self, kind: str, lang: str, context: dict[str, Any], *,
+                inline: bool = True) -> Rendered:
+        """Subject, text and HTML of a ``digest`` or ``storm`` message; ``inline=False``
+        leaves the stylesheet for :meth:`inline_css` to inline with the others."""
         subject = header_text(self._render(f"{lang}/{kind}_subject.txt", context), 300)
         context = {**context, "subject": subject}
         text = self._render(f"{lang}/{kind}.txt", context)
-        html = _inliner().inline(self._render(f"{lang}/{kind}.html", context))
-        return Rendered(subject, text, html)
+        html = self._render(f"{lang}/{kind}.html", context)
+        return Rendered(subject, text, _inliner().inline(html) if inline else html)
+
+    @staticmethod
+    def inline_css(messages: list[M]) -> list[M]:
+        """The messages with their HTML's stylesheet inlined, all in one call: css-inline
+        works through the list on every core (a sixth of composing, one at a time)."""
+        todo = [i for i, m in enumerate(messages) if m.html]
+        if not todo:
+            return messages
+        out = list(messages)
+        done = _inliner().inline_many([messages[i].html for i in todo])
+        for i, html in zip(todo, done, strict=True):
+            out[i] = replace(messages[i], html=html)
+        return out
 
     def check(self, langs: tuple[str, ...], steps: list[str]) -> None:
         """Load every template the configuration names; TemplateProblem if one fails."""
