@@ -30,8 +30,15 @@ from tests.webserver import (
     milestone_id,
     problem_of,
     programme,
+    quick_hashes,
     serving,
 )
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _quick_hashes():
+    with quick_hashes():
+        yield
 
 
 @pytest.fixture(scope="module")

@@ -12,6 +12,7 @@ from datetime import date
 from typing import Any
 
 import httpx
+import pytest
 import uvicorn
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
@@ -40,6 +41,20 @@ PEOPLE = {
     "道里区": ("unit", "道里区", ""),
     "赵秘书": ("unit", "赵秘书", ""),
 }
+
+
+@contextmanager
+def quick_hashes() -> Iterator[None]:
+    """argon2id at its lowest cost while the board's tests run. At the library's default
+    (64 MiB, 3 passes, 4 lanes) every account made and every sign-in costs 0.1 s or more,
+    several times that on a busy machine; who may sign in is what these tests are about."""
+    from argon2 import PasswordHasher
+
+    quick = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(accounts, "_hasher", quick)
+        mp.setattr(accounts, "_DUMMY", quick.hash("not a password of anyone"))
+        yield
 
 
 def programme(engine: Engine, config: Config) -> dict[str, int]:
