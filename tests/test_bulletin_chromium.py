@@ -26,6 +26,9 @@ FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-ne
          "--disable-component-update", "--disable-sync", "--no-first-run",
          "--enable-logging=stderr", "--v=0"]
 A4_POINTS = (595.28, 841.89)
+# Each test starts a chromium of its own: on SQLite only. What the bulletin says on either
+# database is tested without a browser (test_bulletins); here it is how the page renders.
+ON_SQLITE = pytest.mark.parametrize("engine", ["sqlite"], indirect=True)
 
 
 @pytest.fixture
@@ -59,6 +62,7 @@ def pages(engine, config, tmp_path, seed) -> dict[str, Path]:
     return out
 
 
+@ON_SQLITE
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_renders_without_console_errors_and_shows_the_charts(chromium, pages, lang, tmp_path):
     page = pages[lang]
@@ -81,6 +85,7 @@ def test_renders_without_console_errors_and_shows_the_charts(chromium, pages, la
     assert dom.count('class="seg-done"') == 2  # 甲区 and 乙区
 
 
+@ON_SQLITE
 def test_prints_on_a4(chromium, pages, tmp_path):
     pdf = tmp_path / "bulletin.pdf"
     printed = browse(chromium, pages["zh"], tmp_path / "profile", f"--print-to-pdf={pdf}",
@@ -151,6 +156,7 @@ def long_names(engine, config) -> None:
     run(engine, config, date(2026, 10, 31))
 
 
+@ON_SQLITE
 def test_tables_and_charts_fit_900_pixels_and_a4(chromium, engine, config, tmp_path):
     """At 900 px (the A4 type area, 186 mm, is narrower: the page's width is capped at
     it) no table sticks out, no cell holds fewer than three characters a line, and no

@@ -17,11 +17,17 @@ import pytest
 from sqlalchemy import func, select
 
 from engine.store.tables import M
-from tests.webserver import PASSWORD, programme, serving
+from tests.webserver import PASSWORD, programme, quick_hashes, serving
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _quick_hashes():
+    with quick_hashes():
+        yield
 
 
 @pytest.fixture
