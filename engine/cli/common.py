@@ -217,13 +217,16 @@ def emit(app: App, fmt: str, rows: list[dict[str, Any]], table: Any) -> None:
         app.console.print(table)
 
 
+_ROW_JSON = json.JSONEncoder(ensure_ascii=False, default=str)
+
+
 def json_rows(rows: list[dict[str, Any]]) -> str:
     """A JSON array with one object a line: json's C encoder (``indent`` would take its
-    pure-Python one, ~0.3 ms a row, most of a large status query's time)."""
+    pure-Python one, ~0.3 ms a row, most of a large status query's time), one encoder for
+    every row (json.dumps with options builds a new one each call: 40% of the time)."""
     if not rows:
         return "[]"
-    return "[\n" + ",\n".join(json.dumps(r, ensure_ascii=False, default=str)
-                               for r in rows) + "\n]"
+    return "[\n" + ",\n".join(map(_ROW_JSON.encode, rows)) + "\n]"
 
 
 def _text_cell(value: Any) -> Any:
