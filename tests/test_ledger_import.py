@@ -368,14 +368,16 @@ def _never_opened(monkeypatch) -> None:
 
 
 def test_a_zip_bomb_is_refused_before_it_is_opened(engine, config, tmp_path, monkeypatch):
-    """A small file with a part of 64 MB of zeros: a sheet never shrinks like that."""
+    """A small file with a part of 16 MB of zeros (over RATIO_FROM_MB, deflated ~1000:1):
+    a sheet never shrinks like that."""
     load(engine, config, ledger_xlsx(tmp_path / "台账.xlsx"))
     before = snapshot(engine)
     bomb = _with_parts(ledger_xlsx(tmp_path / "good.xlsx"), tmp_path / "bomb.xlsx",
-                       {"xl/media/image1.png": bytes(64 * 1024 * 1024)})
+                       {"xl/media/image1.png": bytes(16 * 1024 * 1024)})
     assert bomb.stat().st_size < 200_000
     part = zipfile.ZipFile(bomb).getinfo("xl/media/image1.png")
     ratio = part.file_size // part.compress_size
+    assert part.file_size > read.RATIO_FROM_MB * 1024 * 1024  # a part whose ratio is looked at
     _never_opened(monkeypatch)
 
     found = problems(engine, config, bomb)
