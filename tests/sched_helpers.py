@@ -1,4 +1,5 @@
-"""Real processes for the scheduler tests: the `lights` service, a lock holder, polling."""
+"""Real processes for the scheduler tests: the `lights` service, a lock holder, polling,
+the lock a killed process left expiring."""
 
 from __future__ import annotations
 
@@ -12,10 +13,11 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import yaml
-from sqlalchemy import insert
+from sqlalchemy import insert, select
 from sqlalchemy.engine import Engine
 
 from engine.store.models import Milestone
+from engine.store.tables import L
 from tests.builders import add_project
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -58,6 +60,17 @@ def wait_for(what: Callable[[], T], timeout: float = 30, every: float = 0.05) ->
         if time.monotonic() > deadline:
             raise AssertionError(f"waited {timeout} s in vain for {what.__doc__ or what}")
         time.sleep(every)
+
+
+def wait_for_expiry(engine: Engine, name: str, expiry: float) -> None:
+    """Until the lock ``name`` that a killed process left is older than ``expiry`` seconds
+    (or gone): the next process takes it over then, not before."""
+    def expired() -> bool:
+        with engine.connect() as conn:
+            beat = conn.execute(select(L.c.heartbeat_at).where(L.c.name == name)).scalar()
+        return beat is None or beat < time.time() - expiry - 0.05
+
+    wait_for(expired, timeout=30)
 
 
 def write_config(path: Path, sections: dict[str, Any] | None = None, **scheduler: Any) -> Path:

@@ -34,6 +34,7 @@ from notifications.dispatch import dispatch
 from tests.builders import add_milestone, add_project
 from tests.chatserver import Robots, robots_server
 from tests.mailserver import free_port
+from tests.sched_helpers import wait_for_expiry
 from tests.test_notices_night import (
     ADMIN,
     DEPARTMENT,
@@ -282,7 +283,7 @@ def test_a_dispatcher_killed_mid_dispatch_loses_nothing(tmp_path, monkeypatch):
         night(engine, config, RED_NIGHT)
         parts = outbox(engine, "channel:督办群")
         assert len(parts) >= 4
-        robots.delay = 0.4
+        robots.delay = 0.2
         child = subprocess.Popen([sys.executable, "-c", CRASH_SCRIPT.format(), url, str(path)],
                                  env=dict(os.environ), cwd=Path(__file__).parent.parent)
         deadline = time.monotonic() + 30
@@ -293,7 +294,7 @@ def test_a_dispatcher_killed_mid_dispatch_loses_nothing(tmp_path, monkeypatch):
         before = len(bot.received)
         assert 2 <= before < len(parts)
         robots.delay = 0.0
-        time.sleep(1.2)  # the dead dispatcher's outbox lock expires
+        wait_for_expiry(engine, "outbox", 1.0)  # the dead dispatcher's lock (write_config)
         result = dispatch(engine, config)
     assert result.failed == 0
     assert {r.status for r in outbox(engine, "channel:督办群")} == {"sent"}

@@ -28,11 +28,12 @@ from sqlalchemy.engine import Engine
 from engine.config import Config, load_config
 from engine.migrations import create_database
 from engine.store.lock import RunLock
-from engine.store.tables import OUTBOX, L
+from engine.store.tables import OUTBOX
 from notifications.dispatch import dispatch, requeue_failed
 from notifications.transports.files import FileTransport
 from tests.cli_runner import LIGHTS, lights
 from tests.mailserver import Recorder, free_port, smtp_server
+from tests.sched_helpers import wait_for_expiry
 
 
 def make_config(tmp_path: Path, port: int, expiry: float = 1.5, **retry: float) -> Config:
@@ -222,17 +223,6 @@ class Slow(Recorder):
         return await super().handle_DATA(server, session, envelope)
 
 
-def wait_for_expiry(engine: Engine, expiry: float) -> None:
-    """Until the dead sender's outbox lock row is older than the expiry (or gone)."""
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        with engine.connect() as conn:
-            beat = conn.execute(select(L.c.heartbeat_at).where(L.c.name == "outbox")).scalar()
-        if beat is None or beat < time.time() - expiry - 0.05:
-            return
-        time.sleep(0.05)
-
-
 def test_a_kill_during_delivery_sends_at_most_one_message_twice(db, tmp_path):
     from aiosmtpd.controller import Controller
 
@@ -256,7 +246,7 @@ def test_a_kill_during_delivery_sends_at_most_one_message_twice(db, tmp_path):
             os.kill(proc.pid, signal.SIGKILL)
             proc.wait()
             assert len(handler.received) < total, f"kill {k} came after the last message"
-            wait_for_expiry(db, expiry)
+            wait_for_expiry(db, "outbox", expiry)
         done = lights(tmp_path, "send")  # the last one in process: only the killed need one
         assert done.returncode == 0, done.stderr
     finally:
