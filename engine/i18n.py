@@ -71,6 +71,10 @@ WORDS: dict[str, dict[str, str]] = {
     # summaries
     "status.footer": {"zh": "共 {total} 个节点", "en": "{total} milestones"},
     "status.empty": {"zh": "没有符合条件的节点", "en": "No milestone matches"},
+    "status.more": {"zh": "只列出最严重的 {shown} 个（共 {total} 个）：--all 列出全部，"
+                          "--format csv 或 json 输出全部供存档",
+                    "en": "Only the worst {shown} of {total} are listed: --all lists every "
+                          "one, --format csv or json gives them all for a file"},
     "run.title": {"zh": "{as_of} 评估完成", "en": "Evaluated as of {as_of}"},
     "run.title_dry": {"zh": "{as_of} 试运行（未写入）",
                       "en": "Dry run as of {as_of} (nothing written)"},

@@ -19,8 +19,9 @@ from engine.cli.usage import usage_lang, usage_sentence
 
 # command name → the module under engine.cli that defines it
 COMMANDS: dict[str, str] = {
-    **dict.fromkeys(("init", "demo", "run", "status", "show", "history", "progress",
-                     "suspend", "resume", "replan", "cancel", "reopen"), "core"),
+    **dict.fromkeys(("init", "demo", "run", "show", "history", "progress", "suspend",
+                     "resume", "replan", "cancel", "reopen"), "core"),
+    "status": "status",
     **dict.fromkeys(("import", "export", "template"), "ledger"),
     **dict.fromkeys(("notices", "send", "preview", "ack", "silence", "contacts"), "notices"),
     **dict.fromkeys(("scheduler", "runs", "check"), "scheduler"),

@@ -1,4 +1,5 @@
-"""The core commands: init, demo, run, status, show, history and milestone actions."""
+"""The core commands: init, demo, run, show, history and milestone actions (status has
+its own module, engine.cli.status, to start quicker)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,6 @@ from engine import actions, queries
 from engine.cli import cli, views
 from engine.cli.answers import answers_of, print_answers, print_reasons
 from engine.cli.common import BY, DATE, FORMAT, REASON, App, common, emit, fail
-from engine.cli.filters import milestone_filters, status_filter
 from engine.cli.params import PERCENT
 from engine.delays import reasons_of
 from engine.i18n import light_label, trigger_label, value_label
@@ -137,27 +137,6 @@ def run_cmd(app: App, as_of: date | None, dry_run: bool, replay: bool, fmt: str,
 
 def vars_of(obj: Any) -> dict[str, Any]:
     return {name: getattr(obj, name) for name in obj.__slots__}
-
-
-@cli.command()
-@milestone_filters
-@click.option("--limit", type=click.IntRange(min=1), help="at most N rows")
-@FORMAT
-@common
-def status(app: App, filters: dict[str, Any], limit: int | None, fmt: str) -> None:
-    """The lights of every milestone that matches, worst first / 查询红黄绿灯."""
-    flt = status_filter(app, filters, limit)
-    engine = app.database()
-    with read_only(engine).connect() as conn:
-        as_of = latest_as_of(conn) or app.config.today()
-        rows = queries.status(conn, flt, app.lang, as_of)
-    if fmt == "table" and not rows:
-        app.console.print(app.say("status.empty"))
-        return
-    table = None
-    if fmt == "table":
-        table = views.status_table(rows, queries.light_counts(rows), app.lang, app.kind_label)
-    emit(app, fmt, rows, table)
 
 
 @cli.command()

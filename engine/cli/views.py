@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
-from engine.evaluation.run import RunSummary
 from engine.i18n import light_label, t, trigger_label
 from rules.reasons import LANGS, calendar_warning, format_day
+
+if TYPE_CHECKING:  # a type only: status's table need not load the evaluation
+    from engine.evaluation.run import RunSummary
 
 LIGHT_STYLES = {
     "red": "bold white on red",
@@ -59,8 +61,10 @@ def _milestone_name(row: dict[str, Any], lang: str, kind_label: Any) -> str:
 
 def status_table(rows: list[dict[str, Any]], counts: dict[str, int], lang: str,
                  kind_label: Any) -> Table:
+    """The rows with the counts of the whole selection (more than the rows when capped)."""
+    total = sum(counts.values())
     table = Table(show_lines=False, expand=False, header_style="bold",
-                  caption=t("status.footer", lang, total=len(rows)), caption_justify="left")
+                  caption=t("status.footer", lang, total=total), caption_justify="left")
     for key in ("col.light", "col.project", "col.milestone", "col.region", "col.department",
                 "col.planned", "col.percent", "col.reason"):
         table.add_column(t(key, lang), overflow="fold",
@@ -71,7 +75,7 @@ def status_table(rows: list[dict[str, Any]], counts: dict[str, int], lang: str,
                       _milestone_name(row, lang, kind_label),
                       row["region"], row["department"], _day(row["planned_date"], lang),
                       f"{row['percent']:g}%", row["reason"])
-    table.caption = Text.assemble(t("status.footer", lang, total=len(rows)), "    ",
+    table.caption = Text.assemble(t("status.footer", lang, total=total), "    ",
                                   counts_line(counts, lang))
     return table
 
