@@ -1,11 +1,12 @@
 """Ledger files → sheets of raw cells, each row with its number as Excel shows it.
 
-.xlsx/.xlsm are read with openpyxl in read-only mode (streamed, formulas as their
-last computed values), once the archive is known not to be a zip bomb
-(:func:`check_archive`; defusedxml, which openpyxl then uses, refuses XML entity bombs
-inside it). A .csv file is one sheet named after the file; it may be UTF-8, UTF-8 with
-a BOM (what Excel's "CSV UTF-8" writes) or GB18030 (what Chinese Excel's plain "CSV"
-writes), comma- or tab-separated.
+.xlsx/.xlsm are read by calamine (:mod:`engine.ledger.excel`: formulas as their last
+computed values, every cell as openpyxl read it), once the archive is known not to be a
+zip bomb (:func:`check_archive`) nor to declare XML entities; a workbook its format scan
+cannot follow is read with openpyxl in read-only mode (defusedxml refusing entities).
+A .csv file is one sheet named after the file; it may be UTF-8, UTF-8 with a BOM (what
+Excel's "CSV UTF-8" writes) or GB18030 (what Chinese Excel's plain "CSV" writes), comma-
+or tab-separated.
 """
 
 from __future__ import annotations
@@ -21,6 +22,9 @@ from typing import Any
 
 from openpyxl import load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
+from python_calamine import CalamineError
+
+from engine.ledger import excel
 
 EXCEL_SUFFIXES = (".xlsx", ".xlsm")
 CSV_SUFFIXES = (".csv", ".txt", ".tsv")
@@ -98,10 +102,30 @@ def check_archive(path: Path, shown: str) -> None:
 def _excel(path: Path, shown: str) -> Iterator[Sheet]:
     try:
         check_archive(path, shown)
+        special = excel.scan(path)
+    except excel.NotFollowed:
+        yield from _openpyxl(path, shown)
+        return
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError, SyntaxError) as exc:
+        raise _unreadable(shown, exc) from None
+    try:
+        for name, rows in excel.sheets(path, special):
+            yield Sheet(shown, name, (Row(number, values, formats) for number, (values, formats)
+                                      in enumerate(rows, start=1)))
+    except (CalamineError, OSError, ValueError) as exc:
+        raise _unreadable(shown, exc) from None
+
+
+def _unreadable(shown: str, exc: Exception) -> Unreadable:
+    return Unreadable(shown, "excel", str(exc).splitlines()[0] if str(exc) else "")
+
+
+def _openpyxl(path: Path, shown: str) -> Iterator[Sheet]:
+    try:
         book = load_workbook(path, read_only=True, data_only=True)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError,
             SyntaxError) as exc:
-        raise Unreadable(shown, "excel", str(exc).splitlines()[0] if str(exc) else "") from None
+        raise _unreadable(shown, exc) from None
     try:
         for sheet in book.worksheets:
             yield Sheet(shown, sheet.title, _excel_rows(sheet, shown))
@@ -118,7 +142,7 @@ def _excel_rows(sheet: Any, shown: str) -> Iterator[Row]:
             yield Row(number, values, formats)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError, SyntaxError) as exc:
         # a damaged sheet (ElementTree's ParseError is a SyntaxError)
-        raise Unreadable(shown, "excel", str(exc).splitlines()[0] if str(exc) else "") from None
+        raise _unreadable(shown, exc) from None
 
 
 def decode(data: bytes, shown: str) -> str:

@@ -328,6 +328,16 @@ def amount(value: Any, unit: str | None = None) -> Decimal | None:
     return result
 
 
+def format_matters(number_format: str) -> bool:
+    """True for a number format that changes how a cell reads here: a percentage, a
+    date shown as its month, fixed decimals (2026.10). Any other reads as no format
+    (the .xlsx reader looks up only the cells whose format matters)."""
+    section = re.sub(r'"[^"]*"|[\\_*].', "", number_format.split(";")[0])
+    decimals = _DECIMALS_RE.search(section)
+    return (_is_percent_format(number_format) or bool(decimals and decimals.group(1))
+            or shows_month(date(2000, 1, 1), number_format))
+
+
 def _is_percent_format(number_format: str | None) -> bool:
     """True for an Excel format that scales by 100 (a % outside quotes)."""
     if not number_format or "%" not in number_format:
