@@ -132,15 +132,17 @@ class Statements:
                      f"light_rules = {ph}, light_facts = {ph}, updated_at = {ph} WHERE id = {ph}")
         self.keep = (f"UPDATE {q(M.name)} SET reason = {ph}, light_rules = {ph}, "
                      f"light_facts = {ph}, updated_at = {ph} WHERE id = {ph}")
-        # PostgreSQL: one statement per chunk, guarded by what was read, telling which
-        # milestones it changed.
+        # PostgreSQL: a chunk's lights are copied into a temporary table (COPY formats
+        # them in C; array parameters were dumped element by element in Python), then one
+        # statement guarded by what was read writes them, telling which milestones it changed.
+        self.pg_lit = ("CREATE TEMPORARY TABLE IF NOT EXISTS lights_lit (id bigint, "
+                       "old_state text, old_rules text, state text, reason text, rules text, "
+                       "facts text) ON COMMIT DROP")
         self.pg_update = (
             f"UPDATE {q(M.name)} AS m SET state = v.state, "
             f"state_since = CASE WHEN v.state = m.state THEN m.state_since ELSE %s END, "
             f"reason = v.reason, light_rules = v.rules, light_facts = v.facts::json, "
-            f"updated_at = %s FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::text[], "
-            f"%s::text[], %s::text[], %s::text[]) AS v(id, old_state, old_rules, state, reason, "
-            f"rules, facts) WHERE m.id = v.id AND m.state = v.old_state "
+            f"updated_at = %s FROM lights_lit AS v WHERE m.id = v.id AND m.state = v.old_state "
             f"AND m.light_rules = v.old_rules RETURNING m.id")
         self.bind_day = self._bind(M.c.state_since.type, dialect)
         self.bind_time = self._bind(M.c.updated_at.type, dialect)
@@ -186,9 +188,15 @@ class Statements:
         return self.batch(cursor.fetchall(), pauses)
 
     def read_ids(self, cursor: Any, ids: Sequence[int], pauses: PauseRows) -> Batch:
-        sql = (f"SELECT {self.columns} {self.source} WHERE m.id IN "
-               f"({', '.join([self.ph] * len(ids))}) AND {self.open} ORDER BY m.id")
-        cursor.execute(sql, self.params(*ids))
+        """These milestones (PostgreSQL: any number, one array; SQLite: up to 32,766)."""
+        if self.pg:
+            sql = f"SELECT {self.columns} {self.source} WHERE m.id = ANY(%s) AND {self.open} " \
+                  f"ORDER BY m.id"
+            cursor.execute(sql, self.params(list(ids)))
+        else:
+            sql = (f"SELECT {self.columns} {self.source} WHERE m.id IN "
+                   f"({', '.join([self.ph] * len(ids))}) AND {self.open} ORDER BY m.id")
+            cursor.execute(sql, self.params(*ids))
         return self.batch(cursor.fetchall(), pauses)
 
     def stream(self, cursor: Any, after: int, upto: int, limit: int,
@@ -205,6 +213,9 @@ class Statements:
     def names_of(self, cursor: Any, ids: Sequence[int]) -> dict[int, tuple[str, str]]:
         """Project code and milestone name of a few milestones (moves shown to people)."""
         out: dict[int, tuple[str, str]] = {}
+        if self.pg:
+            cursor.execute(self.names + "(SELECT unnest(%s::bigint[]))", (list(ids),))
+            return {mid: (code, name) for mid, code, name in cursor.fetchall()}
         for i in range(0, len(ids), 500):
             part = list(ids[i:i + 500])
             cursor.execute(self.names + f"({', '.join([self.ph] * len(part))})", part)
@@ -228,8 +239,12 @@ class Statements:
         """
         if not rows:
             return set()
-        columns = list(zip(*rows, strict=True))
-        cursor.execute(self.pg_update, (as_of, now, *[list(c) for c in columns]))
+        cursor.execute(self.pg_lit)
+        cursor.execute("TRUNCATE lights_lit")  # an earlier chunk of this transaction's
+        with cursor.copy("COPY lights_lit FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        cursor.execute(self.pg_update, (as_of, now))
         return {r[0] for r in cursor.fetchall()}
 
     def copy_audits(self, cursor: Any, audits: list[tuple[Any, ...]]) -> None:

@@ -14,6 +14,11 @@ from engine.evaluation.evaluator import Evaluator, Move
 from engine.store.tables import FACT_COLUMNS, M, P
 from rules.lights import OPEN_STATES
 
+# Milestones lit per batch by columns: a ledger import relights 100,000 in 20 statements
+# of each kind instead of 200 (each PostgreSQL update scans the table once), within
+# SQLite's 32,766 parameters.
+BATCH = 5000
+
 
 @dataclass(slots=True)
 class Relit:
@@ -38,8 +43,8 @@ def relight(conn: Connection, config: Config, ids: Iterable[int], as_of: date, *
     moves: list[Move] = []
     if has_array_forms(config):
         columns = ColumnEvaluator(config, as_of, conn.dialect)
-        for start in range(0, len(ids), 500):  # bound the IN list
-            batch = columns.read_ids(conn, ids[start:start + 500])
+        for start in range(0, len(ids), BATCH):
+            batch = columns.read_ids(conn, ids[start:start + BATCH])
             if len(batch):
                 moves.extend(columns.apply(conn, batch, run_id=run_id, actor=actor, every=True,
                                            names=True))

@@ -10,9 +10,10 @@ milestone row whose 完成进度/实际完成时间 differ from what is stored, 
 report (投资报送), dated by 投资报送日期 or today, its blanks filled from the previous
 report as ``lights invest`` fills them; the same figures as that report add nothing.
 
-Set-based throughout: existing rows are read with a few IN queries, changes are written
-with executemany, and the touched milestones are lit by the nightly run's Evaluator
-(the same rules, the same audit) before the transaction commits. Any problem, in the
+Set-based throughout: existing rows are read with a few IN queries, new rows are written
+by COPY on PostgreSQL (executemany elsewhere), changes with executemany, and the touched
+milestones are lit through :func:`relight`, by columns as the night lights them (the same
+rules, moves and audit) before the transaction commits. Any problem, in the
 file or against the database, and nothing is written.
 """
 
@@ -40,6 +41,7 @@ from engine.ledger.problem_sheet import ProblemSheet
 from engine.ledger.problems import LedgerInvalid, Problem, shown
 from engine.ledger.validate import Ledger, MilestoneIn, ReportIn, required_for_new
 from engine.ledger.words import say
+from engine.store.bulk import insert_rows
 from engine.store.db import writer
 from engine.store.lookups import count_lights, evaluation_date, latest_as_of
 from engine.store.tables import IR, REPORTS, M, P, R, T, column_defaults, utcnow
@@ -47,7 +49,7 @@ from rules.lights import OPEN_STATES
 from rules.reasons import calendar_warning
 
 CHUNK = 500  # ids per IN list: well inside SQLite's and PostgreSQL's parameter limits
-WRITE_CHUNK = 5000  # rows per executemany
+WRITE_CHUNK = 5000  # rows per executemany (updates)
 ANALYZE_AFTER = 1000  # new rows after which PostgreSQL gets fresh statistics
 # Project fields whose change can change its milestones' lights.
 _LIGHT_FIELDS = frozenset({"outdoor", "winter_pause"})
@@ -416,14 +418,14 @@ class Loader:
     # -- writing -------------------------------------------------------------------------------
     def write(self) -> None:
         conn, now = self.conn, utcnow()
-        _insert(conn, P, self.project_inserts)
+        insert_rows(conn, P, self.project_inserts)
         _update_grouped(conn, P, self.project_updates)
         project_ids = {code: row.id for code, row in self.projects.items()}
         new_codes = [r["code"] for r in self.project_inserts]
         for chunk in _chunks(new_codes):
             project_ids.update({code: pid for code, pid in self.conn.execute(
                 select(P.c.code, P.c.id).where(P.c.code.in_(chunk)))})
-        _insert(conn, M, ({**v, "project_id": project_ids[code], "updated_at": now}
+        insert_rows(conn, M, ({**v, "project_id": project_ids[code], "updated_at": now}
                           for (code, _), v in self.milestone_inserts.items()))
         updated = list(self.milestone_updates.values())
         for row in updated:
@@ -436,16 +438,16 @@ class Loader:
             for mid, pid, name in conn.execute(select(M.c.id, M.c.project_id, M.c.name)
                                                .where(M.c.project_id.in_(chunk))):
                 milestone_ids.setdefault((codes_by_id[pid], name), mid)
-        _insert(conn, T, (
+        insert_rows(conn, T, (
             {"milestone_id": milestone_ids[key], "run_id": None, "as_of": self.as_of,
              "rules": "manual:replan", "reason": self.reason,
              "numbers": [{"rule": "manual:replan", "numbers": move["numbers"]}],
              "actor": self.actor, "created_at": now,
              **{k: v for k, v in move.items() if k != "numbers"}}
             for key, move in self.replans))
-        _insert(conn, REPORTS, ({"milestone_id": milestone_ids[key], "created_at": now, **rep}
+        insert_rows(conn, REPORTS, ({"milestone_id": milestone_ids[key], "created_at": now, **rep}
                                 for key, rep in self.report_rows))
-        _insert(conn, IR, ({"project_id": project_ids[code], "created_at": now, **rep}
+        insert_rows(conn, IR, ({"project_id": project_ids[code], "created_at": now, **rep}
                            for code, rep in self.investment_rows))
         if len(self.milestone_inserts) + len(self.project_inserts) >= ANALYZE_AFTER:
             self._analyze()
@@ -538,18 +540,6 @@ def _update_grouped(conn: Connection, table: Any, rows: list[dict[str, Any]]) ->
             {k: bindparam(f"b_{k}") for k in keys})
         for part in _chunks(group, WRITE_CHUNK):
             conn.execute(statement, [{f"b_{k}": v for k, v in row.items()} for row in part])
-
-
-def _insert(conn: Connection, table: Any, rows: Iterable[dict[str, Any]]) -> None:
-    """executemany in slices, so the parameters of 100,000 rows are not all copied at once."""
-    batch: list[dict[str, Any]] = []
-    for row in rows:
-        batch.append(row)
-        if len(batch) == WRITE_CHUNK:
-            conn.execute(insert(table), batch)
-            batch = []
-    if batch:
-        conn.execute(insert(table), batch)
 
 
 class OutOfOrder(Exception):

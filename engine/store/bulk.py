@@ -1,0 +1,66 @@
+"""Many new rows into one table, in the caller's transaction: COPY on PostgreSQL,
+executemany in slices elsewhere.
+
+PostgreSQL runs an executemany as one INSERT per row (pipelined, each parsed, planned
+and its parameters dumped in Python); COPY streams the rows in one statement, each
+formatted by psycopg in C: a ledger import's 100,000 milestones and their reports in
+a fraction of the time. Each value still goes through its column type's own
+conversion (aware timestamps to UTC, JSON), as an INSERT would do it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from itertools import chain
+from typing import Any
+
+from sqlalchemy import Connection, Table, insert
+
+SLICE = 5000  # rows per executemany: the parameters of 100,000 rows are not copied at once
+
+
+def insert_rows(conn: Connection, table: Table, rows: Iterable[dict[str, Any]]) -> None:
+    """Insert ``rows``: every row with the keys of the first, as an executemany needs;
+    the columns they leave out get their defaults, as an INSERT gives them."""
+    if conn.dialect.name == "postgresql" and not any(
+            c.default is not None and c.default.is_clause_element for c in table.columns):
+        _copy(conn, table, rows)
+        return
+    batch: list[dict[str, Any]] = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) == SLICE:
+            conn.execute(insert(table), batch)
+            batch = []
+    if batch:
+        conn.execute(insert(table), batch)
+
+
+def _copy(conn: Connection, table: Table, rows: Iterable[dict[str, Any]]) -> None:
+    it = iter(rows)
+    first = next(it, None)
+    if first is None:
+        return
+    keys = [k for k in first if k in table.c]
+    left = [c for c in table.columns if c.key not in keys and c.default is not None]
+    keys += [c.key for c in left]
+    defaults = [(c.key, c.default.arg, c.default.is_callable) for c in left]  # type: ignore[union-attr]
+    convert = [_bind(table, k, conn) for k in keys]
+    q = conn.dialect.identifier_preparer.quote
+    sql = f"COPY {q(table.name)} ({', '.join(q(table.c[k].name) for k in keys)}) FROM STDIN"
+    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        with cursor.copy(sql) as copy:
+            for row in chain([first], it):
+                if defaults:
+                    row = {**{k: arg(None) if call else arg for k, arg, call in defaults}, **row}
+                copy.write_row([v if f is None else f(v)
+                                for f, v in zip(convert, [row[k] for k in keys], strict=True)])
+    finally:
+        cursor.close()
+
+
+def _bind(table: Table, key: str, conn: Connection) -> Callable[[Any], Any] | None:
+    """The column type's conversion of a Python value for the driver, if it has one."""
+    dialect = conn.dialect
+    return table.c[key].type.dialect_impl(dialect).bind_processor(dialect)
