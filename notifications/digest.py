@@ -535,7 +535,9 @@ def compose(conn: Connection, config: Config, as_of: date | None = None) -> Comp
     return Composer(config).compose(conn, as_of)
 
 
-PART_RECIPIENTS = 1000  # digests drafted and written at a time on a large night
+PART_RECIPIENTS = 1000  # digests drafted and written at a time on a large night,
+PART_NOTICES = 10_000  # holding at most about this many notices (a unit's digest of a
+# whole department's red nodes counts for thousands: memory follows notices, not people)
 
 
 def compose_pending(engine: Engine, config: Config, as_of: date | None = None, *,
@@ -543,9 +545,10 @@ def compose_pending(engine: Engine, config: Config, as_of: date | None = None, *
     """Render every pending notice's digest from a snapshot, then write them in one
     short write transaction (``beat``, the run lock's, renewed in it); see the module doc.
 
-    A night with more than :data:`PART_RECIPIENTS` recipients (a first night of a large
-    programme) is composed in parts of that many recipients, each read, rendered and
-    written on its own, so that memory does not grow with the programme; the storm is
+    A night with more than :data:`PART_RECIPIENTS` recipients or :data:`PART_NOTICES`
+    notices (a first night of a large programme) is composed in parts of at most that
+    many (one recipient's digest is never split), each read, rendered and written on its
+    own, so that memory does not grow with the programme; the storm is
     decided once for the whole night, and the administrators' digests (failures,
     problem steps, the storm summary) come last.
     """
@@ -586,11 +589,12 @@ def _write_draft(engine: Engine, composer: Composer, draft: Draft, as_of: date |
 
 def _parts(conn: Connection, config: Config) -> list[Part] | None:
     """The parts of a large night (None: one draft will do)."""
-    recipients = list(conn.execute(select(NOTICE.c.recipient).where(
+    counts = conn.execute(select(NOTICE.c.recipient, func.count()).where(
         NOTICE.c.message_id.is_(None)).group_by(NOTICE.c.recipient)
-        .order_by(NOTICE.c.recipient)).scalars())
-    if len(recipients) <= PART_RECIPIENTS:
+        .order_by(NOTICE.c.recipient)).all()
+    if len(counts) <= PART_RECIPIENTS and sum(n for _, n in counts) <= PART_NOTICES:
         return None
+    recipients = [r for r, _ in counts]
     milestones = conn.execute(select(func.count(func.distinct(NOTICE.c.milestone_id))).where(
         NOTICE.c.message_id.is_(None))).scalar_one()
     total = conn.execute(select(func.count()).select_from(M.join(P))
@@ -600,9 +604,19 @@ def _parts(conn: Connection, config: Config) -> list[Part] | None:
     # The administrators and whoever has problem steps waiting go last, with the extras.
     directory = load_directory(conn, config)
     last = {a.email for a in directory.admins()} | set(pending_problem_notices(conn, config))
-    ordinary = [r for r in recipients if r not in last]
-    parts = [Part(ordinary[i:i + PART_RECIPIENTS], storm, milestones)
-             for i in range(0, len(ordinary), PART_RECIPIENTS)]
+    parts: list[Part] = []
+    chosen: list[str] = []
+    size = 0
+    for recipient, n_notices in counts:
+        if recipient in last:
+            continue
+        if chosen and (len(chosen) >= PART_RECIPIENTS or size + n_notices > PART_NOTICES):
+            parts.append(Part(chosen, storm, milestones))
+            chosen, size = [], 0
+        chosen.append(recipient)
+        size += n_notices
+    if chosen:
+        parts.append(Part(chosen, storm, milestones))
     parts.append(Part([r for r in recipients if r in last], storm, milestones, last=True,
                       storm_rows=_storm_rows(conn) if storm else [],
                       held_recipients=len(recipients)))

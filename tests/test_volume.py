@@ -42,8 +42,19 @@ def _programme(url: str, projects: int) -> None:
     engine.dispose()
 
 
-def _outbox(where, monkeypatch, part: int, storm: bool) -> dict[str, tuple[str, str, bool]]:
+PARTS: dict = {}  # how each night's composing was sliced (None: one draft)
+_PARTS = digest._parts
+
+
+def _sliced(where, *args):  # type: ignore[no-untyped-def]
+    PARTS[where] = _PARTS(*args)
+    return PARTS[where]
+
+
+def _outbox(where, monkeypatch, part: int, storm: bool, notices: int = 10**9
+            ) -> dict[str, tuple[str, str, bool]]:
     monkeypatch.setattr(digest, "PART_RECIPIENTS", part)
+    monkeypatch.setattr(digest, "PART_NOTICES", notices)
     monkeypatch.chdir(where)
     threshold = 0.3 if storm else 1.0  # 1.0: no night is a storm
     (where / "config.yaml").write_text(
@@ -52,6 +63,7 @@ def _outbox(where, monkeypatch, part: int, storm: bool) -> dict[str, tuple[str, 
         encoding="utf-8")
     config = load_config(where / "config.yaml", env={})
     engine = create_database(f"sqlite:///{where / 'v.db'}")
+    monkeypatch.setattr(digest, "_parts", lambda *a: _sliced(where, *a))
     summary = nightly(engine, config, AS_OF, mode="manual")
     with engine.connect() as conn:
         rows = conn.execute(select(OUTBOX.c.recipient, OUTBOX.c.kind, OUTBOX.c.subject,
@@ -62,13 +74,18 @@ def _outbox(where, monkeypatch, part: int, storm: bool) -> dict[str, tuple[str, 
 
 
 @pytest.mark.parametrize("storm", [False, True], ids=["quiet", "storm"])
-def test_a_night_in_parts_writes_what_one_draft_writes(tmp_path, monkeypatch, storm):
+@pytest.mark.parametrize("by", ["recipients", "notices"])
+def test_a_night_in_parts_writes_what_one_draft_writes(tmp_path, monkeypatch, storm, by):
+    """Parts of 5 recipients, or of at most 4 notices (a unit's digest, with more, whole
+    in a part of its own), write the very digests one draft writes."""
     one, parts = tmp_path / "one", tmp_path / "parts"
     for where in (one, parts):
         where.mkdir()
         _programme(f"sqlite:///{where / 'v.db'}", 12)
     whole = _outbox(one, monkeypatch, 10_000, storm)
-    sliced = _outbox(parts, monkeypatch, 5, storm)
+    sliced = _outbox(parts, monkeypatch, 5, storm) if by == "recipients" else \
+        _outbox(parts, monkeypatch, 10_000, storm, notices=4)
+    assert PARTS[one] is None and len(PARTS[parts]) > 3  # one draft; several parts
     assert len(whole) > 3 * 5  # several parts
     assert sliced == whole
     assert any(held for _, _, held in whole.values()) == storm
