@@ -37,3 +37,18 @@ def test_help_imports_no_command_module():
     loaded = _modules_after(["--help"])
     assert not {m for m in loaded if m.startswith("engine.cli.")} - {"engine.cli.usage"}
     assert not {"sqlalchemy", "numpy", "pydantic", "jinja2", "sqlmodel"} & loaded
+
+
+def test_status_loads_sqlalchemy_core_and_what_it_reads(tmp_path):
+    """`lights status` (the command people run most) reads through SQLAlchemy Core: not
+    the ORM or SQLModel, the evaluation, templates, Alembic or the ledger's Excel (most of
+    its 1.0 s at 100,000 milestones went to loading them)."""
+    from engine.migrations import create_database
+
+    db = tmp_path / "lights.db"
+    create_database(f"sqlite:///{db}").dispose()
+    loaded = _modules_after(["status", "--format", "json", "--database", str(db)])
+    assert {"sqlalchemy", "engine.queries", "engine.cli.status"} <= loaded  # it ran the query
+    assert not {"sqlmodel", "sqlalchemy.orm", "engine.store.models", "numpy", "jinja2",
+                "transitions", "alembic", "openpyxl", "engine.evaluation.run",
+                "engine.actions"} & loaded

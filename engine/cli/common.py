@@ -30,8 +30,6 @@ from engine.atomic import CannotWrite
 from engine.cli.safe import SafeConsole
 from engine.cli.usage import Bad
 from engine.config import Config, ConfigError, database_url_problem, load_config
-from engine.evaluation.lifecycle import RefusedMove
-from engine.evaluation.run import RunAhead, RunRefused
 from engine.i18n import light_label, lookup, t, trigger_label
 from engine.ledger.values import MAX_YEAR, MIN_YEAR
 from engine.store import lookups
@@ -149,21 +147,13 @@ def common(func: Callable[..., Any]) -> Callable[..., Any]:
                 exc.suggestions)) if getattr(exc, "suggestions", None) else ""
             fail(err, t("err.not_found", used, what=t(f"what.{exc.what}", used), ref=exc.ref)
                  + hint)
-        except RunRefused as exc:
-            fail(err, t("err.refused_run", used, as_of=exc.as_of, latest=exc.latest))
         except CannotWrite as exc:
             fail(err, t(f"err.write.{exc.why}", used, path=exc.path, dir=exc.path.parent,
                         detail=exc.detail))
-        except RunAhead as exc:
-            fail(err, t("err.run_ahead", used, as_of=exc.as_of, today=exc.today,
-                        n=(exc.as_of - exc.today).days, days=exc.days))
         except LockBusy as exc:
             h = exc.holder
             fail(err, t("err.lock_busy", used, job=h.job, host=h.host, pid=h.pid,
                          since=h.since_text(config.zone)))
-        except RefusedMove as exc:
-            fail(err, t("err.refused_move", used, state=light_label(exc.state, used),
-                         trigger=trigger_label(exc.trigger, used)))
         except lookups.BadInput as exc:
             words = getattr(exc, "words", {})
             fail(err, t("err.bad_input", used, msg=words.get(used) or exc))
@@ -176,8 +166,31 @@ def common(func: Callable[..., Any]) -> Callable[..., Any]:
                 fail(err, busy_sentence(config, used, getattr(exc, "seconds", None)))
             msg = str(getattr(exc, "orig", None) or exc).splitlines()[0]
             fail(err, t("err.database", used, msg=msg))
+        except Exception as exc:
+            sentence = _refusal(exc, used)
+            if sentence is None:
+                raise
+            fail(err, sentence)
 
     return wrapper
+
+
+def _refusal(exc: Exception, lang: str) -> str | None:
+    """The sentence for a refused run or move, or None for any other error. The
+    evaluation's modules are loaded only when one is raised: a command that only reads
+    does not load them."""
+    from engine.evaluation.lifecycle import RefusedMove
+    from engine.evaluation.run import RunAhead, RunRefused
+
+    if isinstance(exc, RunRefused):
+        return t("err.refused_run", lang, as_of=exc.as_of, latest=exc.latest)
+    if isinstance(exc, RunAhead):
+        return t("err.run_ahead", lang, as_of=exc.as_of, today=exc.today,
+                 n=(exc.as_of - exc.today).days, days=exc.days)
+    if isinstance(exc, RefusedMove):
+        return t("err.refused_move", lang, state=light_label(exc.state, lang),
+                 trigger=trigger_label(exc.trigger, lang))
+    return None
 
 
 def busy_sentence(config: Config, lang: str, seconds: float | None = None) -> str:
