@@ -36,6 +36,7 @@ from engine.evaluation.lifecycle import RefusedMove, fire
 from engine.evaluation.relight import relight
 from engine.i18n import light_label
 from engine.investment import Figures, Inconsistent, fill
+from engine.ledger import gc_pause
 from engine.ledger.columns import BY_KEY, INVESTMENT_FIGURES
 from engine.ledger.problem_sheet import ProblemSheet
 from engine.ledger.problems import LedgerInvalid, Problem, shown
@@ -571,7 +572,7 @@ def import_ledger(engine: Engine, config: Config, ledger: Ledger, *, lang: str,
     if stood_on is not None:
         today = as_of = stood_on
     today = today or config.today()
-    with writer(engine).connect() as conn:  # reads what it then writes: the lock first
+    with gc_pause.paused(), writer(engine).connect() as conn:  # the lock: it reads, then writes
         transaction = conn.begin()
         try:
             if stood_on is not None:

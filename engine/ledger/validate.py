@@ -28,6 +28,7 @@ from typing import Any
 
 from engine.config import Config
 from engine.i18n import VALUE_LABELS
+from engine.ledger import gc_pause
 from engine.ledger import values as v
 from engine.ledger.columns import BY_KEY, COLUMNS, INVESTMENT_FIGURES, REQUIRED_FOR_NEW
 from engine.ledger.headers import (
@@ -555,9 +556,10 @@ def read_ledger(paths: Sequence[Path], config: Config, lang: str, today: date,
                 shown_as: Sequence[str] | None = None) -> Ledger:
     """Every file's ledger sheets as one set of records, and every problem in them."""
     reader = LedgerReader(config, lang, today)
-    for i, path in enumerate(paths):
-        reader.read(path, shown_as[i] if shown_as else None)
-    return reader.finish()
+    with gc_pause.paused():
+        for i, path in enumerate(paths):
+            reader.read(path, shown_as[i] if shown_as else None)
+        return reader.finish()
 
 
 def required_for_new(record: Record, what: str) -> list[str]:
