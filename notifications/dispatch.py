@@ -4,7 +4,9 @@ Each pending message due now is built from its row (same Message-ID every time) 
 handed to the transport, and its outcome is written back as soon as it is known, one
 message at a time: a crash between a send and its write-back sends that one message
 again with the same Message-ID, which a mail client shows as one message (at least
-once, never lost, at most one duplicate per crash).
+once, never lost, at most one duplicate per crash). A transport whose messages replace
+themselves when sent again (the .eml files) has a batch's outcomes written together,
+after it made them durable: a crash rewrites the batch's files, it duplicates none.
 
 A temporary failure (4xx, timeout, dropped connection) is retried after
 ``base_seconds * 2**(attempts-1)``, capped at ``max_seconds``; one `send` waits for
@@ -146,14 +148,24 @@ class Dispatcher:
         ``batch_seconds`` and the dispatch stops (the rest stay due, untried)."""
         urgent = self._urgent(due)
         ends = time.monotonic() + self.retry.batch_seconds
-        for row in due:
-            if time.monotonic() > ends:
-                result.stopped = True
-                return False
-            outcome = (self._held_by_outage(row) or self._waits(row, row.id in urgent)
-                       or self._outcome(row))
-            self._write([outcome])
-            self._tally(result, outcome, row)
+        together = getattr(self.transport, "replaces", False)  # see Transport
+        waiting: list[dict[str, Any]] = []  # outcomes of mail the transport replaces
+        try:
+            for row in due:
+                if time.monotonic() > ends:
+                    result.stopped = True
+                    return False
+                outcome = (self._held_by_outage(row) or self._waits(row, row.id in urgent)
+                           or self._outcome(row))
+                if together and not is_channel(row.recipient):
+                    waiting.append(outcome)
+                else:
+                    self._write([outcome])
+                self._tally(result, outcome, row)
+        finally:
+            if waiting:
+                self.transport.flush()  # type: ignore[attr-defined]
+                self._write(waiting)
         return True
 
     def _held_by_outage(self, row: Any) -> dict[str, Any] | None:

@@ -22,7 +22,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.engine import Engine
 
 from engine.config import Config, load_config
@@ -202,8 +202,11 @@ def test_the_file_transport_fsyncs_the_file_and_its_directory(db, tmp_path, monk
     synced: list[str] = []
     real_fsync = os.fsync
 
-    def fsync(fd: int) -> None:  # the OS call, watched: which file or directory it flushed
-        synced.append(os.readlink(f"/proc/self/fd/{fd}"))
+    def fsync(fd: int) -> None:  # the OS call, watched: what it flushed, and how many
+        with db.connect() as conn:  # messages were recorded as sent by then
+            sent = conn.execute(select(func.count()).select_from(OUTBOX)
+                                .where(OUTBOX.c.status == "sent")).scalar()
+        synced.append((os.readlink(f"/proc/self/fd/{fd}"), sent))
         real_fsync(fd)
 
     monkeypatch.setattr(os, "fsync", fsync)
@@ -211,9 +214,10 @@ def test_the_file_transport_fsyncs_the_file_and_its_directory(db, tmp_path, monk
     assert result.sent == 2
     files = sorted(str(p) for p in (tmp_path / "outbox").glob("*.eml"))
     assert len(files) == 2
-    # each message: its temporary file, then the directory holding the renamed file
-    assert [Path(p).suffix for p in synced] == [".tmp", "", ".tmp", ""]
-    assert synced[1] == synced[3] == str(tmp_path / "outbox")
+    # each message's temporary file, then the directory holding both renamed files, all
+    # before either is recorded as sent
+    assert [(Path(p).suffix, sent) for p, sent in synced] == [(".tmp", 0), (".tmp", 0), ("", 0)]
+    assert synced[2][0] == str(tmp_path / "outbox")
 
 
 # -- kill -9 during delivery: at most one duplicate per kill ---------------------------------------

@@ -78,6 +78,11 @@ class ChatTransport(Protocol):
 
 
 class Transport(Protocol):
+    """A mail transport. One that has ``replaces = True`` (a message sent again replaces
+    itself, as a file named by its Message-ID does) and a ``flush()`` making what it
+    sent durable lets the dispatcher write a batch's outcomes together after ``flush``;
+    any other has each outcome written as soon as it is known."""
+
     name: str
 
     def open(self) -> None: ...

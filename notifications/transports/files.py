@@ -5,7 +5,10 @@ open the files in any mail client. The file name comes from the Message-ID, so a
 message written again after a crash replaces its file instead of adding one; it is
 written to a temporary name first, flushed to the disk (fsync), renamed, and the
 directory flushed too, before the dispatcher marks it sent: a power cut cannot lose a
-message recorded as sent, nor leave a half-written file.
+message recorded as sent, nor leave a half-written file. The directory is flushed
+once for the messages the dispatcher sent since the last time (:meth:`flush`, called
+before it writes their outcomes): a message written again after a crash replaces
+itself, so the outcomes of a batch may be written together.
 """
 
 from __future__ import annotations
@@ -29,10 +32,12 @@ def fsync_directory(directory: Path) -> None:
 
 class FileTransport:
     name = "files"
+    replaces = True  # sent twice, a message is one file: outcomes may wait for flush()
 
     def __init__(self, directory: str | os.PathLike[str]) -> None:
         self.directory = Path(directory)
         self._ready = False
+        self._unflushed = False  # renamed into the directory since its last fsync
 
     def open(self) -> None:
         try:
@@ -57,13 +62,19 @@ class FileTransport:
                 f.flush()
                 os.fsync(f.fileno())
             os.replace(tmp, path)
-            fsync_directory(self.directory)
+            self._unflushed = True
         except OSError as exc:
             raise TemporaryFailure(f"cannot write {path}: {exc.strerror}") from None
         return {}
 
+    def flush(self) -> None:
+        """Make the messages renamed since the last flush durable (one directory fsync)."""
+        if self._unflushed:
+            fsync_directory(self.directory)
+            self._unflushed = False
+
     def close(self) -> None:
-        return None
+        self.flush()
 
     def describe(self) -> str:
         return f"files in {self.directory.resolve()}"
