@@ -27,7 +27,7 @@ class NoDatabase(Exception):
 # The revisions in engine/migrations/versions, oldest first. Kept here so that every
 # command can check a database's revision without importing Alembic (~0.3 s);
 # tests/test_migrations.py fails when the two disagree.
-SCHEMA_REVISIONS = ("0001", "0002", "0003", "0004", "0005")
+SCHEMA_REVISIONS = ("0001", "0002", "0003", "0004", "0005", "0006")
 
 
 class SchemaMismatch(Exception):

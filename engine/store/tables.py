@@ -150,6 +150,8 @@ M = Table(
     UniqueConstraint("project_id", "name", name="uq_milestone_project_name"),
     Index("ix_milestone_planned_date", "planned_date"),
     Index("ix_milestone_state", "state"),
+    # the keys a page of lights status sorts by, read from the index alone (revision 0006)
+    Index("ix_milestone_project_order", "project_id", "state", "planned_date", "seq", "id"),
 )
 
 # An append-only progress report (进展报送).
