@@ -241,6 +241,9 @@ class NotificationsConfig(_Section):
     ack_hold_days: int = Field(7, ge=1, le=365)
     storm_threshold: float = Field(0.3, gt=0, le=1)
     storm_min_milestones: int = Field(20, ge=0)
+    digest_max_items: int = Field(200, ge=1, description=(
+        "the most milestones one digest lists, worst first; it counts the others and "
+        "says where to see them"))
     contacts: list[ContactEntry] = Field(default_factory=list)
     templates_dir: str = ""
     outbox_dir: str = "outbox"

@@ -131,6 +131,21 @@ def _item_key(item: dict[str, Any]) -> tuple[int, int, int, str]:
             LABEL_ORDER[item["label"]], -item["days"], item["due"])
 
 
+def _worst(projects: list[dict[str, Any]], limit: int
+           ) -> tuple[list[dict[str, Any]], dict[str, int]]:
+    """The projects (worst first) cut to their first ``limit`` items, and what was left
+    out: ``{"milestones": n, "projects": n}`` (projects left out whole)."""
+    listed: list[dict[str, Any]] = []
+    room = limit
+    for p in projects:
+        if room <= 0:
+            break
+        listed.append(p if len(p["rows"]) <= room else {**p, "rows": p["rows"][:room]})
+        room -= len(listed[-1]["rows"])
+    left = sum(len(p["rows"]) for p in projects) - sum(len(p["rows"]) for p in listed)
+    return listed, {"milestones": left, "projects": len(projects) - len(listed)}
+
+
 class Composer:
     """Builds digest contexts and outbox rows for one configuration."""
 
@@ -304,8 +319,9 @@ class Composer:
         ordered = sorted(projects.values(), key=lambda p: (
             -SEVERITY[Light(p["light"])],
             -sum(i["light"] == "red" and i["label"] != "resolved" for i in p["rows"]),
-            -len(p["rows"]), p["code"]))
+            -len(p["rows"]), _item_key(p["rows"][0]), p["code"]))  # rows sorted: [0] worst
         items = [i for p in ordered for i in p["rows"]]
+        listed, more = _worst(ordered, self.config.notices.digest_max_items)
         counts = Counter("resolved" if i["label"] == "resolved" else i["light"] for i in items)
         top = max((n.step for n in notices if n.label != "resolved"), default=None)
         problem_items = [problem_step_line(pn, lang, reader, self.config) for pn in problem_rows]
@@ -332,7 +348,8 @@ class Composer:
                 "counts": {"total": len(items), "red": counts["red"],
                            "yellow": counts["yellow"], "resolved": counts["resolved"],
                            "problems": len(problem_items)},
-                "top_step": top_step, "projects": ordered, "problem_items": problem_items,
+                "top_step": top_step, "projects": listed, "more": more,
+                "board": self.config.web.base_url, "problem_items": problem_items,
                 "failures": failures}
 
     # -- composing --------------------------------------------------------------------
