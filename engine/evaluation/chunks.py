@@ -11,6 +11,7 @@ only reads never imports numpy.
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date
@@ -206,6 +207,56 @@ class ColumnEvaluator:
                   zip(ids[:n], repeat(run_id), triggers, from_states, to_states, repeat(day),
                       rules[:n], reasons[:n], facts[:n], repeat(actor), repeat(stamp)))
         return None
+
+    def batch_of(self, ids: list[int], planned_start: list[date | None],
+                 planned_date: list[date], percent: list[float],
+                 actual_date: list[date | None], last_report: list[date | None],
+                 site: list[bool], pauses: list[str | None]) -> Batch:
+        """Milestones not yet written (planned, no rules yet) as a chunk, from the facts
+        :attr:`Statements.columns` would read once they are: each project's own winter
+        pause (``pauses``) counts for its site works (``site``) as the run counts it."""
+        def days(values: list[date | None]) -> np.ndarray:
+            return np.fromiter((C.day_number(d) for d in values), dtype=np.int64,
+                               count=len(values))
+
+        n = len(ids)
+        flags = np.array(site, dtype=bool)
+        cols = C.Columns(planned_date=days(planned_date),
+                         planned_start=days(planned_start),
+                         percent=np.array(percent, dtype=np.float64),
+                         actual_date=days(actual_date), last_report=days(last_report),
+                         pause=self.pauses.rows(flags, pauses))
+        rules = np.empty(n, dtype=object)
+        rules[:] = [""] * n
+        return Batch(np.array(ids, dtype=np.int64),
+                     np.full(n, C.CODE[C.Light("planned")], dtype=np.int16), rules, cols)
+
+    def first_lights(self, batch: Batch, *, run_id: int | None, actor: str
+                     ) -> tuple[dict[int, dict[str, Any]], list[tuple[Any, ...]], list[Move]]:
+        """Light milestones about to be inserted as :meth:`apply` would light them once
+        they were (every row, with its reason and findings): the values to insert each
+        with, the audit rows of the moves (see :meth:`Statements.insert_audits`), the moves."""
+        d = self.decide(batch, every=True)
+        rows = np.concatenate([d.moved, d.kept])
+        facts, reasons = C.render(d.outcome, rows, self.texts, self.config.lang)
+        rules = d.outcome.rules_of()[rows].tolist() if len(rows) else []
+        ids = batch.ids[rows].tolist()
+        n = len(d.moved)
+        states = VALUE_OF[d.to].tolist() + VALUE_OF[batch.state[d.kept]].tolist()
+        from_states = VALUE_OF[batch.state[d.moved]].tolist()
+        triggers = TRIGGER_NAME[d.trigger].tolist()
+        values = {mid: {"state": state, "reason": reason, "light_rules": rule,
+                        "light_facts": json.loads(fact),
+                        **({"state_since": self.as_of} if i < n else {})}
+                  for i, (mid, state, reason, rule, fact)
+                  in enumerate(zip(ids, states, reasons, rules, facts, strict=True))}
+        now = utcnow()
+        audits = list(zip(ids[:n], repeat(run_id), triggers, from_states, states[:n],
+                          repeat(self.as_of), rules[:n], reasons[:n], facts[:n], repeat(actor),
+                          repeat(now)))
+        moves = list(map(Move, ids[:n], repeat(""), repeat(""), from_states, states[:n],
+                         triggers, reasons[:n]))
+        return values, audits, moves
 
     def read_ids(self, conn: Connection, ids: list[int]) -> Batch:
         cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]

@@ -247,6 +247,15 @@ class Statements:
         cursor.execute(self.pg_update, (as_of, now))
         return {r[0] for r in cursor.fetchall()}
 
+    def insert_audits(self, cursor: Any, audits: list[tuple[Any, ...]]) -> None:
+        """Audit rows (milestone, run, trigger, from, to, as of, rules, reason, findings,
+        actor, at: Python values) in the caller's transaction: COPY on PostgreSQL."""
+        if self.pg:
+            self.copy_audits(cursor, audits)
+            return
+        cursor.executemany(self.insert_audit, [
+            (*a[:5], self.bind_day(a[5]), *a[6:10], self.bind_time(a[10])) for a in audits])
+
     def copy_audits(self, cursor: Any, audits: list[tuple[Any, ...]]) -> None:
         """PostgreSQL: the audit rows by COPY."""
         if not audits:

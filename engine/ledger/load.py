@@ -33,7 +33,13 @@ from engine.bulletins.words import wan
 from engine.config import Config
 from engine.evaluation.evaluator import Move
 from engine.evaluation.lifecycle import RefusedMove, fire
-from engine.evaluation.relight import relight
+from engine.evaluation.relight import (
+    FirstLights,
+    Unwritten,
+    light_unwritten,
+    relight,
+    write_audits,
+)
 from engine.i18n import light_label
 from engine.investment import Figures, Inconsistent, fill
 from engine.ledger import gc_pause
@@ -42,7 +48,7 @@ from engine.ledger.problem_sheet import ProblemSheet
 from engine.ledger.problems import LedgerInvalid, Problem, shown
 from engine.ledger.validate import Ledger, MilestoneIn, ReportIn, required_for_new
 from engine.ledger.words import say
-from engine.store.bulk import insert_rows
+from engine.store.bulk import insert_rows, next_ids
 from engine.store.db import writer
 from engine.store.lookups import count_lights, evaluation_date, latest_as_of
 from engine.store.tables import IR, REPORTS, M, P, R, T, column_defaults, utcnow
@@ -129,6 +135,7 @@ class Loader:
         self.report_rows: list[tuple[tuple[str, str], dict[str, Any]]] = []
         self.investment_rows: list[tuple[str, dict[str, Any]]] = []
         self.problem_sheet = ProblemSheet(self)  # the 问题 sheet and 存在问题及原因
+        self.run_id: int | None = None  # the import's run, once something is lit
 
     def problem(self, where: Any, why: str, value: Any = None, /, **params: Any) -> None:
         self.problems.append(Problem(where, why, value, params))
@@ -426,19 +433,18 @@ class Loader:
         for chunk in _chunks(new_codes):
             project_ids.update({code: pid for code, pid in self.conn.execute(
                 select(P.c.code, P.c.id).where(P.c.code.in_(chunk)))})
-        insert_rows(conn, M, ({**v, "project_id": project_ids[code], "updated_at": now}
-                          for (code, _), v in self.milestone_inserts.items()))
+        new_ids = dict(zip(self.milestone_inserts, next_ids(conn, M, len(self.milestone_inserts)),
+                           strict=True))
+        first = self._first_lights(new_ids)
+        lit = first.values if first is not None else {}
+        insert_rows(conn, M, ({**v, "id": new_ids[key], "project_id": project_ids[key[0]],
+                               "updated_at": now, **lit.get(new_ids[key], {})}
+                              for key, v in self.milestone_inserts.items()))
         updated = list(self.milestone_updates.values())
         for row in updated:
             row["updated_at"] = now
         _update_grouped(conn, M, updated)
-        milestone_ids = {key: row.id for key, row in self.milestones.items()}
-        codes_by_id = {pid: code for code, pid in project_ids.items()}
-        new_projects = sorted({project_ids[code] for code, _ in self.milestone_inserts})
-        for chunk in _chunks(new_projects):
-            for mid, pid, name in conn.execute(select(M.c.id, M.c.project_id, M.c.name)
-                                               .where(M.c.project_id.in_(chunk))):
-                milestone_ids.setdefault((codes_by_id[pid], name), mid)
+        milestone_ids = {key: row.id for key, row in self.milestones.items()} | new_ids
         insert_rows(conn, T, (
             {"milestone_id": milestone_ids[key], "run_id": None, "as_of": self.as_of,
              "rules": "manual:replan", "reason": self.reason,
@@ -446,19 +452,57 @@ class Loader:
              "actor": self.actor, "created_at": now,
              **{k: v for k, v in move.items() if k != "numbers"}}
             for key, move in self.replans))
-        insert_rows(conn, REPORTS, ({"milestone_id": milestone_ids[key], "created_at": now, **rep}
-                                for key, rep in self.report_rows))
+        insert_rows(conn, REPORTS, ({"milestone_id": milestone_ids[key], "created_at": now,
+                                     **rep} for key, rep in self.report_rows))
         insert_rows(conn, IR, ({"project_id": project_ids[code], "created_at": now, **rep}
-                           for code, rep in self.investment_rows))
+                               for code, rep in self.investment_rows))
+        if first is not None:
+            write_audits(conn, self.config, first.audits)
         if len(self.milestone_inserts) + len(self.project_inserts) >= ANALYZE_AFTER:
             self._analyze()
         self.problem_sheet.write(milestone_ids)
-        touched = {milestone_ids[key] for key in self.milestone_inserts}
-        touched |= {milestone_ids[key] for key in self.milestone_updates}
+        touched = {milestone_ids[key] for key in self.milestone_updates}
+        if first is None:
+            touched |= set(new_ids.values())
         for chunk in _chunks(sorted(self.light_projects)):
             touched.update(conn.execute(select(M.c.id).where(M.c.project_id.in_(chunk)))
                            .scalars())
-        self._light(sorted(touched), milestone_ids)
+        self._light(sorted(touched - lit.keys()), milestone_ids, first)
+
+    def _first_lights(self, new_ids: dict[tuple[str, str], int]) -> FirstLights | None:
+        """The new milestones lit before they are inserted (see :func:`light_unwritten`);
+        None for a past ledger (``evaluate_all`` lights everything as of its day) and when
+        a rule has no array form. Milestones of a project that is not active stay unlit,
+        as :func:`relight` leaves them."""
+        if self.stood_on is not None or not new_ids:
+            return None
+        projects: dict[str, dict[str, Any]] = {r["code"]: r for r in self.project_inserts}
+        changed = {r["id"]: r for r in self.project_updates}
+        for code in {code for code, _ in new_ids}:
+            row = self.projects.get(code)
+            if row is not None:
+                projects[code] = {**row._mapping, **changed.get(row.id, {})}
+        kinds = self.config.site_work_kinds
+        new = [Unwritten(new_ids[key], key[0], key[1], v.get("planned_start"),
+                         v["planned_date"], v["percent"], v.get("actual_date"),
+                         v.get("last_report_date"),
+                         bool(projects[key[0]]["outdoor"]) and v["kind"] in kinds,
+                         projects[key[0]].get("winter_pause"))
+               for key, v in self.milestone_inserts.items()
+               if projects[key[0]]["status"] == "active"]
+        return light_unwritten(self.conn, self.config, new, self.as_of, actor=self.actor,
+                               run_id=self._run())
+
+    def _run(self) -> int | None:
+        """The import's evaluation of its day (a run, mode ``import``), recorded once
+        something is lit, so that a run for an earlier date is refused instead of
+        rewinding the lights it set; a past ledger records its day in evaluate_all."""
+        if self.stood_on is None and self.run_id is None:
+            self.run_id = self.conn.execute(insert(R).values(
+                as_of=self.as_of, mode="import", job="import", status="running",
+                started_at=utcnow(), counts={}, moves_by_trigger={}, warnings=[])
+            ).inserted_primary_key[0]
+        return self.run_id
 
     def _analyze(self) -> None:
         """Fresh statistics after a bulk insert, before the queries that light the rows.
@@ -496,37 +540,35 @@ class Loader:
         known = {m.milestone_id for m in self.summary.moves}
         self.summary.moves += [m for m in relit.moves if m.milestone_id not in known]
 
-    def _light(self, ids: list[int], milestone_ids: dict[tuple[str, str], int]) -> None:
-        """Light the touched milestones now, as the nightly run would. The import is
-        recorded as an evaluation of its day (a run, mode ``import``), so that a run
-        for an earlier date is refused instead of rewinding the lights it set."""
-        run_id = None
-        if ids and self.stood_on is None:  # a past ledger records its day in evaluate_all
-            run_id = self.conn.execute(insert(R).values(
-                as_of=self.as_of, mode="import", job="import", status="running",
-                started_at=utcnow(), counts={}, moves_by_trigger={}, warnings=[])
-            ).inserted_primary_key[0]
+    def _light(self, ids: list[int], milestone_ids: dict[tuple[str, str], int],
+               first: FirstLights | None) -> None:
+        """Light the touched milestones now, as the nightly run would (the new ones were
+        lit before they were inserted, ``first``), and close the import's run."""
+        run_id = self._run() if ids or first is not None else None
         relit = relight(self.conn, self.config, ids, self.as_of, actor=self.actor,
                         run_id=run_id)
-        moves = relit.moves
+        moves = (first.moves if first is not None else []) + relit.moves
         if run_id is not None:
             self.conn.execute(update(R).where(R.c.id == run_id).values(
-                status="ok", finished_at=utcnow(), evaluated=len(ids), moves=len(moves),
-                counts=count_lights(self.conn),
+                status="ok", finished_at=utcnow(),
+                evaluated=len(ids) + (len(first.values) if first is not None else 0),
+                moves=len(moves), counts=count_lights(self.conn),
                 moves_by_trigger=dict(Counter(m.trigger for m in moves))))
-        if relit.estimated_years:
+        years = sorted(set(relit.estimated_years)
+                       | set(first.estimated_years if first is not None else ()))
+        if years:
             self.summary.warnings.append(calendar_warning(
-                relit.estimated_years, self.config.calendar.uncovered_years, self.lang))
-        first: dict[int, Move] = {}
+                years, self.config.calendar.uncovered_years, self.lang))
+        start: dict[int, Move] = {}
         for key, move in self.replans:
             mid = milestone_ids[key]
-            first[mid] = Move(mid, key[0], key[1], move["from_state"], move["to_state"],
+            start[mid] = Move(mid, key[0], key[1], move["from_state"], move["to_state"],
                               "replan", self.reason)
-        net: dict[int, Move] = dict(first)
+        net: dict[int, Move] = dict(start)
         for m in moves:
-            start = first.get(m.milestone_id)
+            begun = start.get(m.milestone_id)
             net[m.milestone_id] = Move(m.milestone_id, m.project, m.milestone,
-                                       start.from_state if start else m.from_state, m.to_state,
+                                       begun.from_state if begun else m.from_state, m.to_state,
                                        m.trigger, m.reason)
         self.summary.moves = [m for m in net.values() if m.from_state != m.to_state]
 

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable
 from itertools import chain
 from typing import Any
 
-from sqlalchemy import Connection, Table, insert
+from sqlalchemy import Connection, Table, func, insert, select, text
 
 SLICE = 5000  # rows per executemany: the parameters of 100,000 rows are not copied at once
 
@@ -64,3 +64,19 @@ def _bind(table: Table, key: str, conn: Connection) -> Callable[[Any], Any] | No
     """The column type's conversion of a Python value for the driver, if it has one."""
     dialect = conn.dialect
     return table.c[key].type.dialect_impl(dialect).bind_processor(dialect)
+
+
+def next_ids(conn: Connection, table: Table, n: int) -> list[int]:
+    """``n`` ids for new rows of ``table``, drawn before they are inserted (so that rows
+    can refer to them, and be written once): from its sequence on PostgreSQL, after the
+    highest on SQLite (as SQLite itself numbers them; the caller holds the write lock)."""
+    if n == 0:
+        return []
+    (key,) = table.primary_key.columns
+    if conn.dialect.name == "postgresql":
+        q = conn.dialect.identifier_preparer.quote
+        return list(conn.execute(text(
+            "SELECT nextval(pg_get_serial_sequence(:t, :c)) FROM generate_series(1, :n)"),
+            {"t": q(table.name), "c": key.name, "n": n}).scalars())
+    top = conn.execute(select(func.max(key))).scalar() or 0
+    return list(range(top + 1, top + 1 + n))
