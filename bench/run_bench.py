@@ -6,7 +6,8 @@ Generates N milestones into a fresh SQLite file (or a fresh PostgreSQL schema), 
 times the real `lights` command as a separate process for: the first night (every
 milestone lit for the first time, with its notices), a night where nothing changed
 (the same date again), a steady night (three days later: a few percent of the lights
-move, more of the numbers), `lights status --region R`, and `lights --help`. Each
+move, more of the numbers), `lights status --region R` (as JSON: every row; and as the
+table: the worst 50, every light counted), and `lights --help`. Each
 phase gives wall seconds, CPU seconds (user + system of the process), its peak
 resident memory and the moves.
 
@@ -145,6 +146,9 @@ def run_phases(url: str, floor_url: str | None, workers: int, tmp: str) -> dict[
     result["rows"] = len(json.loads(stdout))
     result["region"] = region
     out["status_region"] = result
+    result, _ = measure(["status", "--region", region, *db], tmp)  # the table: the worst 50
+    result["moves"] = 0
+    out["status_table"] = result
     result, _ = measure(["--help"], tmp)
     result["moves"] = 0
     out["help"] = result
@@ -211,7 +215,8 @@ def main() -> None:
     print(f"machine: {report['machine']}")
     print(f"database: {report['database']}, {total} milestones generated in {gen_s:.1f} s"
           + (f", {opts.workers} workers" if opts.workers > 1 else ""))
-    for phase in ("first_night", "no_change_night", "steady_night", "status_region", "help"):
+    for phase in ("first_night", "no_change_night", "steady_night", "status_region",
+                  "status_table", "help"):
         r = report[phase]
         line = (f"{phase:<16} {r['wall_s']:8.2f} s wall {r['cpu_s']:8.2f} s CPU "
                 f"{r['peak_mib']:7.0f} MiB  moves {r['moves']:>8}  load {r['load_avg']}")
