@@ -11,7 +11,6 @@ only reads never imports numpy.
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date
@@ -26,6 +25,7 @@ from engine.config import Config
 from engine.evaluation.columns import Batch, PauseRows, Statements
 from engine.evaluation.evaluator import Evaluator, Move, pause_of
 from engine.evaluation.lifecycle import EVALUATION_MOVES, MOVE_TABLE, RefusedMove
+from engine.store.bulk import JsonText
 from engine.store.tables import FACT_COLUMNS, M, P, R, utcnow
 from rules import columns as C
 from rules.calendar import WorkCalendar
@@ -246,7 +246,7 @@ class ColumnEvaluator:
         from_states = VALUE_OF[batch.state[d.moved]].tolist()
         triggers = TRIGGER_NAME[d.trigger].tolist()
         values = {mid: {"state": state, "reason": reason, "light_rules": rule,
-                        "light_facts": json.loads(fact),
+                        "light_facts": JsonText(fact),
                         **({"state_since": self.as_of} if i < n else {})}
                   for i, (mid, state, reason, rule, fact)
                   in enumerate(zip(ids, states, reasons, rules, facts, strict=True))}

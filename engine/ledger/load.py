@@ -437,9 +437,10 @@ class Loader:
                            strict=True))
         first = self._first_lights(new_ids)
         lit = first.values if first is not None else {}
-        insert_rows(conn, M, ({**v, "id": new_ids[key], "project_id": project_ids[key[0]],
-                               "updated_at": now, **lit.get(new_ids[key], {})}
-                              for key, v in self.milestone_inserts.items()))
+        for key, v in self.milestone_inserts.items():
+            mid = new_ids[key]
+            v.update(id=mid, project_id=project_ids[key[0]], updated_at=now, **lit.get(mid, {}))
+        insert_rows(conn, M, self.milestone_inserts.values())
         updated = list(self.milestone_updates.values())
         for row in updated:
             row["updated_at"] = now

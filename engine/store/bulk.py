@@ -10,13 +10,19 @@ conversion (aware timestamps to UTC, JSON), as an INSERT would do it.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable
 from itertools import chain
 from typing import Any
 
-from sqlalchemy import Connection, Table, func, insert, select, text
+from sqlalchemy import JSON, Connection, Table, func, insert, select, text
 
 SLICE = 5000  # rows per executemany: the parameters of 100,000 rows are not copied at once
+
+
+class JsonText(str):
+    """A JSON column's value already written as JSON text (a run's findings are rendered
+    so): COPY takes it as it is, instead of parsing and writing it again."""
 
 
 def insert_rows(conn: Connection, table: Table, rows: Iterable[dict[str, Any]]) -> None:
@@ -26,8 +32,12 @@ def insert_rows(conn: Connection, table: Table, rows: Iterable[dict[str, Any]]) 
             c.default is not None and c.default.is_clause_element for c in table.columns):
         _copy(conn, table, rows)
         return
+    texts = [c.key for c in table.columns if isinstance(c.type, JSON)]
     batch: list[dict[str, Any]] = []
     for row in rows:
+        for key in texts:
+            if type(row.get(key)) is JsonText:
+                row = {**row, key: json.loads(row[key])}
         batch.append(row)
         if len(batch) == SLICE:
             conn.execute(insert(table), batch)
@@ -63,7 +73,11 @@ def _copy(conn: Connection, table: Table, rows: Iterable[dict[str, Any]]) -> Non
 def _bind(table: Table, key: str, conn: Connection) -> Callable[[Any], Any] | None:
     """The column type's conversion of a Python value for the driver, if it has one."""
     dialect = conn.dialect
-    return table.c[key].type.dialect_impl(dialect).bind_processor(dialect)
+    column = table.c[key]
+    convert = column.type.dialect_impl(dialect).bind_processor(dialect)
+    if convert is None or not isinstance(column.type, JSON):
+        return convert
+    return lambda v: v if type(v) is JsonText else convert(v)
 
 
 def next_ids(conn: Connection, table: Table, n: int) -> list[int]:
