@@ -61,7 +61,7 @@ def scan(path: Path) -> dict[str, Cells]:
 
 
 def sheets(path: Path, special: dict[str, Cells]
-           ) -> Iterator[tuple[str, Iterator[tuple[list[Any], list[Any]]]]]:
+           ) -> Iterator[tuple[str, Iterator[tuple[list[Any], list[Any] | None]]]]:
     """(name, rows as (values, formats)) for every worksheet in order, one in memory at
     a time; :class:`CalamineError` for a sheet that cannot be read."""
     book = open_book(str(path))
@@ -75,14 +75,20 @@ def sheets(path: Path, special: dict[str, Cells]
         book.close()
 
 
-def _rows(grid: list[list[Any]], special: Cells) -> Iterator[tuple[list[Any], list[Any]]]:
+def _rows(grid: list[list[Any]], special: Cells
+          ) -> Iterator[tuple[list[Any], list[Any] | None]]:
     by_row: dict[int, list[tuple[int, str, Any]]] = {}
     for (r, c), (kind, what) in special.items():
         by_row.setdefault(r, []).append((c, kind, what))
     for index, raw in enumerate(grid):
-        values = [_value(x) for x in raw]
+        values = [None if x == "" else int(x) if type(x) is float and x.is_integer()
+                  and -_INT_LIMIT < x < _INT_LIMIT else x for x in raw]  # as openpyxl: 60.0 → 60
+        cells = by_row.get(index)
+        if cells is None:
+            yield values, None
+            continue
         formats: list[Any] = [None] * len(values)
-        for c, kind, what in by_row.get(index, ()):
+        for c, kind, what in cells:
             if c >= len(values):
                 continue
             if kind == "error":
@@ -90,15 +96,6 @@ def _rows(grid: list[list[Any]], special: Cells) -> Iterator[tuple[list[Any], li
             elif isinstance(values[c], int | float | date) and not isinstance(values[c], bool):
                 formats[c] = what
         yield values, formats
-
-
-def _value(x: Any) -> Any:
-    """calamine's cell as openpyxl gave it: "" → None, 60.0 → 60."""
-    if x == "":
-        return None
-    if type(x) is float and x.is_integer() and abs(x) < _INT_LIMIT:
-        return int(x)
-    return x
 
 
 def _refuse_dtd(archive: zipfile.ZipFile) -> None:

@@ -3,8 +3,10 @@
 A ledger of 100,000 milestones is millions of small objects (cells, records, rows to
 write) that all live until the import ends and make no reference cycles: the
 collector's passes found nothing and, each pass longer than the last, took about 40%
-of reading the ledger. Paused for the work, and set back as it was after it (what
-little the work leaves behind is collected then).
+of reading the ledger. Paused for the work; after it, what the work built is moved out
+of the collector's sight (``gc.freeze``) instead of examined once more in one long pass
+(0.3 s for 1.5 million objects): it is freed as usual when no longer referenced, and
+the command ends soon after anyway.
 """
 
 from __future__ import annotations
@@ -21,5 +23,6 @@ def paused() -> Iterator[None]:
     try:
         yield
     finally:
+        gc.freeze()
         if enabled:
             gc.enable()

@@ -38,7 +38,7 @@ RATIO_FROM_MB = 10
 _MB = 1024 * 1024
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Row:
     number: int
     values: Sequence[Any]
