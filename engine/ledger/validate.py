@@ -556,7 +556,7 @@ def read_ledger(paths: Sequence[Path], config: Config, lang: str, today: date,
                 shown_as: Sequence[str] | None = None) -> Ledger:
     """Every file's ledger sheets as one set of records, and every problem in them."""
     reader = LedgerReader(config, lang, today)
-    with gc_pause.paused():
+    with gc_pause.paused(freeze=True):
         for i, path in enumerate(paths):
             reader.read(path, shown_as[i] if shown_as else None)
         return reader.finish()
