@@ -255,6 +255,19 @@ def _apply_env(raw: dict[str, Any], env: Mapping[str, str]) -> None:
             node[path[-1]] = env[var]
 
 
+_FAST_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # safe: plain YAML types only
+
+
+def _parse_yaml(text: str) -> Any:
+    """YAML read by libyaml (C: 1.5 ms for the repository's config.yaml, 17 ms in pure
+    Python, on every command); a file it refuses is read again by the pure-Python parser,
+    whose messages name the character at fault."""
+    try:
+        return yaml.load(text, Loader=_FAST_LOADER)
+    except yaml.YAMLError:
+        return yaml.safe_load(text)
+
+
 def find_config_file(explicit: str | os.PathLike[str] | None,
                      env: Mapping[str, str] | None = None) -> Path | None:
     """--config, else $LIGHTS_CONFIG, else ./config.yaml when present, else defaults."""
@@ -277,7 +290,7 @@ def load_config(path: str | os.PathLike[str] | None = None,
     source = str(file) if file else "(built-in defaults)"
     if file is not None:
         try:
-            loaded = yaml.safe_load(file.read_text(encoding="utf-8"))
+            loaded = _parse_yaml(file.read_text(encoding="utf-8"))
         except FileNotFoundError:
             raise ConfigError(f"{file}: configuration file not found") from None
         except UnicodeDecodeError as exc:
