@@ -11,9 +11,10 @@ report (投资报送), dated by 投资报送日期 or today, its blanks filled f
 report as ``lights invest`` fills them; the same figures as that report add nothing.
 
 Set-based throughout: existing rows are read with a few IN queries, new rows are written
-by COPY on PostgreSQL (executemany elsewhere), changes with executemany, and the touched
-milestones are lit through :func:`relight`, by columns as the night lights them (the same
-rules, moves and audit) before the transaction commits. Any problem, in the
+by COPY on PostgreSQL (executemany elsewhere), changes with executemany. New milestones
+are lit before they are inserted (:func:`light_unwritten`), the other touched ones after
+(:func:`relight`), both by columns as the night lights them (the same rules, moves and
+audit), before the transaction commits. Any problem, in the
 file or against the database, and nothing is written.
 """
 
@@ -232,7 +233,8 @@ class Loader:
         else:
             next_seq[code] += 1
             values["seq"] = next_seq[code]
-        values.setdefault("kind", self.config.kind_code(name) or "custom")
+        if "kind" not in values:
+            values["kind"] = self.config.kind_code(name) or "custom"
         planned = values.get("planned_date")
         values.setdefault("baseline_date", planned)
         self.milestone_inserts[key] = {**defaults, "name": name, "state": "planned", **values}
