@@ -10,7 +10,8 @@ its <dimension>, as Excel writes it). Then imports it into a fresh SQLite file (
 PostgreSQL schema) in this process, timing the phases: read + validate, then plan +
 write + light (one transaction); then the same file again (nothing changes), and a
 file with every planned date moved (N re-plans). Prints one line per phase with wall
-seconds, CPU seconds of this process, and rows per second (wall); the read of the
+seconds, CPU seconds of this process (and of the PostgreSQL server's processes, when
+they run on this machine and can be read), and rows per second (wall); the read of the
 openpyxl-written file (as `lights export` writes it) is timed too.
 """
 
@@ -33,6 +34,7 @@ from urllib.parse import quote
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from openpyxl import Workbook
+from sqlalchemy import event
 
 from engine.config import load_config
 from engine.ledger.load import import_ledger
@@ -111,11 +113,31 @@ def as_excel_saves_it(src: Path, dst: Path) -> None:
                       f'count="{len(strings)}" uniqueCount="{len(strings)}">{table}</sst>')
 
 
+BACKENDS: set[int] = set()  # PostgreSQL server processes of the benchmark's connections
+
+
+def server_cpu() -> float | None:
+    """CPU seconds of the local PostgreSQL backends so far (None if not readable): on a
+    shared machine the steadier figure for the server's part."""
+    total = 0.0
+    try:
+        for pid in BACKENDS:
+            with open(f"/proc/{pid}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except OSError:
+        return None
+    return total if BACKENDS else None
+
+
 def timed(label: str, n: int, func, *args, **kwargs):  # type: ignore[no-untyped-def]
-    start, cpu = time.perf_counter(), time.process_time()
+    start, cpu, server = time.perf_counter(), time.process_time(), server_cpu()
     result = func(*args, **kwargs)
     secs, cpu = time.perf_counter() - start, time.process_time() - cpu
-    print(f"{label:<44} {secs:8.2f} s {cpu:8.2f} cpu s {n / secs:10,.0f} rows/s", flush=True)
+    after = server_cpu()
+    on_server = f" + {after - (server or 0):.2f} server cpu s" if after is not None else ""
+    print(f"{label:<44} {secs:8.2f} s {cpu:8.2f} cpu s {n / secs:10,.0f} rows/s{on_server}",
+          flush=True)
     return result, secs
 
 
@@ -158,6 +180,15 @@ def main() -> None:
         url = f"sqlite:///{work / 'bench.db'}"
         (work / "bench.db").unlink(missing_ok=True)
     engine = create_database(url)
+    engine.dispose()  # the connections from here on tell their server process
+
+    @event.listens_for(engine, "connect")
+    def backend(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+        if engine.dialect.name == "postgresql":
+            with dbapi_connection.cursor() as cursor:
+                cursor.execute("SELECT pg_backend_pid()")
+                BACKENDS.add(cursor.fetchone()[0])
+
     try:
         for label, path in (("first import", ledger_file), ("same file again (no change)",
                                                             ledger_file),
