@@ -1,18 +1,19 @@
 """Many new rows into one table, in the caller's transaction: COPY on PostgreSQL,
-executemany in slices elsewhere.
+the driver's executemany in slices on SQLite.
 
 PostgreSQL runs an executemany as one INSERT per row (pipelined, each parsed, planned
 and its parameters dumped in Python); COPY streams the rows in one statement, each
 formatted by psycopg in C: a ledger import's 100,000 milestones and their reports in
-a fraction of the time. Each value still goes through its column type's own
-conversion (aware timestamps to UTC, JSON), as an INSERT would do it.
+a fraction of the time. On SQLite the rows go to the driver as tuples, without
+SQLAlchemy's work per row. Each value still goes through its column type's own
+conversion (aware timestamps to UTC, dates, JSON), as an INSERT would do it.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
-from itertools import chain
+from collections.abc import Callable, Iterable, Iterator
+from itertools import chain, islice
 from typing import Any
 
 from sqlalchemy import JSON, Connection, Table, func, insert, select, text
@@ -28,10 +29,52 @@ class JsonText(str):
 def insert_rows(conn: Connection, table: Table, rows: Iterable[dict[str, Any]]) -> None:
     """Insert ``rows``: every row with the keys of the first, as an executemany needs;
     the columns they leave out get their defaults, as an INSERT gives them."""
-    if conn.dialect.name == "postgresql" and not any(
-            c.default is not None and c.default.is_clause_element for c in table.columns):
-        _copy(conn, table, rows)
+    if any(c.default is not None and c.default.is_clause_element for c in table.columns) \
+            or conn.dialect.name not in ("postgresql", "sqlite"):
+        _by_statement(conn, table, rows)
         return
+    it = iter(rows)
+    first = next(it, None)
+    if first is None:
+        return
+    keys, values = _values(conn, table, first, it)
+    q = conn.dialect.identifier_preparer.quote
+    columns = ", ".join(q(table.c[k].name) for k in keys)
+    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        if conn.dialect.name == "postgresql":
+            with cursor.copy(f"COPY {q(table.name)} ({columns}) FROM STDIN") as copy:
+                for row in values:
+                    copy.write_row(row)
+            return
+        sql = f"INSERT INTO {q(table.name)} ({columns}) VALUES ({', '.join('?' * len(keys))})"
+        for part in iter(lambda: list(islice(values, SLICE)), []):
+            cursor.executemany(sql, part)
+    finally:
+        cursor.close()
+
+
+def _values(conn: Connection, table: Table, first: dict[str, Any],
+            rest: Iterator[dict[str, Any]]) -> tuple[list[str], Iterator[list[Any]]]:
+    """The columns, and each row's values as the driver takes them (through the column
+    types' conversions, as an INSERT converts them; left-out columns their defaults)."""
+    keys = [k for k in first if k in table.c]
+    left = [c for c in table.columns if c.key not in keys and c.default is not None]
+    keys += [c.key for c in left]
+    defaults = [(c.key, c.default.arg, c.default.is_callable) for c in left]  # type: ignore[union-attr]
+    convert = [_bind(table, k, conn) for k in keys]
+
+    def rows() -> Iterator[list[Any]]:
+        for row in chain([first], rest):
+            if defaults:
+                row = {**{k: arg(None) if call else arg for k, arg, call in defaults}, **row}
+            yield [v if f is None else f(v)
+                   for f, v in zip(convert, [row[k] for k in keys], strict=True)]
+    return keys, rows()
+
+
+def _by_statement(conn: Connection, table: Table, rows: Iterable[dict[str, Any]]) -> None:
+    """executemany through SQLAlchemy, in slices (a default computed by the database)."""
     texts = [c.key for c in table.columns if isinstance(c.type, JSON)]
     batch: list[dict[str, Any]] = []
     for row in rows:
@@ -44,30 +87,6 @@ def insert_rows(conn: Connection, table: Table, rows: Iterable[dict[str, Any]]) 
             batch = []
     if batch:
         conn.execute(insert(table), batch)
-
-
-def _copy(conn: Connection, table: Table, rows: Iterable[dict[str, Any]]) -> None:
-    it = iter(rows)
-    first = next(it, None)
-    if first is None:
-        return
-    keys = [k for k in first if k in table.c]
-    left = [c for c in table.columns if c.key not in keys and c.default is not None]
-    keys += [c.key for c in left]
-    defaults = [(c.key, c.default.arg, c.default.is_callable) for c in left]  # type: ignore[union-attr]
-    convert = [_bind(table, k, conn) for k in keys]
-    q = conn.dialect.identifier_preparer.quote
-    sql = f"COPY {q(table.name)} ({', '.join(q(table.c[k].name) for k in keys)}) FROM STDIN"
-    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-    try:
-        with cursor.copy(sql) as copy:
-            for row in chain([first], it):
-                if defaults:
-                    row = {**{k: arg(None) if call else arg for k, arg, call in defaults}, **row}
-                copy.write_row([v if f is None else f(v)
-                                for f, v in zip(convert, [row[k] for k in keys], strict=True)])
-    finally:
-        cursor.close()
 
 
 def _bind(table: Table, key: str, conn: Connection) -> Callable[[Any], Any] | None:
