@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, insert, select, text, update
+from sqlalchemy import Connection, insert, select, text, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 
@@ -49,7 +49,7 @@ from engine.ledger.problem_sheet import ProblemSheet
 from engine.ledger.problems import LedgerInvalid, Problem, shown
 from engine.ledger.validate import Ledger, MilestoneIn, ReportIn, required_for_new
 from engine.ledger.words import say
-from engine.store.bulk import insert_rows, next_ids
+from engine.store.bulk import insert_rows, next_ids, update_rows
 from engine.store.db import writer
 from engine.store.lookups import count_lights, evaluation_date, latest_as_of
 from engine.store.tables import IR, REPORTS, M, P, R, T, column_defaults, utcnow
@@ -57,7 +57,6 @@ from rules.lights import OPEN_STATES
 from rules.reasons import calendar_warning
 
 CHUNK = 500  # ids per IN list: well inside SQLite's and PostgreSQL's parameter limits
-WRITE_CHUNK = 5000  # rows per executemany (updates)
 ANALYZE_AFTER = 1000  # new rows after which PostgreSQL gets fresh statistics
 # Project fields whose change can change its milestones' lights.
 _LIGHT_FIELDS = frozenset({"outdoor", "winter_pause"})
@@ -577,15 +576,13 @@ class Loader:
 
 
 def _update_grouped(conn: Connection, table: Any, rows: list[dict[str, Any]]) -> None:
-    """executemany per set of changed columns (rows change different fields)."""
+    """One bulk update per set of changed columns (rows change different fields)."""
     groups: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
     for row in rows:
         groups[tuple(sorted(k for k in row if k != "id"))].append(row)
     for keys, group in groups.items():
-        statement = update(table).where(table.c.id == bindparam("b_id")).values(
-            {k: bindparam(f"b_{k}") for k in keys})
-        for part in _chunks(group, WRITE_CHUNK):
-            conn.execute(statement, [{f"b_{k}": v for k, v in row.items()} for row in part])
+        update_rows(conn, table, [{"id": row["id"], **{k: row[k] for k in keys}}
+                                  for row in group])
 
 
 class OutOfOrder(Exception):

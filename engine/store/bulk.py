@@ -113,3 +113,40 @@ def next_ids(conn: Connection, table: Table, n: int) -> list[int]:
             {"t": q(table.name), "c": key.name, "n": n}).scalars())
     top = conn.execute(select(func.max(key))).scalar() or 0
     return list(range(top + 1, top + 1 + n))
+
+
+def update_rows(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
+    """Update rows by their primary key, every row setting the same columns (its other
+    keys): on PostgreSQL copied into a temporary table and written by one UPDATE, on
+    SQLite by the driver's executemany; each value through its column type."""
+    if not rows:
+        return
+    (pk,) = table.primary_key.columns
+    keys = [k for k in rows[0] if k != pk.key]
+    convert = [_bind(table, k, conn) for k in [pk.key, *keys]]
+    values = ([v if f is None else f(v) for f, v in
+               zip(convert, [row[pk.key], *[row[k] for k in keys]], strict=True)]
+              for row in rows)
+    q = conn.dialect.identifier_preparer.quote
+    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        if conn.dialect.name == "postgresql":
+            temp = q(f"lights_update_{table.name}")
+            columns = ", ".join(q(table.c[k].name) for k in [pk.key, *keys])
+            cursor.execute(f"DROP TABLE IF EXISTS {temp}")
+            cursor.execute(f"CREATE TEMPORARY TABLE {temp} ON COMMIT DROP AS SELECT {columns} "
+                           f"FROM {q(table.name)} WITH NO DATA")
+            with cursor.copy(f"COPY {temp} ({columns}) FROM STDIN") as copy:
+                for row in values:
+                    copy.write_row(row)
+            sets = ", ".join(f"{q(table.c[k].name)} = v.{q(table.c[k].name)}" for k in keys)
+            cursor.execute(f"UPDATE {q(table.name)} AS t SET {sets} FROM {temp} AS v "
+                           f"WHERE t.{q(pk.name)} = v.{q(pk.name)}")
+            cursor.execute(f"DROP TABLE {temp}")
+            return
+        sets = ", ".join(f"{q(table.c[k].name)} = ?" for k in keys)
+        sql = f"UPDATE {q(table.name)} SET {sets} WHERE {q(pk.name)} = ?"
+        for part in iter(lambda: list(islice(values, SLICE)), []):
+            cursor.executemany(sql, [(*row[1:], row[0]) for row in part])
+    finally:
+        cursor.close()
