@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from engine import actions
 from engine.config import load_config
-from engine.ledger import read
+from engine.ledger import excel, read
 from engine.ledger.load import ImportSummary, import_ledger
 from engine.ledger.problems import LedgerInvalid
 from engine.ledger.validate import read_ledger
@@ -363,8 +363,10 @@ def _with_parts(good: Path, path: Path, parts: dict[str, bytes], level: int = 6)
 
 def _never_opened(monkeypatch) -> None:
     def refuse(*_args: Any, **_kwargs: Any) -> None:
-        raise AssertionError("openpyxl opened a zip bomb")
-    monkeypatch.setattr(read, "load_workbook", refuse)
+        raise AssertionError("a zip bomb was opened")
+    monkeypatch.setattr(excel, "scan", refuse)  # the first to open a workbook's parts
+    monkeypatch.setattr(excel, "open_book", refuse)  # calamine
+    monkeypatch.setattr(read, "load_workbook", refuse)  # openpyxl
 
 
 def test_a_zip_bomb_is_refused_before_it_is_opened(engine, config, tmp_path, monkeypatch):
