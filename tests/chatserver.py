@@ -221,7 +221,9 @@ def robots_server(port: int = 0) -> Iterator[Robots]:
 
     server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
     robots.port = server.server_address[1]
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    # shutdown() waits for serve_forever's next poll: 0.5 s by default, at every test's end
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.01},
+                              daemon=True)
     thread.start()
     try:
         yield robots
