@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import cache
 from typing import Literal
 
 CalendarKind = Literal["china", "weekdays"]
@@ -61,6 +62,30 @@ def _official_workday(day: date) -> bool | None:
         return None
 
 
+def _days_of(year: int) -> list[date]:
+    start = date(year, 1, 1)
+    return [start + timedelta(i) for i in range((date(year + 1, 1, 1) - start).days)]
+
+
+# Both schedules are the installed libraries' data: worked out once a year per process,
+# not for every calendar (each run, import and bulletin makes one; ~10 ms a year).
+@cache
+def _official_year(year: int) -> tuple[bool, ...] | None:
+    """The official working days of ``year``, or None where it is not published yet."""
+    if _official_workday(date(year, 1, 1)) is None:
+        return None
+    return tuple(bool(_official_workday(day)) for day in _days_of(year))
+
+
+@cache
+def _guessed_year(year: int) -> tuple[bool, ...]:
+    """The working days of a year not published yet, from its statutory holidays."""
+    import holidays
+
+    guess = holidays.China(years=[year])
+    return tuple(guess.is_working_day(day) for day in _days_of(year))
+
+
 class WorkCalendar:
     """Working-day arithmetic over a range of years, extended on demand."""
 
@@ -102,7 +127,7 @@ class WorkCalendar:
         days = [start + timedelta(i) for i in range(ndays)]
         workday: list[bool] = [d.weekday() < 5 for d in days]
         if self.kind == "china":
-            workday = self._china_workdays(days, first_year, last_year)
+            workday = self._china_workdays(first_year, last_year)
         cum = [0] * (ndays + 1)
         for i, flag in enumerate(workday):
             cum[i + 1] = cum[i] + flag
@@ -111,24 +136,16 @@ class WorkCalendar:
         self._workday, self._cum = workday, cum
         self._cum_paused, self._cum_outside = {}, {}
 
-    def _china_workdays(self, days: list[date], first_year: int, last_year: int) -> list[bool]:
-        official = {y: _official_workday(date(y, 1, 1)) is not None
-                    for y in range(first_year, last_year + 1)}
-        missing = sorted(y for y, known in official.items() if not known)
-        guess = None
-        if missing and self.fallback == "guess":
-            import holidays
-
-            guess = holidays.China(years=missing)
+    def _china_workdays(self, first_year: int, last_year: int) -> list[bool]:
         out: list[bool] = []
-        for day in days:
-            if official[day.year]:
-                out.append(bool(_official_workday(day)))
-            elif guess is not None:
-                out.append(guess.is_working_day(day))
-            else:
-                out.append(day.weekday() < 5)
-        self.estimated_years.update(missing)
+        for year in range(first_year, last_year + 1):
+            official = _official_year(year)
+            if official is not None:
+                out.extend(official)
+                continue
+            self.estimated_years.add(year)
+            out.extend(_guessed_year(year) if self.fallback == "guess"
+                       else [d.weekday() < 5 for d in _days_of(year)])
         return out
 
     # -- queries ----------------------------------------------------------------
