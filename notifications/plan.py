@@ -11,13 +11,24 @@ re-running a night enqueues nothing new.
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
+from sqlalchemy import (
+    Connection,
+    Text,
+    bindparam,
+    delete,
+    func,
+    insert,
+    select,
+    type_coerce,
+    update,
+)
 
 from engine.config import Config
 from engine.store.tables import (
@@ -87,6 +98,17 @@ def milestone_columns() -> list[Any]:
             P.c.department_email]
 
 
+# An episode's columns, those told as their stored JSON text: a night decides about every
+# yellow and red milestone and reads who was told only for the few it tells again.
+_EPISODE = [*(c for c in ESC.c if c.name != "notified"),
+            type_coerce(ESC.c.notified, Text).label("notified")]
+
+
+def told_before(esc: Any) -> list[dict[str, Any]]:
+    """Who an episode told (``_EPISODE``'s text on SQLite; PostgreSQL's driver decodes)."""
+    return json.loads(esc.notified) if isinstance(esc.notified, str) else esc.notified
+
+
 def _chunks(ids: Sequence[int]) -> Iterable[Sequence[int]]:
     for i in range(0, len(ids), BATCH):
         yield ids[i:i + BATCH]
@@ -143,8 +165,8 @@ class Planner:
         """(milestone row, decision, escalation row or None) for each id; writes nothing."""
         rows = conn.execute(select(*milestone_columns()).select_from(M.join(P))
                             .where(M.c.id.in_(ids))).all()
-        escalations = {r.milestone_id: r for r in
-                       conn.execute(select(ESC).where(ESC.c.milestone_id.in_(ids)))}
+        escalations = {r.milestone_id: r for r in conn.execute(
+            select(*_EPISODE).where(ESC.c.milestone_id.in_(ids)))}
         holds = dict(conn.execute(select(ACK.c.milestone_id, func.max(ACK.c.hold_until))
                                   .where(ACK.c.milestone_id.in_(ids))
                                   .group_by(ACK.c.milestone_id)).all())
@@ -171,7 +193,7 @@ class Planner:
         """Who is told: the step's roles, or for RESOLVED exactly those told before."""
         if decision.reason is Reason.RESOLVED:
             people = [(Person(p["name"], p["email"], p["lang"]), p.get("roles", []))
-                      for p in (esc.notified if esc is not None else [])]
+                      for p in (told_before(esc) if esc is not None else [])]
             problems: list[str] = []
         else:
             step = self.policy.ladder[decision.step]  # type: ignore[index]
@@ -225,7 +247,7 @@ class Planner:
                                 "step": decision.step, "step_name": step.step, "notified": told,
                                 "last_sent": self.as_of, "last_label": label, "updated_at": now})
             else:
-                merged = {p["email"]: p for p in esc.notified}
+                merged = {p["email"]: p for p in told_before(esc)}
                 for p in told:
                     merged.setdefault(p["email"], p)
                 top = min(max(esc.step, decision.step or 0), len(self.policy.ladder) - 1)
@@ -290,6 +312,6 @@ def coverage(conn: Connection, config: Config) -> Counter[str]:
             step_for(planner.policy.ladder, m.state, 0)
         if step is None or step >= len(planner.policy.ladder):
             continue
-        _, found = route(directory, planner.policy.ladder[step].roles, m)
-        problems.update(found)
+        problems.update(gap for role in planner.policy.ladder[step].roles
+                        if (gap := directory.gap(role, m)) is not None)
     return problems

@@ -63,6 +63,7 @@ class Directory:
         self.channels = list(channels)
         self.mobiles: dict[str, str] = {}  # e-mail → mobile, from the contacts
         self._own: dict[tuple[str, str], list[ContactRow]] = defaultdict(list)
+        self._gaps: dict[tuple[Any, ...], str | None] = {}  # see gap()
         self._scoped: dict[str, list[ContactRow]] = defaultdict(list)
         for c in contacts:
             row = ContactRow(c.name, c.email, c.role, c.region or "", c.department or "",
@@ -82,6 +83,18 @@ class Directory:
         return [Person(c.name, c.address, c.lang or self.default_lang) for c in self.channels
                 if role in c.roles and (not c.regions or m.region in c.regions)
                 and (not c.departments or m.department in c.departments)]
+
+    def gap(self, role: str, m: Any) -> str | None:
+        """Why ``role`` reaches nobody on milestone row ``m`` (None: it reaches someone),
+        as :func:`route` reports it. Remembered by what it depends on (the project, its
+        region and department, the role's address in the ledger), so a night's check of
+        every yellow and red milestone routes each project's roles once."""
+        email = LEDGER_FIELDS.get(role, ("", ""))[1]
+        key = (role, m.code, m.region, m.department, getattr(m, email) if email else None)
+        if key not in self._gaps:
+            people, problem = self.resolve(role, m)
+            self._gaps[key] = None if people or self.chats(role, m) else problem
+        return self._gaps[key]
 
     def mobile(self, person: Person, ledger_mobile: str = "") -> str:
         """A person's mobile for @-mentions: their contact's, else the ledger's."""
