@@ -89,8 +89,11 @@ class Directory:
         as :func:`route` reports it. Remembered by what it depends on (the project, its
         region and department, the role's address in the ledger), so a night's check of
         every yellow and red milestone routes each project's roles once."""
-        email = LEDGER_FIELDS.get(role, ("", ""))[1]
-        key = (role, m.code, m.region, m.department, getattr(m, email) if email else None)
+        ledger = LEDGER_FIELDS.get(role)
+        email = (getattr(m, ledger[1]) or "").strip() if ledger else ""
+        if email and is_address(email):  # the ledger names someone: reached
+            return None
+        key = (role, m.code, m.region, m.department, email)
         if key not in self._gaps:
             people, problem = self.resolve(role, m)
             self._gaps[key] = None if people or self.chats(role, m) else problem
