@@ -152,14 +152,8 @@ class ColumnEvaluator:
         project code and name (for people reading them), else they are empty.
         """
         d = self.decide(batch, every=every)
-        rows = np.concatenate([d.moved, d.kept])
-        facts, reasons = C.render(d.outcome, rows, self.texts, self.config.lang)
-        rules = d.outcome.rules_of()[rows].tolist() if len(rows) else []
-        ids = batch.ids[rows].tolist()
+        ids, rules, reasons, facts, from_states, to_states, triggers = self._lit(batch, d)
         n = len(d.moved)
-        from_states = VALUE_OF[batch.state[d.moved]].tolist()
-        to_states = VALUE_OF[d.to].tolist()
-        triggers = TRIGGER_NAME[d.trigger].tolist()
         cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
         try:
             written = None
@@ -176,6 +170,16 @@ class ColumnEvaluator:
         if written is not None:  # changed by someone else since it was read: theirs stands
             moves = [m for m in moves if m.milestone_id in written]
         return moves
+
+    def _lit(self, batch: Batch, d: Decided) -> tuple[list[Any], ...]:
+        """A decided chunk as lists, in the order written (the moved rows, then the kept
+        ones): ids, rules, reasons, findings; the moves' from- and to-states and triggers."""
+        rows = np.concatenate([d.moved, d.kept])
+        facts, reasons = C.render(d.outcome, rows, self.texts, self.config.lang)
+        rules = d.outcome.rules_of()[rows].tolist() if len(rows) else []
+        return (batch.ids[rows].tolist(), rules, reasons, facts,
+                VALUE_OF[batch.state[d.moved]].tolist(), VALUE_OF[d.to].tolist(),
+                TRIGGER_NAME[d.trigger].tolist())
 
     def _write(self, cursor: Any, batch: Batch, d: Decided, ids: list[int], rules: list[str],
                reasons: list[str], facts: list[str], from_states: list[str],
@@ -237,14 +241,9 @@ class ColumnEvaluator:
         they were (every row, with its reason and findings): the values to insert each
         with, the audit rows of the moves (see :meth:`Statements.insert_audits`), the moves."""
         d = self.decide(batch, every=True)
-        rows = np.concatenate([d.moved, d.kept])
-        facts, reasons = C.render(d.outcome, rows, self.texts, self.config.lang)
-        rules = d.outcome.rules_of()[rows].tolist() if len(rows) else []
-        ids = batch.ids[rows].tolist()
+        ids, rules, reasons, facts, from_states, to_states, triggers = self._lit(batch, d)
         n = len(d.moved)
-        states = VALUE_OF[d.to].tolist() + VALUE_OF[batch.state[d.kept]].tolist()
-        from_states = VALUE_OF[batch.state[d.moved]].tolist()
-        triggers = TRIGGER_NAME[d.trigger].tolist()
+        states = to_states + VALUE_OF[batch.state[d.kept]].tolist()
         values = {mid: {"state": state, "reason": reason, "light_rules": rule,
                         "light_facts": JsonText(fact),
                         **({"state_since": self.as_of} if i < n else {})}
