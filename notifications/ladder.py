@@ -110,6 +110,14 @@ def standing(ladder: Sequence[LadderStep], light: str, held_days: int, streak: i
     return found
 
 
+def highest_step(ladder: Sequence[LadderStep], light: str) -> int:
+    """The index of the last step a milestone at ``light`` can reach, by days held or by
+    a streak (-1: none): an episode there can only be reminded, never climb."""
+    return max((i for i, step in enumerate(ladder) if step.light == light or (
+        step.after_consecutive is not None and step.after_consecutive.light == light)),
+        default=-1)
+
+
 def step_for(ladder: Sequence[LadderStep], light: str, held_days: int,
              streak: int = 0, project_streak: int = 0) -> int | None:
     """The index of :func:`standing`'s step (None: no step reached)."""

@@ -15,16 +15,18 @@ import json
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import (
     Connection,
     Text,
+    and_,
     bindparam,
     delete,
     func,
     insert,
+    or_,
     select,
     type_coerce,
     update,
@@ -42,7 +44,16 @@ from engine.store.tables import (
     utcnow,
 )
 from notifications.config import CHANNEL_PREFIX
-from notifications.ladder import ACTIVE, Decision, Episode, Policy, Reason, decide, step_for
+from notifications.ladder import (
+    ACTIVE,
+    Decision,
+    Episode,
+    Policy,
+    Reason,
+    decide,
+    highest_step,
+    step_for,
+)
 from notifications.routing import Directory, Person, route
 from notifications.streaks import Streaks, streaks
 from rules.calendar import WorkCalendar
@@ -151,13 +162,30 @@ class Planner:
             self.plan(conn, ids)
 
     def followups(self, conn: Connection) -> PlanResult:
-        """After the run: every yellow/red milestone and every open episode."""
-        ids = sorted({*conn.execute(select(M.c.id).where(M.c.state.in_(sorted(ACTIVE))))
-                      .scalars(), *conn.execute(select(ESC.c.milestone_id)).scalars()})
+        """After the run: every yellow/red milestone and every open episode that time
+        alone can make tell someone tonight (see :meth:`_may_tell`)."""
+        ids = sorted({*conn.execute(select(M.c.id).where(
+                          M.c.state.in_(sorted(ACTIVE)),
+                          ~select(ESC.c.milestone_id).where(ESC.c.milestone_id == M.c.id)
+                          .exists()))
+                      .scalars(),
+                      *conn.execute(select(ESC.c.milestone_id).join(M, M.c.id == ESC.c.milestone_id)
+                                    .where(self._may_tell())).scalars()})
         result = PlanResult()
         for part in _chunks(ids):
             result.add(self.plan(conn, part))
         return result
+
+    def _may_tell(self) -> Any:
+        """Which open episodes :func:`~notifications.ladder.decide` may send for tonight:
+        the milestone is no longer yellow or red (a resolution), or it may climb (below
+        the last step its light can reach), or it is red and its reminder is due. The
+        others (most of a large programme's, night after night) it would leave alone."""
+        ladder, due = self.policy.ladder, self.as_of - timedelta(self.policy.repeat_every_days)
+        return or_(M.c.state.not_in(sorted(ACTIVE)),
+                   and_(M.c.state == "yellow", ESC.c.step < highest_step(ladder, "yellow")),
+                   and_(M.c.state == "red", or_(ESC.c.step < highest_step(ladder, "red"),
+                                                ESC.c.last_sent <= due)))
 
     # -- deciding ----------------------------------------------------------------
     def decisions(self, conn: Connection, ids: Sequence[int]

@@ -90,3 +90,21 @@ def test_a_ladder_without_yellow_steps_tells_nobody_about_yellow():
     red_only = [s for s in LADDER if s.light == "red"]
     decision = decide(Policy(red_only), "yellow", held_days=3, since=DAY, as_of=DAY, episode=None)
     assert (decision.reason, decision.step) == (Reason.NOTHING, None)
+
+
+def test_the_highest_step_a_light_can_reach_bounds_what_the_night_reads_again():
+    """An episode at its light's highest step can only be reminded (the follow-ups read
+    it again only when its reminder is due); a step reached by a streak counts for the
+    streak's light."""
+    from notifications.config import Consecutive
+    from notifications.ladder import highest_step
+
+    assert (highest_step(LADDER, "yellow"), highest_step(LADDER, "red")) == (0, 3)
+    assert highest_step(LADDER, "green") == -1
+    summons = LADDER[3].model_copy(update={
+        "after_consecutive": Consecutive(light="yellow", periods=2, period="month")})
+    assert highest_step([*LADDER[:3], summons], "yellow") == 3
+    for held in (0, 10, 20, 45):  # what decide does at the top: nothing new but reminders
+        top = decide(POLICY, "red", held_days=held, since=DAY - timedelta(days=held),
+                     as_of=DAY, episode=ep(3, sent_days_ago=3))
+        assert top.reason is Reason.NOTHING
