@@ -220,6 +220,40 @@ def test_the_file_transport_fsyncs_the_file_and_its_directory(db, tmp_path, monk
     assert synced[2][0] == str(tmp_path / "outbox")
 
 
+_DIES_BEFORE_THE_OUTCOMES = """
+import os, sys
+from pathlib import Path
+from engine.config import load_config
+from engine.store.db import open_database
+from notifications import dispatch as d
+from notifications.transports.files import FileTransport
+d.Dispatcher._write = lambda self, outcomes: os._exit(9)  # dies the moment it would record
+tmp = Path(sys.argv[1])
+d.dispatch(open_database(f"sqlite:///{tmp / 'lights.db'}"),
+           load_config(tmp / "config.yaml", env={}), FileTransport(tmp / "outbox"), wait=False)
+"""
+
+
+def test_a_death_between_the_files_and_their_outcomes_rewrites_them_and_adds_none(
+        db, tmp_path):
+    """The .eml files of a batch count as sent only after the directory is flushed and
+    their outcomes written together: a process killed in between left files whose rows
+    are still pending; the next send writes the same files again, no second copy."""
+    make_config(tmp_path, free_port(), expiry=0.6)
+    queue(db, 5)
+    died = subprocess.run([sys.executable, "-c", _DIES_BEFORE_THE_OUTCOMES, str(tmp_path)],
+                          capture_output=True, text=True, timeout=60)
+    assert died.returncode == 9, died.stderr
+    first = sorted((tmp_path / "outbox").glob("*.eml"))
+    assert len(first) == 5 and {r.status for r in rows(db)} == {"pending"}
+    wait_for_expiry(db, "outbox", 0.6)  # the dead sender's outbox lock
+    config = load_config(tmp_path / "config.yaml", env={})
+    result = dispatch(db, config, FileTransport(tmp_path / "outbox"), wait=False)
+    assert result.sent == 5 and {r.status for r in rows(db)} == {"sent"}
+    assert sorted((tmp_path / "outbox").glob("*.eml")) == first  # the same five files
+    assert not list((tmp_path / "outbox").glob("*.tmp"))
+
+
 # -- kill -9 during delivery: at most one duplicate per kill ---------------------------------------
 class Slow(Recorder):
     async def handle_DATA(self, server, session, envelope):
