@@ -110,12 +110,18 @@ def standing(ladder: Sequence[LadderStep], light: str, held_days: int, streak: i
     return found
 
 
-def highest_step(ladder: Sequence[LadderStep], light: str) -> int:
-    """The index of the last step a milestone at ``light`` can reach, by days held or by
-    a streak (-1: none): an episode there can only be reminded, never climb."""
-    return max((i for i, step in enumerate(ladder) if step.light == light or (
-        step.after_consecutive is not None and step.after_consecutive.light == light)),
-        default=-1)
+def days_to_climb(ladder: Sequence[LadderStep], light: str, step: int) -> int | None:
+    """The fewest working days held at ``light`` with which a milestone whose episode
+    stands at ``step`` could reach a higher step: None when no higher step is for that
+    light (it can only be reminded), 0 when one is reached by a streak (no bound)."""
+    days = []
+    for higher in ladder[step + 1:]:
+        again = higher.after_consecutive
+        if again is not None and again.light == light:
+            days.append(0)  # a streak may reach it any night
+        elif higher.light == light:
+            days.append(higher.days)
+    return min(days, default=None)
 
 
 def step_for(ladder: Sequence[LadderStep], light: str, held_days: int,

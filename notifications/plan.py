@@ -50,8 +50,8 @@ from notifications.ladder import (
     Episode,
     Policy,
     Reason,
+    days_to_climb,
     decide,
-    highest_step,
     step_for,
 )
 from notifications.routing import Directory, Person, route
@@ -178,14 +178,22 @@ class Planner:
 
     def _may_tell(self) -> Any:
         """Which open episodes :func:`~notifications.ladder.decide` may send for tonight:
-        the milestone is no longer yellow or red (a resolution), or it may climb (below
-        the last step its light can reach), or it is red and its reminder is due. The
-        others (most of a large programme's, night after night) it would leave alone."""
+        the milestone is no longer yellow or red (a resolution); or it may climb (a
+        higher step for its light, and held long enough for it: a working day is a
+        calendar day, so fewer calendar days than the step's working days cannot reach
+        it); or it is red and its reminder is due. The others (most of a large
+        programme's, night after night) it would leave alone."""
         ladder, due = self.policy.ladder, self.as_of - timedelta(self.policy.repeat_every_days)
-        return or_(M.c.state.not_in(sorted(ACTIVE)),
-                   and_(M.c.state == "yellow", ESC.c.step < highest_step(ladder, "yellow")),
-                   and_(M.c.state == "red", or_(ESC.c.step < highest_step(ladder, "red"),
-                                                ESC.c.last_sent <= due)))
+        climbs = []
+        for light in sorted(ACTIVE):
+            for step in range(len(ladder)):
+                days = days_to_climb(ladder, light, step)
+                if days is not None:
+                    climbs.append(and_(M.c.state == light, ESC.c.step == step,
+                                       M.c.state_since <= self.as_of - timedelta(days))
+                                  if days else and_(M.c.state == light, ESC.c.step == step))
+        return or_(M.c.state.not_in(sorted(ACTIVE)), *climbs,
+                   and_(M.c.state == "red", ESC.c.last_sent <= due))
 
     # -- deciding ----------------------------------------------------------------
     def decisions(self, conn: Connection, ids: Sequence[int]

@@ -92,19 +92,19 @@ def test_a_ladder_without_yellow_steps_tells_nobody_about_yellow():
     assert (decision.reason, decision.step) == (Reason.NOTHING, None)
 
 
-def test_the_highest_step_a_light_can_reach_bounds_what_the_night_reads_again():
-    """An episode at its light's highest step can only be reminded (the follow-ups read
-    it again only when its reminder is due); a step reached by a streak counts for the
-    streak's light."""
+def test_the_days_a_light_needs_to_climb_bound_what_the_night_reads_again():
+    """An episode with no higher step for its light can only be reminded, and one held
+    fewer days than the next step asks cannot climb: the follow-ups do not read them
+    again; a step reached by a streak sets no bound."""
     from notifications.config import Consecutive
-    from notifications.ladder import highest_step
+    from notifications.ladder import days_to_climb
 
-    assert (highest_step(LADDER, "yellow"), highest_step(LADDER, "red")) == (0, 3)
-    assert highest_step(LADDER, "green") == -1
+    assert [days_to_climb(LADDER, "red", k) for k in range(4)] == [0, 10, 20, None]
+    assert [days_to_climb(LADDER, "yellow", k) for k in range(4)] == [None] * 4
     summons = LADDER[3].model_copy(update={
         "after_consecutive": Consecutive(light="yellow", periods=2, period="month")})
-    assert highest_step([*LADDER[:3], summons], "yellow") == 3
-    for held in (0, 10, 20, 45):  # what decide does at the top: nothing new but reminders
-        top = decide(POLICY, "red", held_days=held, since=DAY - timedelta(days=held),
-                     as_of=DAY, episode=ep(3, sent_days_ago=3))
-        assert top.reason is Reason.NOTHING
+    assert days_to_climb([*LADDER[:3], summons], "yellow", 0) == 0
+    for held, k, climbs in ((9, 1, False), (10, 1, True), (19, 2, False), (20, 2, True)):
+        d = decide(POLICY, "red", held_days=held, since=DAY - timedelta(days=held + 4),
+                   as_of=DAY, episode=ep(k, sent_days_ago=1))
+        assert (d.reason is Reason.WORSE) == climbs == (held >= days_to_climb(LADDER, "red", k))
