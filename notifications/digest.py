@@ -298,7 +298,8 @@ class Composer:
             p = projects.setdefault(n.code, {"code": n.code, "name": n.project_name,
                                              "region": n.region, "department": n.department,
                                              "leader": n.leader, "rows": [], "problems": []})
-            key = (n.milestone_id, n.step, n.label, n.light, n.since, n.as_of, lang, reader)
+            key = (n.milestone_id, n.step, n.label, n.light, n.since, n.as_of, n.climbed_by,
+                   n.streak, lang, reader)  # all of the notice item() reads
             shown = self._items.get(key)
             if shown is None:
                 shown = self._items[key] = self.item(

@@ -43,7 +43,7 @@ class _HasHtml(Protocol):
     html: str
 
 
-M = TypeVar("M", bound=_HasHtml)
+WithHtml = TypeVar("WithHtml", bound=_HasHtml)
 
 
 class TemplateProblem(Exception):
@@ -155,7 +155,7 @@ class Renderer:
         return Rendered(subject, text, _inliner().inline(html) if inline else html)
 
     @staticmethod
-    def inline_css(messages: list[M]) -> list[M]:
+    def inline_css(messages: list[WithHtml]) -> list[WithHtml]:
         """The messages with their HTML's stylesheet inlined, all in one call: css-inline
         works through the list on every core (a sixth of composing, one at a time)."""
         todo = [i for i, m in enumerate(messages) if m.html]
