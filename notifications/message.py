@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import uuid
+from datetime import datetime
 from email import policy
 from email.message import EmailMessage
 from email.parser import BytesHeaderParser
@@ -28,9 +29,13 @@ class OutgoingMessage(EmailMessage):
     """A message written once as its bytes: its headers readable as usual (parsed
     the first time one is asked for), ``as_bytes`` the bytes as written. The email
     package's own building folds every header through its header registry, ~5 ms a
-    message; SMTP reads no header, so a message sent is never parsed at all."""
+    message; SMTP reads no header, so a message sent is never parsed at all.
+    ``message_id`` and ``date``: the values its Message-ID and Date headers were
+    written from (the file transport names its file by them, unparsed)."""
 
     raw: bytes = b""
+    message_id: str | None = None
+    date: datetime | None = None
 
     @property  # type: ignore[override]
     def _headers(self) -> list[tuple[str, str]]:
@@ -122,4 +127,5 @@ def build_message(row: Any, mail_from: str, from_name: str) -> EmailMessage:
             f"{_part(row.html, 'html')}--{boundary}--{CRLF}").encode("ascii")
     message = OutgoingMessage(policy=policy.SMTP)
     message.raw = head + body
+    message.message_id, message.date = header_text(row.message_id, 200), row.created_at
     return message

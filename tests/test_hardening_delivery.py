@@ -30,6 +30,7 @@ from engine.migrations import create_database
 from engine.store.lock import RunLock
 from engine.store.tables import OUTBOX
 from notifications.dispatch import dispatch, requeue_failed
+from notifications.transports import files
 from notifications.transports.files import FileTransport
 from tests.cli_runner import LIGHTS, lights
 from tests.mailserver import Recorder, free_port, smtp_server
@@ -196,28 +197,52 @@ def test_send_says_so_with_its_own_status_when_another_sender_holds_the_outbox(d
 
 
 # -- the file transport makes its writes durable before they count as sent ------------------------
-def test_the_file_transport_fsyncs_the_file_and_its_directory(db, tmp_path, monkeypatch):
+def test_the_file_transport_syncs_the_files_then_names_them_then_their_directory(
+        db, tmp_path, monkeypatch):
     config = make_config(tmp_path, free_port())
     queue(db, 2)
-    synced: list[str] = []
-    real_fsync = os.fsync
+    outbox = tmp_path / "outbox"
+    synced: list[tuple[str, str, int, list[str]]] = []
 
-    def fsync(fd: int) -> None:  # the OS call, watched: what it flushed, and how many
-        with db.connect() as conn:  # messages were recorded as sent by then
+    def seen(call: str, fd: int) -> None:  # what was flushed, which files were there,
+        with db.connect() as conn:  # and how many messages were recorded as sent by then
             sent = conn.execute(select(func.count()).select_from(OUTBOX)
                                 .where(OUTBOX.c.status == "sent")).scalar()
-        synced.append((os.readlink(f"/proc/self/fd/{fd}"), sent))
-        real_fsync(fd)
+        synced.append((call, os.readlink(f"/proc/self/fd/{fd}"), sent,
+                       sorted(p.suffix for p in outbox.iterdir())))
 
-    monkeypatch.setattr(os, "fsync", fsync)
-    result = dispatch(db, config, FileTransport(tmp_path / "outbox"), wait=False)
+    real_fsync, real_syncfs = os.fsync, files.SYNCFS
+    monkeypatch.setattr(os, "fsync", lambda fd: (seen("fsync", fd), real_fsync(fd))[1])
+    if real_syncfs is not None:  # the OS call, watched as os.fsync is
+        monkeypatch.setattr(files, "SYNCFS", lambda fd: (seen("syncfs", fd), real_syncfs(fd))[1])
+    result = dispatch(db, config, FileTransport(outbox), wait=False)
     assert result.sent == 2
-    files = sorted(str(p) for p in (tmp_path / "outbox").glob("*.eml"))
-    assert len(files) == 2
-    # each message's temporary file, then the directory holding both renamed files, all
-    # before either is recorded as sent
-    assert [(Path(p).suffix, sent) for p, sent in synced] == [(".tmp", 0), (".tmp", 0), ("", 0)]
-    assert synced[2][0] == str(tmp_path / "outbox")
+    assert len(list(outbox.glob("*.eml"))) == 2 and not list(outbox.glob("*.tmp"))
+    # the two files' data reach the disk under their temporary names (one syncfs of the
+    # file system, or an fsync each), then they are renamed and the directory flushed,
+    # all before either is recorded as sent
+    data = [(".tmp", ".tmp")] * (1 if real_syncfs is not None else 2)
+    assert [tuple(names) for _, _, _, names in synced] == [*data, (".eml", ".eml")]
+    assert synced[-1][:3] == ("fsync", str(outbox), 0)
+    assert {sent for _, _, sent, _ in synced} == {0}
+    assert sys.platform != "linux" or synced[0][:2] == ("syncfs", str(outbox))
+
+
+def test_a_file_is_named_alike_from_the_message_built_and_from_its_parsed_bytes(
+        db, tmp_path):
+    """The file transport names a message we built by the values its headers were
+    written from, without parsing them: the same name as its parsed headers give."""
+    from email import message_from_bytes, policy
+
+    from notifications.message import build_message
+
+    queue(db, 1)
+    transport = FileTransport(tmp_path)
+    (row,) = rows(db)
+    built = build_message(row, "lights@example.org", "Lights")
+    parsed = message_from_bytes(built.as_bytes(), policy=policy.SMTP)
+    assert transport.path_for(built) == transport.path_for(parsed)
+    assert transport.path_for(built).name.startswith(f"{row.created_at:%Y%m%d}-")
 
 
 _DIES_BEFORE_THE_OUTCOMES = """
@@ -226,6 +251,7 @@ from pathlib import Path
 from engine.config import load_config
 from engine.store.db import open_database
 from notifications import dispatch as d
+from notifications.transports import files
 from notifications.transports.files import FileTransport
 d.Dispatcher._write = lambda self, outcomes: os._exit(9)  # dies the moment it would record
 tmp = Path(sys.argv[1])

@@ -13,8 +13,10 @@ itself, so the outcomes of a batch may be written together.
 
 from __future__ import annotations
 
+import ctypes
 import hashlib
 import os
+import sys
 from email.message import EmailMessage
 from pathlib import Path
 
@@ -30,6 +32,41 @@ def fsync_directory(directory: Path) -> None:
         os.close(fd)
 
 
+def _syncfs() -> ctypes._CFuncPtr | None:  # type: ignore[name-defined]
+    """Linux's syncfs(2), which Python's os module lacks; None elsewhere."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        call = ctypes.CDLL(None, use_errno=True).syncfs
+    except (OSError, AttributeError):
+        return None
+    call.argtypes, call.restype = [ctypes.c_int], ctypes.c_int
+    return call
+
+
+SYNCFS = _syncfs()
+
+
+def sync_files(directory: Path, paths: list[Path]) -> None:
+    """Put the written ``paths`` (all in ``directory``) on the disk: one syncfs of the
+    directory's file system where there is one, else an fsync of each."""
+    if SYNCFS is not None:
+        fd = os.open(directory, os.O_RDONLY)
+        try:
+            if SYNCFS(fd) != 0:
+                err = ctypes.get_errno()
+                raise OSError(err, os.strerror(err), str(directory))
+        finally:
+            os.close(fd)
+        return
+    for path in paths:
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
 class FileTransport:
     name = "files"
     replaces = True  # sent twice, a message is one file: outcomes may wait for flush()
@@ -37,7 +74,7 @@ class FileTransport:
     def __init__(self, directory: str | os.PathLike[str]) -> None:
         self.directory = Path(directory)
         self._ready = False
-        self._unflushed = False  # renamed into the directory since its last fsync
+        self._written: list[tuple[Path, Path]] = []  # (temporary, final) since flush()
 
     def open(self) -> None:
         try:
@@ -47,11 +84,18 @@ class FileTransport:
             raise TemporaryFailure(f"cannot create {self.directory}: {exc.strerror}") from None
 
     def path_for(self, message: EmailMessage) -> Path:
-        digest = hashlib.sha256(str(message["Message-ID"]).encode()).hexdigest()[:16]
-        day = message["Date"].datetime.strftime("%Y%m%d") if message["Date"] else "undated"
+        """``YYYYMMDD-<hash of the Message-ID>.eml``, by the message's Date header (a
+        message we built carries both, unparsed: see OutgoingMessage)."""
+        message_id, when = getattr(message, "message_id", None), getattr(message, "date", None)
+        if message_id is None:
+            message_id = str(message["Message-ID"])
+            when = message["Date"].datetime if message["Date"] else None
+        digest = hashlib.sha256(message_id.encode()).hexdigest()[:16]
+        day = when.strftime("%Y%m%d") if when else "undated"
         return self.directory / f"{day}-{digest}.eml"
 
     def send(self, message: EmailMessage, sender: str, recipients: list[str]) -> Refused:
+        """Write the message under its temporary name; it counts once :meth:`flush`ed."""
         if not self._ready:
             self.open()
         path = self.path_for(message)
@@ -59,19 +103,21 @@ class FileTransport:
         try:
             with open(tmp, "wb") as f:
                 f.write(message.as_bytes())
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, path)
-            self._unflushed = True
         except OSError as exc:
             raise TemporaryFailure(f"cannot write {path}: {exc.strerror}") from None
+        self._written.append((tmp, path))
         return {}
 
     def flush(self) -> None:
-        """Make the messages renamed since the last flush durable (one directory fsync)."""
-        if self._unflushed:
-            fsync_directory(self.directory)
-            self._unflushed = False
+        """Make the messages written since the last flush durable, then give them their
+        names (renamed only once on the disk), then flush the directory."""
+        if not self._written:
+            return
+        written, self._written = self._written, []
+        sync_files(self.directory, [tmp for tmp, _ in written])
+        for tmp, path in written:
+            os.replace(tmp, path)
+        fsync_directory(self.directory)
 
     def close(self) -> None:
         self.flush()
