@@ -20,8 +20,9 @@ Rules the ledgers' own habits call for:
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import date, datetime
 from itertools import chain, islice
 from pathlib import Path
 from typing import Any
@@ -33,7 +34,6 @@ from engine.ledger import values as v
 from engine.ledger.columns import BY_KEY, COLUMNS, INVESTMENT_FIGURES, REQUIRED_FOR_NEW
 from engine.ledger.headers import (
     SCAN_ROWS,
-    Layout,
     Placed,
     column_letter,
     find_header,
@@ -54,6 +54,10 @@ from engine.store.tables import (
 
 CellParser = Callable[[Any, "str | None"], Any]
 FAILED = object()  # a cell that could not be read (its problem is noted)
+BLANK = object()  # what a column's memo reads from a blank cell
+_NONE_FAILED: frozenset[str] = frozenset()
+# Columns whose text may hold line breaks (Alt+Enter in an Excel cell).
+_LINES = frozenset({"note", "delay_reason", "handling", "problem_title"})
 TOTALS = frozenset({"合计", "总计", "小计", "合 计", "总 计"})
 # Sheets that are known not to be ledger sheets (the template's notes and lists).
 QUIET_SHEETS = frozenset({"说明", "填表说明", "选项", "notes", "lists"})
@@ -248,6 +252,41 @@ class Parsers:
             return found
         return checked
 
+    def memo(self, placed: Placed) -> CellParser:
+        """This column's reader for a sheet, each distinct cell read once: ledgers repeat
+        their values (dates, percents, kinds, units, codes over a project's milestones),
+        and reading one is most of reading a ledger. Returns the value, :data:`BLANK` for
+        a blank cell, or the :class:`values.Invalid` saying why the cell cannot be read
+        (a control character in its text included)."""
+        read = self.for_column(placed)
+        lines = placed.column.key in _LINES
+        seen: dict[Any, tuple[Any, int]] = {}
+
+        def once(raw: Any, fmt: str | None) -> Any:
+            if isinstance(raw, str):
+                if not raw.strip():
+                    return BLANK
+                if bad := v.control_character(raw, lines):
+                    return v.Invalid("control", char=bad)
+            try:
+                return read(raw, fmt)
+            except v.Invalid as exc:
+                return exc
+
+        def cell(raw: Any, fmt: str | None) -> Any:
+            key = raw if fmt is None and type(raw) is str else (type(raw), raw, fmt)
+            hit = seen.get(key)
+            if hit is not None:
+                if hit[1]:
+                    self.from_month += hit[1]
+                return hit[0]
+            before = self.from_month
+            value = once(raw, fmt)
+            if _memorable(raw):
+                seen[key] = (value, self.from_month - before)
+            return value
+        return cell
+
     def _planned(self, end: bool) -> CellParser:
         """A planned date, which may be a month: its last day (``end``) or its first."""
 
@@ -262,6 +301,18 @@ class Parsers:
                 return found
             return v.day(raw)
         return read
+
+
+def _memorable(raw: Any) -> bool:
+    """True for a cell whose reading is the same for every cell equal to it and of its
+    type: not -0.0 (equal to 0.0), an aware time (equal to the same instant elsewhere)
+    or a Decimal (1.0 equals 1.00 but reads as other text)."""
+    kind = type(raw)
+    if kind is str or kind is int or kind is date or kind is bool:
+        return True
+    if kind is float:
+        return raw != 0
+    return kind is datetime and raw.tzinfo is None
 
 
 def _max_length(key: str) -> int | None:
@@ -284,7 +335,8 @@ class LedgerReader:
         self.lang = lang
         self.today = today
         self.ledger = Ledger(files=[])
-        self.failed: set[str] = set()  # the current row's columns that could not be read
+        # the current row's columns that could not be read
+        self.failed: AbstractSet[str] = _NONE_FAILED
 
     def problem(self, where: Where, why: str, value: Any = None, /, **params: Any) -> None:
         self.ledger.problems.append(Problem(where, why, value, params))
@@ -334,7 +386,7 @@ class LedgerReader:
         if missing:
             return True
         placed = {p.column.key: p for p in lay.placed}
-        readers = [(p, self.parse.for_column(p)) for p in lay.placed
+        readers = [(p.index, p.column.key, p, self.parse.memo(p)) for p in lay.placed
                    if p.column.record != "info"]
         # A CSV row longer than its header: the cells past it belong to no column.
         width = max((i + 1 for i, x in enumerate(header.values) if not v.is_blank(x)),
@@ -344,12 +396,12 @@ class LedgerReader:
         for row in chain((r for r in head if r.number > header.last), rows):
             if width is not None:
                 self._extra_cells(here, row, width)
-            found = self.cells(sheet, lay, readers, row)
+            found = self.cells(sheet, readers, row)
             if found is None:
                 continue
-            self.failed = {k for k, c in found.items() if c.value is FAILED}
-            cells = {k: c for k, c in found.items() if c.value is not FAILED}
-            if lay.kind != "projects" and "code" not in found and previous_code is not None:
+            cells, self.failed = found
+            if lay.kind != "projects" and "code" not in cells and "code" not in self.failed \
+                    and previous_code is not None:
                 cells["code"] = Cell(previous_code, None, sheet.file, sheet.name, row.number,
                                      placed["code"])
             record_row = Where(sheet.file, sheet.name, row.number)
@@ -363,7 +415,7 @@ class LedgerReader:
                 self.progress_row(record_row, placed, cells)
             if "code" in cells:
                 previous_code = cells["code"].value
-        self.failed = set()
+        self.failed = _NONE_FAILED
         self._month_warnings(here, counted)
         return True
 
@@ -381,38 +433,37 @@ class LedgerReader:
                                      header="—"), "extra_cell", row.values[index],
                              last=column_letter(width - 1) if width else "—")
 
-    def cells(self, sheet: Sheet, lay: Layout, readers: list[tuple[Placed, CellParser]],
-              row: Row) -> dict[str, Cell] | None:
-        """The row's parsed cells by column key; None for a blank or a totals row. A cell
-        that cannot be read is a problem, and its key maps to :data:`FAILED`."""
+    def cells(self, sheet: Sheet, readers: list[tuple[int, str, Placed, CellParser]],
+              row: Row) -> tuple[dict[str, Cell], AbstractSet[str]] | None:
+        """The row's parsed cells by column key and the keys of those that could not be
+        read (each a problem); None for a blank or a totals row."""
         raw_values = row.values
         if any(isinstance(x, str) and x.strip() in TOTALS for x in raw_values):
             return None
         out: dict[str, Cell] = {}
+        failed: AbstractSet[str] = _NONE_FAILED
         content = False
         width = len(raw_values)
-        for placed, read in readers:
-            raw = raw_values[placed.index] if placed.index < width else None
-            if raw is None or (isinstance(raw, str) and not raw.strip()):
+        formats = row.formats
+        for index, key, placed, read in readers:
+            raw = raw_values[index] if index < width else None
+            if raw is None:
                 continue
-            key = placed.column.key
-            content = content or key != "seq"
-            lines = key in ("note", "delay_reason", "handling", "problem_title")
-            if isinstance(raw, str) and (bad := v.control_character(raw, lines)):
+            value = read(raw, formats[index] if formats is not None and index < len(formats)
+                         else None)
+            if value is BLANK:
+                continue
+            if key != "seq":
+                content = True
+            if value is None:
+                continue
+            if isinstance(value, v.Invalid):
                 cell = Cell(FAILED, raw, sheet.file, sheet.name, row.number, placed)
-                self.problem(cell.where, "control", raw, char=bad)
-                out[key] = cell
+                self.problem(cell.where, value.why, raw, **value.params)
+                failed = {*failed, key}
                 continue
-            try:
-                value = read(raw, row.fmt(placed.index))
-            except v.Invalid as exc:
-                cell = Cell(FAILED, raw, sheet.file, sheet.name, row.number, placed)
-                self.problem(cell.where, exc.why, raw, **exc.params)
-                out[key] = cell
-                continue
-            if value is not None:
-                out[key] = Cell(value, raw, sheet.file, sheet.name, row.number, placed)
-        return out if content else None
+            out[key] = Cell(value, raw, sheet.file, sheet.name, row.number, placed)
+        return (out, failed) if content else None
 
     # -- rows ------------------------------------------------------------------------------
     def _key(self, record_row: Where, placed: dict[str, Placed], cells: dict[str, Cell],
