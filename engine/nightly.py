@@ -23,8 +23,8 @@ from engine.evaluation.run import Progress, RunSummary, run
 from engine.problems import night as problems
 from engine.store.db import read_only, writer
 from engine.store.lock import RunLock, close_abandoned_runs
-from notifications.digest import compose_pending
 from notifications.dispatch import dispatch
+from notifications.parts import compose_pending
 from notifications.plan import Planner, coverage, plan_stage
 from notifications.render import TemplateProblem
 from notifications.transports.base import Transport

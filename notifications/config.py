@@ -244,6 +244,9 @@ class NotificationsConfig(_Section):
     digest_max_items: int = Field(200, ge=1, description=(
         "the most milestones one digest lists, worst first; it counts the others and "
         "says where to see them"))
+    compose_processes: int = Field(0, ge=0, le=64, description=(
+        "worker processes rendering a large night's digests (0: one per core; 1: none, "
+        "the run's own process renders them)"))
     contacts: list[ContactEntry] = Field(default_factory=list)
     templates_dir: str = ""
     outbox_dir: str = "outbox"

@@ -5,10 +5,8 @@ grouped by recipient and by project, rendered, and written as outbox rows in one
 transaction together with the link from each notice to its message: a crash leaves
 either the notices pending or the message composed, never both or neither.
 
-:func:`compose_pending` reads and renders outside the write lock (rendering thousands
-of digests takes seconds) and then writes them in one short transaction, provided no
-other process composed any of those notices meanwhile (else it composes again under
-the lock): other writers never wait for the rendering.
+:mod:`notifications.parts` reads and renders them outside the write lock, in parts
+on a large night, and writes each part in one short transaction.
 
 A run that would notify about more than ``storm_threshold`` of all milestones (and
 more than ``storm_min_milestones``) is a storm: the digests are composed but held,
@@ -19,14 +17,14 @@ Deliveries that failed for good are listed in the administrators' next digest.
 from __future__ import annotations
 
 import hashlib
+import json
 from collections import Counter, defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, func, select, update
-from sqlalchemy.engine import Engine
+from sqlalchemy import Connection, Text, bindparam, cast, func, select, update
 
 from engine.config import Config
 from engine.delays import DelayReason, latest_reasons
@@ -41,7 +39,6 @@ from engine.problems.notices import (
 )
 from engine.problems.queries import open_problems
 from engine.queries import reason_text
-from engine.store.db import read_only, writer
 from engine.store.tables import (
     ACK,
     NOTICE,
@@ -160,6 +157,9 @@ class Composer:
         # One milestone's item as one kind of reader sees it, shared by the digests of
         # one draft that show it (a red node is in three or four people's digests).
         self._items: dict[tuple[Any, ...], dict[str, Any]] = {}
+        # A light's reason in words, by its findings' stored JSON text (many milestones
+        # share theirs: decoded and worded once a draft, not once a notice).
+        self._reasons: dict[tuple[str | None, str, str], str] = {}
 
     def _planner(self, as_of: date) -> Planner:
         """For the working-day count, the same as the ladder's (one calendar per date)."""
@@ -173,7 +173,8 @@ class Composer:
                 milestone_id: int | None = None,
                 recipients: Sequence[str] | None = None) -> list[Any]:
         query = (select(NOTICE, M.c.name.label("milestone"), M.c.kind, M.c.state,
-                        M.c.reason, M.c.light_facts, M.c.planned_date, M.c.percent,
+                        M.c.reason, cast(M.c.light_facts, Text).label("light_facts"),
+                        M.c.planned_date, M.c.percent,
                         P.c.code, P.c.name.label("project_name"), P.c.region, P.c.department,
                         P.c.leader)
                  .select_from(NOTICE.join(M, M.c.id == NOTICE.c.milestone_id).join(P))
@@ -205,6 +206,14 @@ class Composer:
         return out
 
     # -- contexts --------------------------------------------------------------------
+    def _reason(self, facts_json: str | None, stored: str, lang: str) -> str:
+        key = (facts_json, stored, lang)
+        said = self._reasons.get(key)
+        if said is None:
+            facts = json.loads(facts_json) if facts_json else None
+            said = self._reasons[key] = reason_text(facts, stored, lang) or "—"
+        return said
+
     def history_line(self, moves: list[Any], lang: str) -> str:
         if not moves:
             return "—"
@@ -234,7 +243,7 @@ class Composer:
             "light_text": light_label(n.state if resolved else n.light, lang),
             "kind": "" if self.config.kind_label(n.kind, lang) == n.milestone
             else self.config.kind_label(n.kind, lang),
-            "reason": reason_text(n.light_facts, n.reason, lang) or "—",
+            "reason": self._reason(n.light_facts, n.reason, lang),
             "history": self.history_line(history, lang),
             "step": "" if resolved else (step.zh if lang == "zh" else step.en),
             "step_text": "" if resolved else self.renderer.step_text(step.template, lang, ctx),
@@ -375,6 +384,7 @@ class Composer:
         """
         result = ComposeResult()
         self._items.clear()
+        self._reasons.clear()
         if preview:
             rows = self.pending(conn, recipient, milestone_id)
         else:
@@ -551,104 +561,3 @@ def compose(conn: Connection, config: Config, as_of: date | None = None) -> Comp
     """Compose in the caller's transaction (a writer): reads, renders and writes under
     its lock. :func:`compose_pending` holds the lock only for the writing."""
     return Composer(config).compose(conn, as_of)
-
-
-PART_RECIPIENTS = 1000  # digests drafted and written at a time on a large night,
-PART_NOTICES = 10_000  # holding at most about this many notices (a unit's digest of a
-# whole department's red nodes counts for thousands: memory follows notices, not people)
-
-
-def compose_pending(engine: Engine, config: Config, as_of: date | None = None, *,
-                    beat: Callable[[Connection], None] | None = None) -> ComposeResult:
-    """Render every pending notice's digest from a snapshot, then write them in one
-    short write transaction (``beat``, the run lock's, renewed in it); see the module doc.
-
-    A night with more than :data:`PART_RECIPIENTS` recipients or :data:`PART_NOTICES`
-    notices (a first night of a large programme) is composed in parts of at most that
-    many (one recipient's digest is never split), each read, rendered and written on its
-    own, so that memory does not grow with the programme; the storm is
-    decided once for the whole night, and the administrators' digests (failures,
-    problem steps, the storm summary) come last.
-    """
-    composer = Composer(config)
-    with read_only(engine).connect() as conn:
-        plan = _parts(conn, config)
-        if plan is None:
-            draft = composer.draft(conn, as_of)
-    if plan is None:
-        return _write_draft(engine, composer, draft, as_of, beat)
-    total = ComposeResult()
-    for part in plan:
-        with read_only(engine).connect() as conn:
-            draft = composer.draft(conn, as_of, part=part)
-        result = _write_draft(engine, composer, draft, as_of, beat, part)
-        total.messages += result.messages
-        total.held += result.held
-        total.notices += result.notices
-        total.storm_messages += result.storm_messages
-        total.failures_reported += result.failures_reported
-        total.warnings += [w for w in result.warnings if w not in total.warnings]
-    total.storm, total.milestones = plan[0].storm, plan[0].milestones
-    return total
-
-
-def _write_draft(engine: Engine, composer: Composer, draft: Draft, as_of: date | None,
-                 beat: Callable[[Connection], None] | None, part: Part | None = None
-                 ) -> ComposeResult:
-    with writer(engine).begin() as conn:
-        if composer.taken(conn, draft):  # composed meanwhile: again, under the lock
-            result = composer.write(conn, composer.draft(conn, as_of, part=part))
-        else:
-            result = composer.write(conn, draft)
-        if beat is not None:
-            beat(conn)
-    return result
-
-
-def _parts(conn: Connection, config: Config) -> list[Part] | None:
-    """The parts of a large night (None: one draft will do)."""
-    counts = conn.execute(select(NOTICE.c.recipient, func.count()).where(
-        NOTICE.c.message_id.is_(None)).group_by(NOTICE.c.recipient)
-        .order_by(NOTICE.c.recipient)).all()
-    if len(counts) <= PART_RECIPIENTS and sum(n for _, n in counts) <= PART_NOTICES:
-        return None
-    recipients = [r for r, _ in counts]
-    milestones = conn.execute(select(func.count(func.distinct(NOTICE.c.milestone_id))).where(
-        NOTICE.c.message_id.is_(None))).scalar_one()
-    total = conn.execute(select(func.count()).select_from(M.join(P))
-                         .where(P.c.status == "active")).scalar_one()
-    n = config.notices
-    storm = milestones > n.storm_min_milestones and milestones > n.storm_threshold * max(total, 1)
-    # The administrators and whoever has problem steps waiting go last, with the extras.
-    directory = load_directory(conn, config)
-    last = {a.email for a in directory.admins()} | set(pending_problem_notices(conn, config))
-    parts: list[Part] = []
-    chosen: list[str] = []
-    size = 0
-    for recipient, n_notices in counts:
-        if recipient in last:
-            continue
-        if chosen and (len(chosen) >= PART_RECIPIENTS or size + n_notices > PART_NOTICES):
-            parts.append(Part(chosen, storm, milestones))
-            chosen, size = [], 0
-        chosen.append(recipient)
-        size += n_notices
-    if chosen:
-        parts.append(Part(chosen, storm, milestones))
-    parts.append(Part([r for r in recipients if r in last], storm, milestones, last=True,
-                      storm_rows=_storm_rows(conn) if storm else [],
-                      held_recipients=len(recipients)))
-    return parts
-
-
-def _storm_rows(conn: Connection) -> list[Any]:
-    """What the storm summary counts, read before the parts are written: each pending
-    milestone's latest notice (small columns only), as :meth:`Composer._storm` keeps."""
-    latest: dict[int, Any] = {}
-    for row in conn.execute(
-            select(NOTICE.c.milestone_id, NOTICE.c.label, NOTICE.c.light, P.c.code,
-                   P.c.name.label("project_name"))
-            .select_from(NOTICE.join(M, M.c.id == NOTICE.c.milestone_id).join(P))
-            .where(NOTICE.c.message_id.is_(None)).order_by(NOTICE.c.id)):
-        latest[row.milestone_id] = row
-    return list(latest.values())

@@ -19,8 +19,8 @@ from engine.config import ConfigError, load_config
 from engine.store.db import writer
 from engine.store.tables import NOTICE, OUTBOX, M, T
 from notifications.config import ChannelConfig, NotificationsConfig
-from notifications.digest import compose_pending
 from notifications.ladder import Climb, Episode, Policy, Reason, decide, reached
+from notifications.parts import compose_pending
 from notifications.plan import Planner
 from notifications.streaks import project_streak
 from notifications.wording import climb_reason

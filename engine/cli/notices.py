@@ -17,9 +17,9 @@ from engine.cli.common import BY, DATE, FORMAT, REASON, App, UserError, common, 
 from engine.i18n import lookup
 from notifications import actions
 from notifications.channels import is_channel
-from notifications.digest import compose_pending
 from notifications.dispatch import dispatch, release_held, requeue_failed
 from notifications.message import build_message
+from notifications.parts import compose_pending
 from notifications.render import TemplateProblem
 
 WORDS: dict[str, dict[str, str]] = {
