@@ -25,7 +25,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from itertools import chain, islice
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from engine.config import Config
 from engine.i18n import VALUE_LABELS
@@ -65,9 +65,9 @@ _TABLES = {"project": P, "milestone": M, "report": REPORTS}
 _KEY_COLUMNS = {"code": P.c.code, "milestone": M.c.name}
 
 
-@dataclass(slots=True)
-class Cell:
-    """A cell's value and what was in it; where it is, worked out only when needed."""
+class Cell(NamedTuple):
+    """A cell's value and what was in it; where it is, worked out only when needed. A
+    tuple: a ledger makes one for each of its cells, made in C by :data:`_cell`."""
 
     value: Any
     raw: Any
@@ -79,6 +79,9 @@ class Cell:
     @property
     def where(self) -> Where:
         return Where(self.file, self.sheet, self.row, self.placed.letter, self.placed.header)
+
+
+_cell = tuple.__new__  # _cell(Cell, (value, raw, file, sheet, row, placed)): no Python call
 
 
 @dataclass(slots=True)
@@ -445,6 +448,7 @@ class LedgerReader:
         content = False
         width = len(raw_values)
         formats = row.formats
+        file, name, number = sheet.file, sheet.name, row.number
         for index, key, placed, read in readers:
             raw = raw_values[index] if index < width else None
             if raw is None:
@@ -458,11 +462,11 @@ class LedgerReader:
             if value is None:
                 continue
             if isinstance(value, v.Invalid):
-                cell = Cell(FAILED, raw, sheet.file, sheet.name, row.number, placed)
+                cell = Cell(FAILED, raw, file, name, number, placed)
                 self.problem(cell.where, value.why, raw, **value.params)
                 failed = {*failed, key}
                 continue
-            out[key] = Cell(value, raw, sheet.file, sheet.name, row.number, placed)
+            out[key] = _cell(Cell, (value, raw, file, name, number, placed))
         return (out, failed) if content else None
 
     # -- rows ------------------------------------------------------------------------------
@@ -511,8 +515,17 @@ class LedgerReader:
 
     def milestone_row(self, record_row: Where, placed: dict[str, Placed],
                       cells: dict[str, Cell]) -> None:
-        if not any(self.records[k] in ("key", "milestone", "report") for k in cells
-                   if k not in ("code", "seq")):
+        parts: dict[str, dict[str, Cell]] = {}  # the row's cells by the record they fill
+        records = self.records
+        for k, c in cells.items():
+            part = parts.get(records[k])
+            if part is None:
+                parts[records[k]] = {k: c}
+            else:
+                part[k] = c
+        mine = parts.get("milestone", {})
+        if "milestone" not in cells and "report" not in parts and \
+                not any(k != "seq" for k in mine):
             # a flat ledger's row for a project that has no milestone yet
             code = self._key(record_row, placed, cells, "code")
             if code is not None:
@@ -520,7 +533,7 @@ class LedgerReader:
             return
         code = self._key(record_row, placed, cells, "code")
         name = self._key(record_row, placed, cells, "milestone")
-        if code is not None and any(self.records[k] in _PROJECT_RECORDS for k in cells):
+        if code is not None and ("project" in parts or "investment" in parts):
             self._merge(self._project(code, record_row, placed), cells)
         self._report_checks(cells)
         start, planned = cells.get("planned_start"), cells.get("planned_date")
@@ -534,15 +547,14 @@ class LedgerReader:
             self.problem(cells["milestone"].where, "duplicate_milestone", name, code=code,
                          name=name, where=known.row)
             return
-        mine = {k: c for k, c in cells.items() if self.records[k] == "milestone"}
         self.ledger.milestones[(code, name)] = MilestoneIn(record_row, placed, mine,
                                                            set(self.failed), code=code,
                                                            name=name)
-        report = {k: c for k, c in cells.items() if self.records[k] == "report"}
-        if {"percent", "completed_on", "report_date"} & report.keys():
+        report = parts.get("report", {})
+        if "percent" in report or "completed_on" in report or "report_date" in report:
             self.ledger.reports.append(ReportIn(record_row, placed, report, code=code,
                                                 name=name, derived=True))
-        reason = {k: c for k, c in cells.items() if self.records[k] == "reason"}
+        reason = parts.get("reason")
         if reason:
             self.ledger.reasons.append(ReasonIn(record_row, placed, reason | {
                 k: c for k, c in report.items() if k == "report_date"}, code=code, name=name))
