@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable, Iterator
 from itertools import chain, islice
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import JSON, Connection, Table, func, insert, select, text
@@ -62,14 +63,18 @@ def _values(conn: Connection, table: Table, first: dict[str, Any],
     left = [c for c in table.columns if c.key not in keys and c.default is not None]
     keys += [c.key for c in left]
     defaults = [(c.key, c.default.arg, c.default.is_callable) for c in left]  # type: ignore[union-attr]
-    convert = [_bind(table, k, conn) for k in keys]
+    convert = [(i, f) for i, f in enumerate(_bind(table, k, conn) for k in keys)
+               if f is not None]
+    pick = itemgetter(*keys) if len(keys) > 1 else lambda row: tuple(row[k] for k in keys)
 
     def rows() -> Iterator[list[Any]]:
         for row in chain([first], rest):
             if defaults:
                 row = {**{k: arg(None) if call else arg for k, arg, call in defaults}, **row}
-            yield [v if f is None else f(v)
-                   for f, v in zip(convert, [row[k] for k in keys], strict=True)]
+            values = list(pick(row))  # in C; then the few columns a type converts
+            for i, f in convert:
+                values[i] = f(values[i])
+            yield values
     return keys, rows()
 
 
@@ -107,10 +112,14 @@ def next_ids(conn: Connection, table: Table, n: int) -> list[int]:
         return []
     (key,) = table.primary_key.columns
     if conn.dialect.name == "postgresql":
+        # The sequence looked up once: in the same statement as nextval, PostgreSQL
+        # looks it up again for every id (0.4 s of 100,000 ids' 0.45 s).
         q = conn.dialect.identifier_preparer.quote
+        sequence = conn.execute(text("SELECT pg_get_serial_sequence(:t, :c)"),
+                                {"t": q(table.name), "c": key.name}).scalar()
         return list(conn.execute(text(
-            "SELECT nextval(pg_get_serial_sequence(:t, :c)) FROM generate_series(1, :n)"),
-            {"t": q(table.name), "c": key.name, "n": n}).scalars())
+            "SELECT nextval(CAST(:s AS regclass)) FROM generate_series(1, :n)"),
+            {"s": sequence, "n": n}).scalars())
     top = conn.execute(select(func.max(key))).scalar() or 0
     return list(range(top + 1, top + 1 + n))
 
