@@ -60,6 +60,7 @@ CHUNK = 500  # ids per IN list: well inside SQLite's and PostgreSQL's parameter 
 ANALYZE_AFTER = 1000  # new rows after which PostgreSQL gets fresh statistics
 # Project fields whose change can change its milestones' lights.
 _LIGHT_FIELDS = frozenset({"outdoor", "winter_pause"})
+_TARGET = {key: column.target for key, column in BY_KEY.items()}  # column key → db column
 
 
 @dataclass
@@ -169,7 +170,7 @@ class Loader:
     def _plan_projects(self) -> None:
         defaults = column_defaults(P)
         for code, rec in self.ledger.projects.items():
-            given = {BY_KEY[k].target: (k, c.value) for k, c in rec.values.items()
+            given = {_TARGET[k]: (k, c.value) for k, c in rec.values.items()
                      if BY_KEY[k].record == "project"}
             row = self.projects.get(code)
             if row is None:
@@ -226,7 +227,7 @@ class Loader:
         code, name = key
         for missing in required_for_new(rec, "milestone"):
             self.problem(rec.where(missing, self.lang), "required_new_milestone", ref=rec.ref)
-        values = {BY_KEY[k].target: c.value for k, c in rec.values.items()}
+        values = {_TARGET[k]: c.value for k, c in rec.values.items()}
         if "seq" in values:
             next_seq[code] = max(next_seq[code], values["seq"])
         else:
@@ -236,13 +237,16 @@ class Loader:
             values["kind"] = self.config.kind_code(name) or "custom"
         planned = values.get("planned_date")
         values.setdefault("baseline_date", planned)
-        self.milestone_inserts[key] = {**defaults, "name": name, "state": "planned", **values}
+        row = defaults.copy()  # a copy of a dict is a copy of its table, not a rebuild
+        row["name"], row["state"] = name, "planned"
+        row.update(values)
+        self.milestone_inserts[key] = row
         self.summary.milestones["new"] += 1
         self.summary.changes.append(("change.new_milestone", {
             "ref": rec.ref, "date": shown(planned) if planned else "—"}))
 
     def _known_milestone(self, key: tuple[str, str], rec: MilestoneIn, row: Any) -> None:
-        given = {BY_KEY[k].target: (k, c.value) for k, c in rec.values.items()
+        given = {_TARGET[k]: (k, c.value) for k, c in rec.values.items()
                  if k != "baseline_date"}  # the baseline of a known milestone is kept
         changed = {t: val for t, (_, val) in given.items()
                    if not _same(val, getattr(row, t))}
@@ -284,9 +288,9 @@ class Loader:
 
     def _plan_reports(self, progress: dict[tuple[str, str], _Progress]) -> None:
         known = self._known_reports()
-        ordered = sorted(enumerate(self.ledger.reports),
-                         key=lambda ir: (ir[1].get("report_date") or self.today, ir[0]))
-        for _, rec in ordered:
+        # by date, in the file's order on the same date (sorted() is stable)
+        ordered = sorted(self.ledger.reports, key=lambda rec: rec.get("report_date") or self.today)
+        for rec in ordered:
             key = (rec.code, rec.name)
             state = progress.get(key)
             if state is None:

@@ -34,6 +34,8 @@ class Where:
 
 def shown(value: Any) -> str:
     """A cell value as the person typed or saw it."""
+    if type(value) is date:  # most of them: every date of a ledger's change lines
+        return value.isoformat()
     if isinstance(value, datetime):
         value = value.date() if value.time() == datetime.min.time() else value
     if isinstance(value, date | datetime):
