@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Iterator
+from decimal import Decimal
 from itertools import chain, islice
 from operator import itemgetter
 from typing import Any
@@ -44,7 +45,13 @@ def insert_rows(conn: Connection, table: Table, rows: Iterable[dict[str, Any]]) 
     cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
     try:
         if conn.dialect.name == "postgresql":
-            with cursor.copy(f"COPY {q(table.name)} ({columns}) FROM STDIN") as copy:
+            types = _pg_types(conn, table, keys)
+            if types is not None:
+                values = _for_binary(values, types)
+            with cursor.copy(f"COPY {q(table.name)} ({columns}) FROM STDIN"
+                             + (" (FORMAT BINARY)" if types is not None else "")) as copy:
+                if types is not None:
+                    copy.set_types(types)
                 for row in values:
                     copy.write_row(row)
             return
@@ -76,6 +83,51 @@ def _values(conn: Connection, table: Table, first: dict[str, Any],
                 values[i] = f(values[i])
             yield values
     return keys, rows()
+
+
+def _pg_types(conn: Connection, table: Table, keys: list[str]) -> list[int] | None:
+    """The type of each column as PostgreSQL has it, for COPY in its binary format; None
+    when one is not a type psycopg knows (then COPY goes as text, as before).
+
+    Binary rows are about a quarter of the client's work of text rows (no value is
+    written out as text) and less of the server's (none is parsed back): 100,000
+    milestones 1.1 to 0.3 CPU s here, 2.8 to 2.4 s on the server."""
+    found = {name: oid for name, oid in conn.execute(text(
+        "SELECT attname, atttypid::int FROM pg_attribute "
+        "WHERE attrelid = CAST(:t AS regclass) AND attnum > 0 AND NOT attisdropped"),
+        {"t": conn.dialect.identifier_preparer.quote(table.name)})}
+    types = [found.get(table.c[k].name) for k in keys]
+    known = conn.connection.dbapi_connection.adapters.types  # type: ignore[union-attr]
+    if any(oid is None or known.get(oid) is None for oid in types):
+        return None
+    return types  # type: ignore[return-value]
+
+
+_NUMERIC, _JSON_TYPES = 1700, (114, 3802)  # PostgreSQL's type oids: numeric; json, jsonb
+
+
+def _for_binary(rows: Iterator[list[Any]], types: list[int]) -> Iterator[list[Any]]:
+    """Rows made for COPY's binary format, where a value is dumped by its column's type:
+    JSON text kept as it is (the JSON dumper would quote it as a string), and a float in
+    a NUMERIC column as its decimal (binary NUMERIC takes no floats; as text it was read
+    from the same digits)."""
+    from psycopg.types.json import Json  # PostgreSQL's driver: an optional extra
+
+    json_at = [i for i, oid in enumerate(types) if oid in _JSON_TYPES]
+    numeric_at = [i for i, oid in enumerate(types) if oid == _NUMERIC]
+    if not json_at and not numeric_at:
+        return rows
+
+    def made() -> Iterator[list[Any]]:
+        for row in rows:
+            for i in json_at:
+                if type(row[i]) is JsonText:
+                    row[i] = Json(row[i], dumps=str)
+            for i in numeric_at:
+                if type(row[i]) is float:
+                    row[i] = Decimal(repr(row[i]))
+            yield row
+    return made()
 
 
 def _by_statement(conn: Connection, table: Table, rows: Iterable[dict[str, Any]]) -> None:
