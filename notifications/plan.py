@@ -337,17 +337,25 @@ def coverage(conn: Connection, config: Config) -> Counter[str]:
     Checked after each run so that a gap in the contacts is reported every night it
     matters, not only on the night a notice happened to need it.
     """
-    planner = Planner(config, config.today())
+    ladder = Planner(config, config.today()).policy.ladder
     directory = load_directory(conn, config)
     problems: Counter[str] = Counter()
-    rows = conn.execute(select(*milestone_columns(), ESC.c.step.label("esc_step"))
-                        .select_from(M.join(P).outerjoin(ESC, ESC.c.milestone_id == M.c.id))
-                        .where(M.c.state.in_(sorted(ACTIVE)))).all()
-    for m in rows:
-        step = m.esc_step if m.esc_step is not None else \
-            step_for(planner.policy.ladder, m.state, 0)
-        if step is None or step >= len(planner.policy.ladder):
+    first = {light: step_for(ladder, light, 0) for light in ACTIVE}  # no episode yet
+    for m in conn.execute(select(*_COVERAGE).select_from(
+            M.join(P).outerjoin(ESC, ESC.c.milestone_id == M.c.id))
+            .where(M.c.state.in_(sorted(ACTIVE)))):
+        step = m.esc_step if m.esc_step is not None else first[m.state]
+        if step is None or step >= len(ladder):
             continue
-        problems.update(gap for role in planner.policy.ladder[step].roles
-                        if (gap := directory.gap(role, m)) is not None)
+        for role in ladder[step].roles:
+            gap = directory.gap(role, m)
+            if gap is not None:
+                problems[gap] += 1
     return problems
+
+
+# What coverage needs of a milestone: its light, its episode's step, and what routing
+# reads (the ledger's names and addresses, the project's code, region and department).
+_COVERAGE = [M.c.state, ESC.c.step.label("esc_step"), M.c.owner, M.c.owner_email, P.c.code,
+             P.c.region, P.c.department, P.c.leader, P.c.leader_email, P.c.secretary,
+             P.c.secretary_email, P.c.department_email]

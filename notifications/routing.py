@@ -64,6 +64,7 @@ class Directory:
         self.mobiles: dict[str, str] = {}  # e-mail → mobile, from the contacts
         self._own: dict[tuple[str, str], list[ContactRow]] = defaultdict(list)
         self._gaps: dict[tuple[Any, ...], str | None] = {}  # see gap()
+        self._valid: dict[str, bool] = {}  # a ledger address as written: valid?
         self._scoped: dict[str, list[ContactRow]] = defaultdict(list)
         for c in contacts:
             row = ContactRow(c.name, c.email, c.role, c.region or "", c.department or "",
@@ -87,13 +88,18 @@ class Directory:
     def gap(self, role: str, m: Any) -> str | None:
         """Why ``role`` reaches nobody on milestone row ``m`` (None: it reaches someone),
         as :func:`route` reports it. Remembered by what it depends on (the project, its
-        region and department, the role's address in the ledger), so a night's check of
-        every yellow and red milestone routes each project's roles once."""
+        region and department, the role's address as the ledger has it), so a night's
+        check of every yellow and red milestone routes each project's roles, and checks
+        each address, once."""
         ledger = LEDGER_FIELDS.get(role)
-        email = (getattr(m, ledger[1]) or "").strip() if ledger else ""
-        if email and is_address(email):  # the ledger names someone: reached
-            return None
-        key = (role, m.code, m.region, m.department, email)
+        written = getattr(m, ledger[1]) if ledger else None
+        if written:  # the ledger names someone at a valid address: reached
+            valid = self._valid.get(written)
+            if valid is None:
+                valid = self._valid[written] = is_address(written.strip())
+            if valid:
+                return None
+        key = (role, m.code, m.region, m.department, written)
         if key not in self._gaps:
             people, problem = self.resolve(role, m)
             self._gaps[key] = None if people or self.chats(role, m) else problem

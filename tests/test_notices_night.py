@@ -344,3 +344,19 @@ def test_one_digest_groups_projects_worst_first(engine, tmp_path):
     red_part = body[body.index("HB-020"):body.index("HB-010")]
     assert red_part.index("] 开工") < red_part.index("] 竣工")  # worst first within
     assert "3个节点，红灯1个，黄灯2个" in mail[LEADER]["Subject"]
+
+
+def test_the_contacts_check_counts_each_gap_by_milestone(engine, tmp_path):
+    """After the run, every yellow or red milestone whose step reaches nobody for a role
+    is counted under the reason; an address written with spaces around still reaches its
+    person, and one bad address shared by two milestones counts both."""
+    config = make_config(tmp_path)
+    pid = programme(engine, leader_email="")
+    for name, owner_email in (("竣工验收", "赵工"), ("设备安装", f"  {OWNER} "),
+                              ("试生产", "赵工")):
+        add_milestone(engine, pid, name, date(2026, 11, 25), kind="structure", percent=50.0,
+                      owner="赵工", owner_email=owner_email, last_report_date=date(2026, 11, 19))
+    summary = night(engine, config, date(2026, 11, 26))
+    gaps = sorted(w for w in summary.warnings if "milestone" in w and "notices: " in w)
+    assert gaps == ["notices: HB-001: owner address '赵工' is not an e-mail address "
+                    "(2 milestones)", "notices: no contact for role leader (4 milestones)"]
