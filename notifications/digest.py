@@ -229,9 +229,8 @@ class Composer:
         worded for the reader, the unit's latest words (or that it has given none)."""
         step = self.ladder[min(n.step, len(self.ladder) - 1)]
         planner = self._planner(as_of)
-        held = planner.held_days(n.since)
+        light, held, deadline = self._standing(n, as_of)
         resolved = n.label == "resolved"
-        deadline = working_day_after(planner.calendar, n.as_of, step.reply_days)
         ctx = {"milestone": n.milestone, "project": n.project_name, "code": n.code,
                "days": held, "reader": reader, "department": n.department,
                "deadline": format_day(deadline, lang),
@@ -239,8 +238,7 @@ class Composer:
         item = {
             "id": n.milestone_id, "milestone": n.milestone, "label": n.label,
             "label_text": LABELS[n.label][lang],
-            "light": n.state if resolved else n.light,
-            "light_text": light_label(n.state if resolved else n.light, lang),
+            "light": light, "light_text": light_label(light, lang),
             "kind": "" if self.config.kind_label(n.kind, lang) == n.milestone
             else self.config.kind_label(n.kind, lang),
             "reason": self._reason(n.light_facts, n.reason, lang),
@@ -275,6 +273,29 @@ class Composer:
                            "until": format_day(ack.hold_until, lang)}
         return item
 
+    def _standing(self, n: Any, as_of: date) -> tuple[str, int, date]:
+        """A notice's light as shown (a resolved one's is where it went), the working
+        days it has held it, and the day its step's reply is due."""
+        planner = self._planner(as_of)
+        step = self.ladder[min(n.step, len(self.ladder) - 1)]
+        return (n.state if n.label == "resolved" else n.light, planner.held_days(n.since),
+                working_day_after(planner.calendar, n.as_of, step.reply_days))
+
+    def _shown(self, n: Any, person: Person, lang: str, reader: Reader, as_of: date,
+               histories: dict[int, list[Any]], acks: dict[int, Any], extras: Extras
+               ) -> dict[str, Any]:
+        """A listed milestone's item, with the reader's own link; built once per draft
+        for everyone who reads it the same way."""
+        key = (n.milestone_id, n.step, n.label, n.light, n.since, n.as_of, n.climbed_by,
+               n.streak, lang, reader)  # all of the notice item() reads
+        shown = self._items.get(key)
+        if shown is None:
+            shown = self._items[key] = self.item(
+                n, lang, as_of, histories.get(n.milestone_id, []), acks.get(n.milestone_id),
+                reader, extras.reasons.get(n.milestone_id))
+        return {**shown, "link": self.linker.url("milestone", n.milestone_id, person.email,
+                                                 person.name)}
+
     def extras(self, conn: Connection, rows: Sequence[Any], as_of: date,
                problem_notices: dict[str, list[dict[str, Any]]] | None = None) -> Extras:
         """What every item shows beside its light: the units' latest words, the open
@@ -298,6 +319,9 @@ class Composer:
         problem_rows = extras.problem_notices.get(person.email, [])
         roles |= {r for pn in problem_rows for r in pn["roles"]}
         reader = reader_of(roles)
+        # Each milestone first as what orders and counts it (its light, label, days held,
+        # due and reply dates); the whole item only for the milestones the digest lists
+        # (a unit's digest counts thousands and lists the worst 200).
         projects: dict[str, dict[str, Any]] = {}
         seen: set[int] = set()
         for n in reversed(notices):
@@ -307,20 +331,11 @@ class Composer:
             p = projects.setdefault(n.code, {"code": n.code, "name": n.project_name,
                                              "region": n.region, "department": n.department,
                                              "leader": n.leader, "rows": [], "problems": []})
-            key = (n.milestone_id, n.step, n.label, n.light, n.since, n.as_of, n.climbed_by,
-                   n.streak, lang, reader)  # all of the notice item() reads
-            shown = self._items.get(key)
-            if shown is None:
-                shown = self._items[key] = self.item(
-                    n, lang, as_of, histories.get(n.milestone_id, []), acks.get(n.milestone_id),
-                    reader, extras.reasons.get(n.milestone_id))
-            p["rows"].append(dict(shown))  # its link is the reader's own
-            p["rows"][-1]["link"] = self.linker.url("milestone", n.milestone_id,
-                                                       person.email, person.name)
-            if not p["problems"]:
-                pid = extras.project_of.get(n.milestone_id)
-                p["problems"] = [problem_line(x, lang, self.config)
-                                 for x in extras.problems.get(pid, [])] if pid else []
+            light, held, deadline = self._standing(n, as_of)
+            p["rows"].append({"light": light, "label": n.label, "days": held,
+                              "due": n.planned_date.isoformat(), "notice": n,
+                              "deadline_iso": None if n.label == "resolved"
+                              else deadline.isoformat()})
         for p in projects.values():
             p["rows"].sort(key=_item_key)
             open_lights = [Light(i["light"]) for i in p["rows"] if i["label"] != "resolved"]
@@ -332,6 +347,12 @@ class Composer:
             -len(p["rows"]), _item_key(p["rows"][0]), p["code"]))  # rows sorted: [0] worst
         items = [i for p in ordered for i in p["rows"]]
         listed, more = _worst(ordered, self.config.notices.digest_max_items)
+        for p in listed:
+            p["rows"] = [self._shown(i["notice"], person, lang, reader, as_of, histories,
+                                     acks, extras) for i in p["rows"]]
+            pid = extras.project_of.get(p["rows"][0]["id"])
+            p["problems"] = [problem_line(x, lang, self.config)
+                             for x in extras.problems.get(pid, [])] if pid else []
         counts = Counter("resolved" if i["label"] == "resolved" else i["light"] for i in items)
         top = max((n.step for n in notices if n.label != "resolved"), default=None)
         problem_items = [problem_step_line(pn, lang, reader, self.config) for pn in problem_rows]

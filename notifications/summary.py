@@ -52,6 +52,8 @@ WORDS: dict[str, dict[str, str]] = {
     "counts": {"zh": "共{total}个节点：红灯{red}个，黄灯{yellow}个，已解除{resolved}个",
                "en": "{total} milestones: {red} red, {yellow} yellow, {resolved} resolved"},
     "more": {"zh": "（续）", "en": " (continued)"},
+    "left_out": {"zh": "另有{n}个节点未在此列出（问题较轻，已计入上述数字）",
+                 "en": "{n} more milestone(s), less severe and counted above, not listed here"},
     "reason": {"zh": "原因", "en": "reason"},
     "climbed": {"zh": "升级原因", "en": "why this step"},
     "planned": {"zh": "计划{date}，进度{percent}", "en": "due {date}, {percent} done"},
@@ -165,6 +167,9 @@ class Summary:
         title = self.say("title", keyword=self.keyword, step=md(context["top_step"]),
                          as_of=md(context["as_of"]))
         counts = self.say("counts", **context["counts"])
+        left_out = context.get("more", {}).get("milestones", 0)
+        if left_out:  # a digest lists the worst notices.digest_max_items
+            counts += ("；" if self.lang == "zh" else "; ") + self.say("left_out", n=left_out)
         probe = "0" * 8
 
         def fits(blocks: list[Block]) -> bool:
@@ -280,5 +285,10 @@ def channel_parts(composer: Any, conn: Connection, directory: Directory, person:
         if channel.mention == "mobile" else {}
     ids = ",".join(str(n.id) for n in notices)
     key = f"chat|{as_of}|{channel.name}|{hashlib.sha1(ids.encode()).hexdigest()[:12]}"
-    return [(part, [n.id for n in notices if n.milestone_id in part.milestones])
-            for part in Summary(channel, lang).parts(ctx, mobiles, key)]
+    parts = Summary(channel, lang).parts(ctx, mobiles, key)
+    shown = set().union(*(part.milestones for part in parts))
+    # the notices a summary does not list (beyond digest_max_items) are told by its
+    # counts: they go with its first part, not left pending for the next night
+    return [(part, [n.id for n in notices if n.milestone_id in part.milestones
+                    or (i == 0 and n.milestone_id not in shown)])
+            for i, part in enumerate(parts)]

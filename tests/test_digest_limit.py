@@ -6,8 +6,10 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from sqlalchemy import func, select
 
 from engine.nightly import nightly
+from engine.store.tables import NOTICE, OUTBOX
 from tests.builders import add_milestone, add_project
 from tests.test_notices_night import DEPARTMENT, Mailbox, html_of, make_config, text_of
 
@@ -51,3 +53,28 @@ def test_a_units_digest_lists_the_worst_three_and_counts_all_seven(engine, tmp_p
         assert "these 7 milestones" in text and "7 red" in text
         assert "4 more milestones (less severe, counted above) are not listed here" in text
         assert 'href="https://dc.example.cn"' in html
+
+
+def test_a_chat_summary_counts_what_it_does_not_list_and_leaves_nothing_pending(
+        engine, tmp_path):
+    """A chat group's summary lists the worst three too, says four more are not listed,
+    and every one of its seven notices is answered by it: none is left pending to come
+    back the next night."""
+    _programme(engine)
+    config = make_config(tmp_path, digest_max_items=3, storm_threshold=1.0,
+                         send_after_run=False,
+                         channels=[{"name": "督办群", "kind": "dingtalk",
+                                    "webhook_env": "LIGHTS_TEST_DINGTALK_HOOK",
+                                    "roles": ["owner"]}])
+    summary = nightly(engine, config, TONIGHT, mode="manual")
+    assert summary.status == "ok"
+    with engine.connect() as conn:
+        texts = conn.execute(select(OUTBOX.c.text).where(
+            OUTBOX.c.recipient == "channel:督办群")).scalars().all()
+        waiting = conn.execute(select(func.count()).select_from(NOTICE).where(
+            NOTICE.c.recipient == "channel:督办群", NOTICE.c.message_id.is_(None))).scalar()
+        told = conn.execute(select(func.count()).select_from(NOTICE).where(
+            NOTICE.c.recipient == "channel:督办群")).scalar()
+    assert len(texts) == 1 and told == 7 and waiting == 0
+    assert [k for k in range(1, 8) if f"节点{k}" in texts[0]] == [5, 6, 7]
+    assert "共7个节点" in texts[0] and "另有4个节点未在此列出" in texts[0]
