@@ -25,7 +25,6 @@ from sqlalchemy import (
     bindparam,
     delete,
     func,
-    insert,
     or_,
     select,
     type_coerce,
@@ -33,6 +32,7 @@ from sqlalchemy import (
 )
 
 from engine.config import Config
+from engine.store.bulk import insert_rows
 from engine.store.tables import (
     ACK,
     CONTACT,
@@ -292,10 +292,8 @@ class Planner:
                                 "b_notified": list(merged.values()), "b_label": label})
         if self.guard:
             notices = self._unseen(conn, notices)
-        if notices:
-            conn.execute(insert(NOTICE), notices)
-        if inserts:
-            conn.execute(insert(ESC), inserts)
+        insert_rows(conn, NOTICE, notices)  # a first night's hundreds of thousands: in bulk
+        insert_rows(conn, ESC, inserts)
         if updates:
             conn.execute(update(ESC).where(ESC.c.milestone_id == bindparam("b_id")).values(
                 light=bindparam("b_light"), step=bindparam("b_step"),
