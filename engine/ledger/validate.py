@@ -274,7 +274,7 @@ class Parsers:
             try:
                 return read(raw, fmt)
             except v.Invalid as exc:
-                return exc
+                return exc.with_traceback(None)  # kept: not its frames
 
         def cell(raw: Any, fmt: str | None) -> Any:
             key = raw if fmt is None and type(raw) is str else (type(raw), raw, fmt)
