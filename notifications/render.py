@@ -129,22 +129,22 @@ class Renderer:
         self.env = environment(override_dir)
         # Loaded once per renderer (a night's composing): Jinja would look at the file's
         # time on the disk at every use; a template edited between nights is read anew.
-        # Beside each, its globals as one dict: Template.render copies the context and
-        # then walks the globals' ChainMap into another dict at every call, a tenth of
-        # composing (a step's one line is rendered for every milestone).
-        self._templates: dict[str, tuple[Template, dict[str, Any]]] = {}
+        # Its globals flattened into one dict: Template.render copies the context, then
+        # walks the globals' ChainMap into another dict, and the new context walks it
+        # again for its keys, at every call: a tenth of composing (a step's line is
+        # rendered for every milestone listed).
+        self._templates: dict[str, Template] = {}
 
     def _render(self, name: str, context: dict[str, Any]) -> str:
         try:
-            found = self._templates.get(name)
-            if found is None:
-                template = self.env.get_template(name)
-                found = self._templates[name] = (template, dict(template.globals))
-            template, scope = found
+            template = self._templates.get(name)
+            if template is None:
+                template = self._templates[name] = self.env.get_template(name)
+                template.globals = dict(template.globals)  # the environment's never change
             # what Template.render does, with the globals and the context merged once
             return self.env.concat(  # type: ignore[attr-defined]
-                template.root_render_func(template.new_context({**scope, **context},
-                                                               shared=True)))
+                template.root_render_func(template.new_context(
+                    {**template.globals, **context}, shared=True)))
         except TemplateError as exc:
             raise TemplateProblem(f"template {name}: {exc}") from exc
 
