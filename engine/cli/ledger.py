@@ -77,11 +77,11 @@ def _print_summary(app: App, summary: ImportSummary) -> None:
     if any(summary.investment.values()):
         out.print(say("import.investment", lang, **summary.investment), markup=False)
     out.print(say("import.moves", lang, n=len(summary.moves)), markup=False)
-    lines = summary.change_lines(lang)
-    for line in lines[:SHOWN]:
+    for line in summary.change_lines(lang, SHOWN):
         out.print(f"  {line}", markup=False)
-    if len(lines) > SHOWN:
-        out.print("  " + say("import.more", lang, n=len(lines) - SHOWN), markup=False)
+    if len(summary.changes) > SHOWN:
+        out.print("  " + say("import.more", lang, n=len(summary.changes) - SHOWN),
+                  markup=False)
     if summary.moves:
         table = views.moves_table(summary.moves[:SHOWN], lang)
         if not summary.dry_run:

@@ -77,8 +77,10 @@ class ImportSummary:
     changes: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
-    def change_lines(self, lang: str) -> list[str]:
-        return [say(key, lang, **params) for key, params in self.changes]
+    def change_lines(self, lang: str, limit: int | None = None) -> list[str]:
+        """The changes in words; the first ``limit`` of them (the terminal shows a few of
+        an import's hundreds of thousands)."""
+        return [say(key, lang, **params) for key, params in self.changes[:limit]]
 
     def as_json(self, lang: str) -> dict[str, Any]:
         return {"files": self.files, "as_of": self.as_of.isoformat(), "dry_run": self.dry_run,
