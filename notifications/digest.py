@@ -22,7 +22,7 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, Text, bindparam, cast, func, select, update
 
@@ -86,6 +86,14 @@ class Draft:
     admins: list[Person] = field(default_factory=list)
     as_of: date | None = None
     notices: int = 0
+
+
+class Arranged(NamedTuple):
+    """A digest's milestones, worst first (:meth:`Composer.arrange`)."""
+
+    items: list[dict[str, Any]]  # every milestone: what orders and counts it
+    listed: list[dict[str, Any]]  # the projects listed, their rows cut to the limit
+    more: dict[str, int]  # what is left out
 
 
 @dataclass
@@ -296,11 +304,11 @@ class Composer:
         return {**shown, "link": self.linker.url("milestone", n.milestone_id, person.email,
                                                  person.name)}
 
-    def extras(self, conn: Connection, rows: Sequence[Any], as_of: date,
+    def extras(self, conn: Connection, ids: Sequence[int], as_of: date,
                problem_notices: dict[str, list[dict[str, Any]]] | None = None) -> Extras:
-        """What every item shows beside its light: the units' latest words, the open
-        problems of the projects, the problem steps waiting for each recipient."""
-        ids = sorted({r.milestone_id for r in rows})
+        """What every item of milestones ``ids`` (sorted) shows beside its light: the
+        units' latest words, the open problems of the projects, the problem steps
+        waiting for each recipient."""
         projects: dict[int, int] = {}
         for i in range(0, len(ids), 5000):
             projects.update(conn.execute(select(M.c.id, M.c.project_id)
@@ -309,19 +317,11 @@ class Composer:
                       open_problems(conn, self.config, set(projects.values()), as_of),
                       projects, problem_notices or {})
 
-    def digest_context(self, person: Person, notices: list[Any], as_of: date,
-                       histories: dict[int, list[Any]], acks: dict[int, Any],
-                       failures: list[dict[str, Any]], extras: Extras | None = None,
-                       ) -> dict[str, Any]:
-        lang = person.lang
-        extras = extras or Extras()
-        roles = {r for n in notices for r in (n.roles or "").split(",") if r}
-        problem_rows = extras.problem_notices.get(person.email, [])
-        roles |= {r for pn in problem_rows for r in pn["roles"]}
-        reader = reader_of(roles)
-        # Each milestone first as what orders and counts it (its light, label, days held,
-        # due and reply dates); the whole item only for the milestones the digest lists
-        # (a unit's digest counts thousands and lists the worst 200).
+    def arrange(self, notices: list[Any], as_of: date) -> Arranged:
+        """A digest's milestones as what orders and counts them (light, label, days
+        held, due and reply dates), worst first, and the ones it lists (the worst
+        ``digest_max_items``): only those are read and worded whole (a unit's digest
+        counts thousands)."""
         projects: dict[str, dict[str, Any]] = {}
         seen: set[int] = set()
         for n in reversed(notices):
@@ -347,6 +347,21 @@ class Composer:
             -len(p["rows"]), _item_key(p["rows"][0]), p["code"]))  # rows sorted: [0] worst
         items = [i for p in ordered for i in p["rows"]]
         listed, more = _worst(ordered, self.config.notices.digest_max_items)
+        return Arranged(items, listed, more)
+
+    def digest_context(self, person: Person, notices: list[Any], as_of: date,
+                       histories: dict[int, list[Any]], acks: dict[int, Any],
+                       failures: list[dict[str, Any]], extras: Extras | None = None,
+                       arranged: Arranged | None = None) -> dict[str, Any]:
+        """The digest's template context; ``histories``, ``acks`` and ``extras`` need
+        hold only the milestones ``arranged`` lists."""
+        lang = person.lang
+        extras = extras or Extras()
+        roles = {r for n in notices for r in (n.roles or "").split(",") if r}
+        problem_rows = extras.problem_notices.get(person.email, [])
+        roles |= {r for pn in problem_rows for r in pn["roles"]}
+        reader = reader_of(roles)
+        items, listed, more = arranged or self.arrange(notices, as_of)
         for p in listed:
             p["rows"] = [self._shown(i["notice"], person, lang, reader, as_of, histories,
                                      acks, extras) for i in p["rows"]]
@@ -420,14 +435,21 @@ class Composer:
             return Draft(result)
         as_of = as_of or max((r.as_of for r in rows), default=None) or self.config.today()
         ids = sorted({r.milestone_id for r in rows})
-        histories, acks = self.histories(conn, ids), self.acks(conn, ids)
-        extras = self.extras(conn, rows, as_of, problem_notices)
         by_recipient: dict[str, list[Any]] = defaultdict(list)
         people: dict[str, Person] = {}
         for r in rows:
             by_recipient[r.recipient].append(r)
             people.setdefault(r.recipient, Person(r.recipient_name or r.recipient,
                                                   r.recipient, r.lang))
+        # what each digest lists first; then the moves, acknowledgements and the units'
+        # words of those milestones only (a chat summary's: of all its milestones)
+        arranged = {email: self.arrange(notices, as_of)
+                    for email, notices in by_recipient.items() if not is_channel(email)}
+        shown = sorted({i["notice"].milestone_id for a in arranged.values()
+                        for p in a.listed for i in p["rows"]}
+                       | {r.milestone_id for r in rows if is_channel(r.recipient)})
+        histories, acks = self.histories(conn, shown), self.acks(conn, shown)
+        extras = self.extras(conn, shown, as_of, problem_notices)
         for admin in admins if failures else ():
             people.setdefault(admin.email, admin)
             by_recipient.setdefault(admin.email, [])
@@ -459,7 +481,8 @@ class Composer:
                 continue
             mine = list(failures) if email in admin_emails else []
             ctx = self.digest_context(person, notices, as_of, histories, acks,
-                                      self._failure_rows(mine, person.lang), extras)
+                                      self._failure_rows(mine, person.lang), extras,
+                                      arranged.get(email))
             rendered = self.renderer.message("digest", person.lang, ctx, inline=False)
             told = [x["id"] for x in problem_notices.get(email, [])]
             ids_part = ",".join([*(str(x.id) for x in notices), *(f"p{x}" for x in told)]) or \
