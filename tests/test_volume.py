@@ -52,7 +52,7 @@ def _sliced(where, *args):  # type: ignore[no-untyped-def]
 
 
 def _outbox(where, monkeypatch, part: int, storm: bool, notices: int = 10**9,
-            processes: int = 1) -> dict[str, tuple[str, str, bool]]:
+            processes: int = 1, url: str = "") -> dict[str, tuple[str, str, bool]]:
     monkeypatch.setattr(composing, "PART_RECIPIENTS", part)
     monkeypatch.setattr(composing, "PART_NOTICES", notices)
     monkeypatch.chdir(where)
@@ -63,7 +63,7 @@ def _outbox(where, monkeypatch, part: int, storm: bool, notices: int = 10**9,
         "  contacts: [{name: 管理员, email: admin@v.example, role: admin}]\n",
         encoding="utf-8")
     config = load_config(where / "config.yaml", env={})
-    engine = create_database(f"sqlite:///{where / 'v.db'}")
+    engine = create_database(url or f"sqlite:///{where / 'v.db'}")
     monkeypatch.setattr(composing, "_parts", lambda *a: _sliced(where, *a))
     summary = nightly(engine, config, AS_OF, mode="manual")
     with engine.connect() as conn:
@@ -94,6 +94,21 @@ def test_a_night_in_parts_writes_what_one_draft_writes(tmp_path, monkeypatch, st
     assert sliced == whole
     assert any(held for _, _, held in whole.values()) == storm
     assert ("storm:admin@v.example" in whole) == storm  # the summary, once, last
+
+
+@pytest.mark.postgres
+def test_workers_on_postgresql_write_what_one_draft_writes(tmp_path, monkeypatch, pg_url):
+    """The workers read PostgreSQL from connections of their own (the URL the run was
+    given, its options included): the digests are the ones one draft writes."""
+    one, parts = tmp_path / "one", tmp_path / "parts"
+    for where in (one, parts):
+        where.mkdir()
+    _programme(f"sqlite:///{one / 'v.db'}", 12)
+    _programme(pg_url, 12)
+    whole = _outbox(one, monkeypatch, 10_000, False)
+    sliced = _outbox(parts, monkeypatch, 5, False, processes=2, url=pg_url)
+    assert PARTS[one] is None and len(PARTS[parts]) > 3
+    assert sliced == whole
 
 
 def test_a_broken_template_in_the_workers_keeps_every_notice_pending(tmp_path, monkeypatch):
