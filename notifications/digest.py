@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, Text, bindparam, cast, func, select, update
+from sqlalchemy import Connection, Text, cast, func, select, update
 
 from engine.config import Config
 from engine.delays import DelayReason, latest_reasons
@@ -39,6 +39,7 @@ from engine.problems.notices import (
 )
 from engine.problems.queries import open_problems
 from engine.queries import reason_text
+from engine.store.bulk import update_rows
 from engine.store.tables import (
     ACK,
     NOTICE,
@@ -526,11 +527,8 @@ class Composer:
         if as_of is None:  # nothing to compose
             return result
         ids = enqueue(conn, messages, domain=self.domain).ids
-        pairs = [{"b_notice": nid, "b_msg": ids[key]}
-                 for key, nids in links.items() for nid in nids]
-        if pairs:
-            conn.execute(update(NOTICE).where(NOTICE.c.id == bindparam("b_notice"))
-                         .values(message_id=bindparam("b_msg")), pairs)
+        update_rows(conn, NOTICE, [{"id": nid, "message_id": ids[key]}
+                                   for key, nids in links.items() for nid in nids])
         link_problem_notices(conn, [(nid, ids[key]) for key, nids in problem_links.items()
                                     for nid in nids])
         if failures and admins:
