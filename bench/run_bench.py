@@ -212,6 +212,9 @@ def main() -> None:
                              "postgresql+psycopg://postgres@127.0.0.1:5432/test")
     parser.add_argument("--workers", type=int, default=1, metavar="K",
                         help="lights run --workers K (PostgreSQL)")
+    parser.add_argument("--compose-processes", type=int, metavar="K",
+                        help="notices.compose_processes for the nights (default: the "
+                             "configuration's, one per core)")
     parser.add_argument("--format", choices=["text", "json"], default="text")
     parser.add_argument("--keep", metavar="DIR", help="keep the SQLite files in DIR")
     parser.add_argument("--programme", metavar="FILE",
@@ -251,12 +254,16 @@ def main() -> None:
                 floor_db = Path(tmp) / "floor.db"
                 copy_sqlite(Path(tmp) / "bench.db", floor_db)
                 floor_url = f"sqlite:///{floor_db}"
+            if opts.compose_processes is not None:  # the nights read ./config.yaml
+                (Path(tmp) / "config.yaml").write_text(
+                    f"notices:\n  compose_processes: {opts.compose_processes}\n")
             phases = run_phases(url, floor_url, opts.workers, tmp)
         finally:
             if schema:
                 drop_schema(opts.postgres, schema)
     report = {"n": total, "database": "PostgreSQL" if opts.postgres else "SQLite file",
               "machine": machine(), "workers": opts.workers,
+              "compose_processes": opts.compose_processes,
               "generated_s": round(gen_s, 1), **phases}
     if opts.format == "json":
         print(json.dumps(report, ensure_ascii=False, indent=2))
