@@ -10,9 +10,11 @@ A night with more than :data:`PART_RECIPIENTS` recipients or :data:`PART_NOTICES
 notices (the first night of a large programme) is composed in parts (one recipient's
 digest is never split), each read, rendered and written on its own, so that memory
 does not grow with the programme. The parts are independent, and rendering them is
-most of a large night's work: ``notices.compose_processes`` worker processes (default:
-one per core) each render a part from their own read-only connection while this
-process writes the parts rendered, in order, at most one part per worker ahead. The
+most of a large night's work: with ``notices.compose_processes`` set to N (0: one per
+core; the default, 1, renders them here) worker processes each render a part from
+their own read-only connection while this process writes the parts rendered, in
+order, at most one part per worker ahead (a first night of 1,000,000 milestones on 2
+cores: 167 s to 132 s, its processes' memory 343 to 749 MiB). The
 workers come from a fork server (a clean process, no threads: css-inline's and the
 run lock's threads do not survive a fork), started once per process. The storm is
 decided once for the whole night, and the administrators' digests (failures, problem
