@@ -151,9 +151,27 @@ def _bind(table: Table, key: str, conn: Connection) -> Callable[[Any], Any] | No
     dialect = conn.dialect
     column = table.c[key]
     convert = column.type.dialect_impl(dialect).bind_processor(dialect)
-    if convert is None or not isinstance(column.type, JSON):
-        return convert
-    return lambda v: v if type(v) is JsonText else convert(v)
+    if convert is None:
+        return None
+    if isinstance(column.type, JSON):
+        return lambda v: v if type(v) is JsonText else convert(v)
+    return _remembering(convert)
+
+
+def _remembering(convert: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """``convert``, reusing its last result for the same object: the rows of a night
+    or an import share one date and one timestamp object (a date, a time, a number:
+    values that cannot change), converted once rather than once a row."""
+    last: list[Any] = [object(), None]
+
+    def remembered(value: Any) -> Any:
+        if value is last[0]:
+            return last[1]
+        out = convert(value)
+        last[0], last[1] = value, out
+        return out
+
+    return remembered
 
 
 def next_ids(conn: Connection, table: Table, n: int) -> list[int]:
