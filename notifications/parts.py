@@ -1,5 +1,5 @@
 """Compose every pending notice: rendered outside the write lock, in parts on a large
-night, the parts rendered by worker processes.
+night, the parts rendered here or, when configured, by worker processes.
 
 :func:`compose_pending` reads and renders from a snapshot and then writes the digests
 in one short write transaction, provided no other process composed any of those
@@ -128,6 +128,7 @@ _WORKER: tuple[Engine, Composer] | None = None  # a worker process's database an
 
 
 def _start(url: str, config: Config) -> None:
+    """A worker's start: its own connections (the run's are not shared across processes)."""
     global _WORKER
     _WORKER = (read_only(make_engine(url)), Composer(config))
 
