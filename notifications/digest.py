@@ -458,8 +458,10 @@ class Composer:
             people.setdefault(email, Person(told[0]["name"] or email, email, told[0]["lang"]))
             by_recipient.setdefault(email, [])
         result.milestones = len(ids)
-        total = conn.execute(select(func.count()).select_from(M.join(P))
-                             .where(P.c.status == "active")).scalar_one()
+        total = 0  # every active milestone: the storm's measure, and its summary's
+        if part is None or (part.storm and part.last):  # (a part's storm is decided)
+            total = conn.execute(select(func.count()).select_from(M.join(P))
+                                 .where(P.c.status == "active")).scalar_one()
         n = self.config.notices
         result.storm = not preview and (result.milestones > n.storm_min_milestones
                         and result.milestones > n.storm_threshold * max(total, 1))
