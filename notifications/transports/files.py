@@ -17,19 +17,25 @@ import ctypes
 import hashlib
 import os
 import sys
+from collections.abc import Callable
 from email.message import EmailMessage
 from pathlib import Path
 
 from notifications.transports.base import Refused, TemporaryFailure
 
 
-def fsync_directory(directory: Path) -> None:
-    """Make a rename in ``directory`` durable (POSIX: the directory's entry is data too)."""
-    fd = os.open(directory, os.O_RDONLY)
+def _on(path: Path, call: Callable[[int], object]) -> None:
+    """``call`` on a descriptor of ``path`` (a file or a directory), opened for it."""
+    fd = os.open(path, os.O_RDONLY)
     try:
-        os.fsync(fd)
+        call(fd)
     finally:
         os.close(fd)
+
+
+def fsync_directory(directory: Path) -> None:
+    """Make a rename in ``directory`` durable (POSIX: the directory's entry is data too)."""
+    _on(directory, os.fsync)
 
 
 def _syncfs() -> ctypes._CFuncPtr | None:  # type: ignore[name-defined]
@@ -50,21 +56,17 @@ SYNCFS = _syncfs()
 def sync_files(directory: Path, paths: list[Path]) -> None:
     """Put the written ``paths`` (all in ``directory``) on the disk: one syncfs of the
     directory's file system where there is one, else an fsync of each."""
-    if SYNCFS is not None:
-        fd = os.open(directory, os.O_RDONLY)
-        try:
-            if SYNCFS(fd) != 0:
-                err = ctypes.get_errno()
-                raise OSError(err, os.strerror(err), str(directory))
-        finally:
-            os.close(fd)
+    if SYNCFS is None:
+        for path in paths:
+            _on(path, os.fsync)
         return
-    for path in paths:
-        fd = os.open(path, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+
+    def syncfs(fd: int) -> None:
+        if SYNCFS(fd) != 0:
+            err = ctypes.get_errno()
+            raise OSError(err, os.strerror(err), str(directory))
+
+    _on(directory, syncfs)
 
 
 class FileTransport:
