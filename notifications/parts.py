@@ -72,8 +72,16 @@ def compose_pending(engine: Engine, config: Config, as_of: date | None = None, *
 
 def processes(config: Config, parts: int) -> int:
     """How many worker processes render ``parts`` parts (1: none, this process does)."""
-    wanted = config.notices.compose_processes or len(os.sched_getaffinity(0))
+    wanted = config.notices.compose_processes or _cores()
     return max(1, min(wanted, parts))
+
+
+def _cores() -> int:
+    """The cores this process may run on (Linux: its affinity, as a container sets it;
+    elsewhere, where os has no sched_getaffinity, the machine's)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
 
 
 def _drafts(engine: Engine, config: Config, composer: Composer, as_of: date | None,

@@ -167,7 +167,7 @@ class Summary:
         title = self.say("title", keyword=self.keyword, step=md(context["top_step"]),
                          as_of=md(context["as_of"]))
         counts = self.say("counts", **context["counts"])
-        left_out = context.get("more", {}).get("milestones", 0)
+        left_out = context["more"]["milestones"]
         if left_out:  # a digest lists the worst notices.digest_max_items
             counts += ("；" if self.lang == "zh" else "; ") + self.say("left_out", n=left_out)
         probe = "0" * 8
